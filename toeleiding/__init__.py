@@ -1,0 +1,61 @@
+"""Toeleiding: each toddler's referral to early-childhood education (VE), from JGZ signal to school."""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from .config import PROJECT_ROOT, ConfigError, load_config
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """The application factory: configuration, keys and workflow are checked before anything runs."""
+    app = Flask(__name__, instance_path=os.environ.get("TOELEIDING_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
+                template_folder=str(PROJECT_ROOT / "templates"))
+    os.makedirs(app.instance_path, exist_ok=True)
+    config = load_config(app.instance_path)
+    config.update(test_config or {})
+    app.config.update(config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _development_secret(Path(app.instance_path))
+
+    from .crypto.keyring import KeyringError, load_keyring
+    from .workflow import WorkflowError, load_workflow
+
+    try:
+        app.extensions["toeleiding.keyring"] = load_keyring(app.config)
+    except KeyringError as exc:
+        raise ConfigError(f"keys: {exc}") from None
+    try:
+        app.extensions["toeleiding.workflow"] = load_workflow(app.config["WORKFLOW_FILE"])
+    except WorkflowError as exc:
+        raise ConfigError(f"workflow: {exc}") from None
+
+    from .extensions import db, login_manager, migrate
+    from . import models  # noqa: F401  (every table, for Alembic and relationships)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    login_manager.init_app(app)
+
+    from .api.blueprint import bp as api_bp
+    app.register_blueprint(api_bp)
+
+    from .commands import register_commands
+    register_commands(app)
+
+    logging.getLogger("transitions").setLevel(logging.WARNING)
+    return app
+
+
+def _development_secret(instance: Path) -> str:
+    """A per-checkout random session key, kept in the instance folder (mode 0600)."""
+    path = instance / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()

@@ -1,0 +1,93 @@
+"""The API blueprint: bearer-token authentication and the one mapping of errors to HTTP."""
+from __future__ import annotations
+
+import logging
+import traceback
+import uuid
+
+from flask import Blueprint, g, jsonify, request
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
+
+from ..errors import AppError, NotFound, StaleVersion
+from ..extensions import db, login_manager
+from ..users.models import User
+from ..users.operations import user_for_token
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+log = logging.getLogger(__name__)
+PUBLIC_ENDPOINTS = {"api.login", "api.openapi"}
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+@login_manager.request_loader
+def _load_user_from_request(req) -> User | None:
+    header = req.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token:
+        return user_for_token(token.strip())
+    return None
+
+
+def error_response(status: int, code: str, message: str, field: str | None = None, **extra):
+    body = {"code": code, "message": message, "field": field}
+    body.update(extra)
+    return jsonify({"error": body}), status
+
+
+@bp.before_request
+def _authenticate():
+    g.client = f"api {request.remote_addr or '-'}"
+    if request.endpoint not in PUBLIC_ENDPOINTS and not current_user.is_authenticated:
+        return error_response(401, "unauthorized", "Aanmelden vereist (Authorization: Bearer <token>).")
+
+
+@bp.errorhandler(AppError)
+def _app_error(exc: AppError):
+    db.session.rollback()
+    if isinstance(exc, NotFound) and exc.extra.get("case_id") and current_user.is_authenticated:
+        # A refused look at a case is itself logged, in a transaction of its own.
+        from ..cases.operations import log_access
+        log_access(current_user, "read", [uuid.UUID(exc.extra["case_id"])], result="denied")
+        db.session.commit()
+    body = {k: v for k, v in exc.to_dict().items() if k != "case_id"}
+    return jsonify({"error": body}), exc.status
+
+
+@bp.errorhandler(StaleDataError)
+def _stale(exc):
+    # Two writers passed the version check at once; the database let only one through.
+    db.session.rollback()
+    e = StaleVersion("Iemand anders heeft dit dossier intussen gewijzigd; bekijk de nieuwe stand.", "version")
+    return jsonify({"error": e.to_dict()}), e.status
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    db.session.rollback()
+    return error_response(exc.code or 500, exc.name.lower().replace(" ", "_"), exc.description or exc.name)
+
+
+@bp.errorhandler(Exception)
+def _unexpected(exc: Exception):
+    # Log the type and place only: exception messages can carry submitted values.
+    db.session.rollback()
+    log.error("unhandled %s in %s\n%s", type(exc).__name__, request.endpoint,
+              "".join(traceback.format_tb(exc.__traceback__)))
+    return error_response(500, "internal_error", "Er ging iets mis; de wijziging is niet opgeslagen.")
+
+
+def json_body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        from ..errors import BadRequest
+        raise BadRequest("Stuur een JSON-object (Content-Type: application/json).", None)
+    return data
+
+
+from . import views  # noqa: E402,F401  (routes register on bp)

@@ -1,0 +1,123 @@
+"""The OpenAPI 3.1 document, with the transition data schemas generated from the workflow file."""
+from __future__ import annotations
+
+from ..workflow import current_workflow
+
+_TYPES = {
+    "date": {"type": "string", "format": "date"},
+    "text": {"type": "string", "maxLength": 2000},
+    "boolean": {"type": "boolean"},
+    "integer": {"type": "integer"},
+    "criteria": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+    "location": {"type": "integer"},
+    "school": {"type": "integer"},
+}
+
+
+def _error(description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def _json(schema_ref: str, description: str = "OK") -> dict:
+    return {"description": description, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_ref}"}}}}
+
+
+def _transition_schemas() -> list[dict]:
+    wf = current_workflow()
+    out = []
+    for t in wf.transitions.values():
+        props = {}
+        for f in t.fields.values():
+            schema = dict(_TYPES.get(f.type, {}))
+            if f.type == "choice":
+                schema = {"type": "string", "enum": list(wf.choices_for(f))}
+            if f.type == "integer":
+                schema.update({k: v for k, v in (("minimum", f.min), ("maximum", f.max)) if v is not None})
+            props[f.name] = schema
+        out.append({
+            "title": t.trigger, "type": "object", "required": ["trigger", "version", "data"],
+            "properties": {
+                "trigger": {"const": t.trigger},
+                "version": {"type": "integer", "minimum": 1},
+                "data": {"type": "object", "additionalProperties": False, "properties": props,
+                         "required": [f.name for f in t.fields.values() if f.required]},
+            }})
+    return out
+
+
+def openapi_document() -> dict:
+    case_path = {"name": "case_id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
+    municipality_q = {"name": "municipality", "in": "query", "schema": {"type": "string", "pattern": "^GM[0-9]{4}$"}}
+    auth = [{"bearer": []}]
+    std = {"401": _error("Not signed in"), "422": _error("Invalid input; `field` names it")}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Toeleiding API", "version": "1",
+                 "description": "VE-toeleiding: cases, their transitions, and the region's configuration."},
+        "servers": [{"url": "/api/v1"}],
+        "security": auth,
+        "paths": {
+            "/auth/login": {"post": {
+                "security": [], "summary": "Exchange e-mail and password for a bearer token",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["email", "password"],
+                    "properties": {"email": {"type": "string"}, "password": {"type": "string"}}}}}},
+                "responses": {"200": _json("Token"), "400": _error("Not JSON"), "401": _error("Wrong credentials")}}},
+            "/auth/logout": {"post": {"summary": "Revoke the token", "responses": {"204": {"description": "Revoked"}, **std}}},
+            "/me": {"get": {"summary": "The signed-in user", "responses": {"200": _json("User"), **std}}},
+            "/workflow": {"get": {"summary": "States, transitions with roles and fields, reasons",
+                                  "responses": {"200": {"description": "The workflow in effect"}, **std}}},
+            "/municipalities": {"get": {
+                "summary": "Municipalities with the target-group definition in force",
+                "parameters": [{"name": "on", "in": "query", "schema": {"type": "string", "format": "date"}}],
+                "responses": {"200": {"description": "List"}, **std}}},
+            "/locations": {"get": {"summary": "VE locations", "parameters": [municipality_q],
+                                   "responses": {"200": {"description": "List"}, **std}}},
+            "/schools": {"get": {"summary": "Schools", "parameters": [municipality_q],
+                                 "responses": {"200": {"description": "List"}, **std}}},
+            "/cases": {
+                "get": {"summary": "Cases in the caller's scope", "parameters": [
+                    {"name": "state", "in": "query", "schema": {"type": "string", "enum": list(current_workflow().states)}},
+                    municipality_q,
+                    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}}],
+                    "responses": {"200": {"description": "A page of cases"}, **std}},
+                "post": {"summary": "Register a child (JGZ)",
+                         "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewCase"}}}},
+                         "responses": {"201": _json("Case", "Created in state signalled"), "400": _error("Not JSON"),
+                                       "403": _error("Role may not register"), "409": _error("An open case exists"), **std}}},
+            "/cases/{case_id}": {"get": {"summary": "One case, its history and the caller's triggers",
+                                         "parameters": [case_path],
+                                         "responses": {"200": _json("Case"), "404": _error("Not found or not in scope"), **std}}},
+            "/cases/{case_id}/transitions": {"post": {
+                "summary": "Fire a trigger", "parameters": [case_path],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {"oneOf": _transition_schemas()}}}},
+                "responses": {"200": _json("Case"), "400": _error("Not JSON"), "403": _error("Role may not fire this trigger"),
+                              "404": _error("Not found or not in scope"), "409": _error("Stale version or not possible from this state"), **std}}},
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Error": {"type": "object", "required": ["error"], "properties": {"error": {
+                    "type": "object", "required": ["code", "message", "field"],
+                    "properties": {"code": {"type": "string"}, "message": {"type": "string"},
+                                   "field": {"type": ["string", "null"]}}}}},
+                "Token": {"type": "object", "properties": {"token": {"type": "string"}, "expires_at": {"type": "string"}}},
+                "User": {"type": "object", "properties": {"id": {"type": "integer"}, "email": {"type": "string"},
+                                                          "role": {"type": "string"}, "organisation": {"type": "object"}}},
+                "NewCase": {"type": "object", "required": ["municipality", "child"], "properties": {
+                    "municipality": {"type": "string", "pattern": "^GM[0-9]{4}$"},
+                    "child": {"type": "object", "required": ["given_name", "family_name", "bsn", "birth_date", "postcode", "house_number"],
+                              "properties": {"given_name": {"type": "string"}, "family_name": {"type": "string"},
+                                             "bsn": {"type": "string", "pattern": "^[0-9]{9}$"},
+                                             "birth_date": {"type": "string", "format": "date"},
+                                             "postcode": {"type": "string"}, "house_number": {"type": "string"}}},
+                    "parents": {"type": "array", "maxItems": 4, "items": {"type": "object", "required": ["name"], "properties": {
+                        "name": {"type": "string"}, "phone": {"type": "string"}, "email": {"type": "string"}}}}}},
+                "Case": {"type": "object", "properties": {
+                    "id": {"type": "string", "format": "uuid"}, "municipality": {"type": "string"},
+                    "state": {"type": "string"}, "version": {"type": "integer"}, "child": {"type": "object"},
+                    "history": {"type": "array"}, "triggers": {"type": "array", "items": {"type": "string"}}}},
+            },
+        },
+    }

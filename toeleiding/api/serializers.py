@@ -1,0 +1,103 @@
+"""JSON shapes of the API. What a role may see is decided here, once per kind of object."""
+from __future__ import annotations
+
+from ..cases.models import Case, CaseEvent
+from ..cases.util import may_see_bsn
+from ..organisations.models import Location, Municipality, Organisation
+from ..users.models import User
+from ..workflow import current_workflow
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def child_json(case: Case, user: User) -> dict:
+    child = {"given_name": case.given_name, "family_name": case.family_name,
+             "birth_date": _iso(case.birth_date), "postcode": case.postcode, "house_number": case.house_number}
+    if may_see_bsn(user):
+        child["bsn"] = case.bsn
+    return child
+
+
+def case_summary(case: Case, user: User) -> dict:
+    workflow = current_workflow()
+    return {
+        "id": str(case.id),
+        "municipality": case.municipality.code,
+        "state": case.state,
+        "state_label": workflow.state_labels[case.state],
+        "state_since": _iso(case.state_since),
+        "version": case.version,
+        "location_id": case.location_id,
+        "school_id": case.school_id,
+        "not_reached_reason": case.not_reached_reason,
+        "outcome": case.outcome,
+        "updated_at": _iso(case.updated_at),
+        "child": child_json(case, user),
+    }
+
+
+def event_json(event: CaseEvent) -> dict:
+    data = dict(event.data)
+    data.update(event.secret or {})
+    return {
+        "seq": event.seq, "trigger": event.trigger, "from": event.from_state, "to": event.to_state,
+        "effective_date": _iso(event.effective_date), "recorded_at": _iso(event.recorded_at),
+        "user": event.user.name, "role": event.role, "organisation": event.organisation.name, "data": data,
+    }
+
+
+def case_detail(case: Case, user: User) -> dict:
+    out = case_summary(case, user)
+    out["parents"] = case.parents or []
+    out["history"] = [event_json(e) for e in case.events]
+    out["triggers"] = current_workflow().triggers_for(case.state, user.role)
+    return out
+
+
+def municipality_json(m: Municipality, on) -> dict:
+    d = m.definition_on(on)
+    return {
+        "code": m.code, "name": m.name, "region": m.region.slug,
+        "definition": None if d is None else {
+            "name": d.name, "valid_from": _iso(d.valid_from), "valid_until": _iso(d.valid_until),
+            "min_age_months": d.min_age_months, "criteria": d.criteria},
+    }
+
+
+def location_json(loc: Location) -> dict:
+    return {"id": loc.id, "name": loc.name, "lrk_number": loc.lrk_number, "address": loc.address,
+            "municipality": loc.municipality.code, "provider": {"id": loc.provider.id, "name": loc.provider.name}}
+
+
+def school_json(org: Organisation) -> dict:
+    return {"id": org.id, "name": org.name, "municipalities": [m.code for m in org.municipalities]}
+
+
+def user_json(user: User) -> dict:
+    org = user.organisation
+    return {"id": user.id, "email": user.email, "name": user.name, "role": user.role,
+            "organisation": {"id": org.id, "name": org.name, "kind": org.kind, "region": org.region.slug}}
+
+
+def workflow_json() -> dict:
+    wf = current_workflow()
+    return {
+        "name": wf.name,
+        "initial": wf.initial,
+        "states": [{"name": s, "label": wf.state_labels[s], "final": s in wf.final_states} for s in wf.states],
+        "reasons": dict(wf.reasons),
+        "outcomes": dict(wf.outcomes),
+        "transitions": [{
+            "trigger": t.trigger, "label": t.label, "sources": list(t.sources), "dest": t.dest,
+            "roles": list(t.roles), "roles_from": {k: list(v) for k, v in t.roles_from.items()},
+            "effective_date": t.effective_date,
+            "fields": {f.name: {
+                "type": f.type, "required": f.required,
+                "required_when": dict([f.required_when]) if f.required_when else None,
+                **({"choices": dict(wf.choices_for(f))} if f.type == "choice" else {}),
+                **({"min": f.min, "max": f.max} if f.type == "integer" else {}),
+            } for f in t.fields.values()},
+        } for t in wf.transitions.values()],
+    }

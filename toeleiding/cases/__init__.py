@@ -1,0 +1,1 @@
+"""Cases: one child's referral, its history, and who read it."""

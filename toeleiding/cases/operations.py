@@ -1,0 +1,156 @@
+"""What changes a case. Services only flush; the caller (request, command, job) commits once."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import g, has_request_context
+from sqlalchemy import insert, select
+
+from .. import clock
+from ..crypto import current_keyring
+from ..errors import DuplicateCase, InvalidTransition, NotPermitted, StaleVersion, ValidationError
+from ..extensions import db
+from ..organisations.models import Location, Organisation
+from ..organisations.util import get_municipality
+from ..users.models import User
+from ..workflow import current_workflow
+from .checks import CHECKS
+from .models import AccessLogEntry, Case, CaseEvent, CaseLocation
+from .util import find_case, scoped_cases
+from .validation import validate_child, validate_parents, validate_transition_data
+
+
+def _client() -> str:
+    if has_request_context():
+        return getattr(g, "client", "web")
+    return "cli"
+
+
+def log_access(user: User | None, action: str, case_ids=(None,), result: str = "allowed") -> None:
+    """Append who did what to which case(s); one row per case, in the caller's transaction."""
+    now, client = clock.now(), _client()
+    rows = [{"at": now, "user_id": user.id if user else None, "role": user.role if user else None,
+             "organisation_id": user.organisation_id if user else None, "case_id": cid,
+             "action": action, "result": result, "client": client} for cid in case_ids]
+    if rows:
+        db.session.execute(insert(AccessLogEntry), rows)
+
+
+def register_case(user: User, municipality_code: Any, child: Any, parents: Any = None) -> Case:
+    """JGZ registers a child that may belong to the target group: a new case in the initial state."""
+    if user.role != "jgz":
+        raise NotPermitted("Alleen de JGZ registreert kinderen.")
+    municipality = get_municipality(municipality_code)
+    if municipality.region_id != user.organisation.region_id:
+        raise ValidationError("Deze gemeente hoort niet bij uw regio.", "municipality")
+    data = validate_child(child)
+    parent_list = validate_parents(parents)
+    keyring = current_keyring()
+    bsn_index = keyring.blind_index(data["bsn"])
+
+    existing = db.session.scalar(select(Case).where(Case.bsn_index == bsn_index, Case.state != "closed"))
+    if existing is not None:
+        visible = db.session.scalar(scoped_cases(user).where(Case.id == existing.id).with_only_columns(Case.id))
+        if visible:
+            raise DuplicateCase("Voor dit kind is al een open dossier.", "child.bsn", case_id=str(existing.id))
+        registrar = db.session.get(Organisation, existing.registered_by_organisation_id)
+        raise DuplicateCase(f"Voor dit kind bestaat al een dossier buiten uw regio; neem contact op met "
+                            f"{registrar.name}.", "child.bsn", contact=registrar.name)
+
+    workflow = current_workflow()
+    now, today = clock.now(), clock.today()
+    case = Case(municipality=municipality, state=workflow.initial, state_since=today, created_at=now,
+                updated_at=now, registered_by_organisation_id=user.organisation_id, bsn_index=bsn_index)
+    for key, value in data.items():
+        setattr(case, key, value)
+    case.parents = parent_list
+    db.session.add(case)
+    db.session.flush()
+    db.session.add(CaseEvent(
+        case_id=case.id, seq=1, trigger="register", from_state=None, to_state=case.state,
+        effective_date=today, recorded_at=now, user_id=user.id, role=user.role,
+        organisation_id=user.organisation_id, municipality_id=municipality.id, location_id=None,
+        age_months=clock.months_between(data["birth_date"], today), data={}))
+    log_access(user, "create", [case.id])
+    db.session.flush()
+    return case
+
+
+def fire_transition(user: User, case_id: Any, trigger: Any, version: Any, data: Any) -> Case:
+    """Move a case along ``trigger`` for ``user``: checks, state change, history and log together.
+
+    Order of refusals: unknown trigger (422), stale version (409), a role that may never fire
+    the trigger (403), not possible from the current state (409), not for this role from this
+    state (403), bad data (422).
+    """
+    workflow = current_workflow()
+    case = find_case(user, case_id)
+    if not isinstance(trigger, str) or trigger not in workflow.transitions:
+        raise ValidationError("Onbekende actie.", "trigger")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ValidationError("Versie ontbreekt: geef de versie van het dossier mee.", "version")
+    if version != case.version:
+        raise StaleVersion("Iemand anders heeft dit dossier intussen gewijzigd; bekijk de nieuwe stand.",
+                           "version", current_version=case.version, current_state=case.state)
+    t = workflow.transitions[trigger]
+    if user.role not in t.all_roles():
+        raise NotPermitted(f"Uw rol mag '{t.label}' niet uitvoeren.")
+    if case.state not in t.sources:
+        raise InvalidTransition(f"'{t.label}' kan niet vanuit de status "
+                                f"'{workflow.state_labels[case.state]}'.", "trigger")
+    if user.role not in t.roles_for(case.state):
+        raise NotPermitted(f"Uw rol mag '{t.label}' niet uitvoeren vanuit deze status.")
+
+    values = validate_transition_data(workflow, t, case, data)
+    for check in t.checks:
+        CHECKS[check](case, user, values)
+    effective = values[t.effective_date] if t.effective_date else clock.today()
+    if effective < case.state_since:
+        raise ValidationError(f"Deze datum ligt vóór de vorige stap ({case.state_since:%d-%m-%Y}).",
+                              t.effective_date or "trigger")
+
+    from_state, seq = case.state, case.version + 1
+    if not workflow.fire(case, trigger, user.role):   # the shared machine sets case.state
+        raise NotPermitted(f"Uw rol mag '{t.label}' niet uitvoeren vanuit deze status.")
+    _apply(case, t, values)
+    case.state_since = effective
+    case.updated_at = clock.now()
+
+    clear = {k: _plain(v) for k, v in values.items() if not t.fields[k].encrypted}
+    secret = {k: v for k, v in values.items() if t.fields[k].encrypted}
+    event = CaseEvent(
+        case_id=case.id, seq=seq, trigger=trigger, from_state=from_state, to_state=case.state,
+        effective_date=effective, recorded_at=case.updated_at, user_id=user.id, role=user.role,
+        organisation_id=user.organisation_id, municipality_id=case.municipality_id,
+        location_id=case.location_id, age_months=clock.months_between(case.birth_date, effective), data=clear)
+    event.secret = secret or None
+    db.session.add(event)
+    log_access(user, f"transition:{trigger}", [case.id])
+    db.session.flush()   # the versioned UPDATE runs here; a concurrent change raises StaleDataError
+    return case
+
+
+def _apply(case: Case, t, values: dict) -> None:
+    """Copy the fields the workflow ties to case columns, and remember the provider's scope."""
+    for f in t.fields.values():
+        if f.case_attribute and f.name in values:
+            value = values[f.name]
+            setattr(case, f.case_attribute, value.id if isinstance(value, (Location, Organisation)) else value)
+    for attr, value in t.set_on_case.items():
+        setattr(case, attr, value)
+    if case.state == "not_reached":
+        case.ever_not_reached = True
+    else:
+        case.not_reached_reason = None
+    location = values.get("location_id")
+    if isinstance(location, Location) and db.session.get(CaseLocation, (case.id, location.id)) is None:
+        db.session.add(CaseLocation(case_id=case.id, location_id=location.id))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, (Location, Organisation)):
+        return value.id
+    return value

@@ -1,0 +1,88 @@
+"""Configuration from environment variables, checked before the app starts.
+
+Every setting lives here with its default, so the README's table and this file are the one
+place to look. A bad value raises ConfigError, which the flask CLI prints as a one-line error.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ENVIRONMENTS = ("development", "testing", "production")
+
+
+class ConfigError(click.ClickException):
+    """A setting is missing or wrong; the message says which and how to fix it."""
+
+    def __init__(self, message: str):
+        super().__init__(f"configuration: {message}")
+
+
+def _int(env: dict, name: str, default: int, minimum: int = 1) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a whole number") from None
+    if value < minimum:
+        raise ConfigError(f"{name}={value} must be at least {minimum}")
+    return value
+
+
+def load_config(instance_path: str, env: dict | None = None) -> dict:
+    """Read and check the settings; returns a dict for ``app.config``."""
+    env = dict(os.environ if env is None else env)
+    environment = env.get("TOELEIDING_ENV", "development")
+    if environment not in ENVIRONMENTS:
+        raise ConfigError(f"TOELEIDING_ENV={environment!r}; use one of {', '.join(ENVIRONMENTS)}")
+    production = environment == "production"
+
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'toeleiding.db'}"
+    if database_url.startswith("postgres://"):  # the Heroku-style alias SQLAlchemy refuses
+        database_url = "postgresql://" + database_url[len("postgres://"):]
+    if database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+    if not database_url.startswith(("sqlite:", "postgresql+psycopg:")):
+        raise ConfigError(f"DATABASE_URL must be a sqlite:/// or postgresql:// URL, not {database_url.split(':')[0]}:")
+    if production and database_url.startswith("sqlite:"):
+        raise ConfigError("production needs PostgreSQL: set DATABASE_URL=postgresql://user@host/db")
+
+    secret_key = env.get("SECRET_KEY")
+    if production and (not secret_key or len(secret_key) < 32):
+        raise ConfigError("production needs SECRET_KEY of at least 32 random characters "
+                          "(python -c 'import secrets; print(secrets.token_urlsafe(48))')")
+
+    workflow = Path(env.get("TOELEIDING_WORKFLOW", PROJECT_ROOT / "workflows" / "toeleiding.yaml"))
+    if not workflow.is_file():
+        raise ConfigError(f"TOELEIDING_WORKFLOW: no workflow file at {workflow}")
+
+    keys_file = env.get("TOELEIDING_KEYS_FILE")
+    if production and not keys_file and not env.get("TOELEIDING_ENCRYPTION_KEYS"):
+        raise ConfigError("production needs encryption keys: set TOELEIDING_ENCRYPTION_KEYS and "
+                          "TOELEIDING_BLIND_INDEX_KEY, or TOELEIDING_KEYS_FILE (see README, 'Keys')")
+
+    engine_options: dict = {}
+    if database_url.startswith("postgresql"):
+        engine_options = {"pool_pre_ping": True}
+
+    return {
+        "ENV_NAME": environment,
+        "TESTING": environment == "testing",
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
+        "WORKFLOW_FILE": str(workflow),
+        "KEYS_FILE": keys_file or str(Path(instance_path) / "keys.json"),
+        "KEYS_FILE_EXPLICIT": bool(keys_file),
+        "ENCRYPTION_KEYS": env.get("TOELEIDING_ENCRYPTION_KEYS"),
+        "BLIND_INDEX_KEY": env.get("TOELEIDING_BLIND_INDEX_KEY"),
+        "API_TOKEN_HOURS": _int(env, "TOELEIDING_API_TOKEN_HOURS", 12),
+        "PAGE_SIZE_MAX": _int(env, "TOELEIDING_PAGE_SIZE_MAX", 200),
+        "MAX_CONTENT_LENGTH": _int(env, "TOELEIDING_MAX_REQUEST_BYTES", 256 * 1024),
+        "CLOCK_NOW": None,
+    }

@@ -1,0 +1,51 @@
+"""``Encrypted``: a model attribute stored as an authenticated ciphertext bound to its row."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any, Callable
+
+from .keyring import current_keyring
+
+# Every (model, attribute) that holds a ciphertext, for key rotation and the retention job.
+REGISTRY: list[tuple[type, "Encrypted"]] = []
+
+CODECS: dict[str, tuple[Callable[[Any], bytes], Callable[[bytes], Any]]] = {
+    "str": (lambda v: str(v).encode(), lambda b: b.decode()),
+    "date": (lambda v: v.isoformat().encode(), lambda b: dt.date.fromisoformat(b.decode())),
+    "json": (lambda v: json.dumps(v, separators=(",", ":")).encode(), lambda b: json.loads(b)),
+}
+
+
+class Encrypted:
+    """Descriptor over a LargeBinary column ``_<name>``.
+
+    ``bind`` gives the row identity used as associated data; it must be known before the
+    first assignment (cases get their UUID in ``__init__`` for that reason).
+    """
+
+    def __init__(self, codec: str = "str", bind: Callable[[Any], str] = lambda row: str(row.id)):
+        self.codec = codec
+        self.bind = bind
+
+    def __set_name__(self, owner, name):
+        self.name = name
+        self.column = f"_{name}"
+        REGISTRY.append((owner, self))
+
+    def aad(self, row) -> bytes:
+        return f"{row.__tablename__}.{self.name}:{self.bind(row)}".encode()
+
+    def __get__(self, row, owner=None):
+        if row is None:
+            return self
+        blob = getattr(row, self.column)
+        if blob is None:
+            return None
+        return CODECS[self.codec][1](current_keyring().decrypt(bytes(blob), self.aad(row)))
+
+    def __set__(self, row, value):
+        if value is None:
+            setattr(row, self.column, None)
+            return
+        setattr(row, self.column, current_keyring().encrypt(CODECS[self.codec][0](value), self.aad(row)))

@@ -1,0 +1,1 @@
+"""Demo data: both regions with their real municipal figures, and invented children."""

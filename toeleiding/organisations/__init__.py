@@ -1,0 +1,1 @@
+"""Regions, municipalities, organisations, VE locations and target-group definitions."""

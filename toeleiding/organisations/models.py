@@ -1,0 +1,125 @@
+"""Configuration of the region: who works where, and each municipality's target-group definition."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import (CheckConstraint, Column, Date, ForeignKey, Integer, JSON, Numeric, String,
+                        Table, UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+
+ORGANISATION_KINDS = ("jgz", "ve_provider", "cjg", "municipality", "school")
+
+# The municipalities an organisation serves: a CJG's working area, a school's location.
+organisation_municipalities = Table(
+    "organisation_municipalities", db.metadata,
+    Column("organisation_id", ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True),
+    Column("municipality_id", ForeignKey("municipalities.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Region(db.Model):
+    __tablename__ = "regions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    municipalities: Mapped[list["Municipality"]] = relationship(back_populates="region", order_by="Municipality.name")
+
+    def __repr__(self) -> str:
+        return f"<Region {self.slug}>"
+
+
+class Municipality(db.Model):
+    __tablename__ = "municipalities"
+    __table_args__ = (CheckConstraint("code LIKE 'GM____'", name="cbs_code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(6), unique=True)   # CBS code, e.g. GM0375
+    name: Mapped[str] = mapped_column(String(120))
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    inhabitants: Mapped[int | None]
+    region: Mapped[Region] = relationship(back_populates="municipalities")
+    definitions: Mapped[list["TargetGroupDefinition"]] = relationship(
+        back_populates="municipality", order_by="TargetGroupDefinition.valid_from")
+
+    def definition_on(self, day: dt.date) -> "TargetGroupDefinition | None":
+        """The target-group definition in force on ``day``."""
+        for d in reversed(self.definitions):
+            if d.valid_from <= day and (d.valid_until is None or day <= d.valid_until):
+                return d
+        return None
+
+    def __repr__(self) -> str:
+        return f"<Municipality {self.code} {self.name}>"
+
+
+class MunicipalityFigures(db.Model):
+    """Yearly figures entered by the region: CBS target-group count, JGZ count, GOAB budget."""
+    __tablename__ = "municipality_figures"
+    __table_args__ = (UniqueConstraint("municipality_id", "year"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"))
+    year: Mapped[int]
+    cbs_target_group: Mapped[int | None]
+    cbs_suppressed: Mapped[bool] = mapped_column(default=False)   # CBS published "<10"
+    jgz_target_group: Mapped[int | None]
+    goab_budget: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisations"
+    __table_args__ = (CheckConstraint("kind IN ('jgz','ve_provider','cjg','municipality','school')", name="kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    region: Mapped[Region] = relationship()
+    municipalities: Mapped[list[Municipality]] = relationship(secondary=organisation_municipalities,
+                                                              order_by="Municipality.name")
+    locations: Mapped[list["Location"]] = relationship(back_populates="provider", order_by="Location.name")
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.id} {self.kind} {self.name!r}>"
+
+
+class Location(db.Model):
+    """A VE location of a provider, registered in the LRK. Public information, stored in clear."""
+    __tablename__ = "locations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    lrk_number: Mapped[str] = mapped_column(String(12), unique=True)
+    address: Mapped[str] = mapped_column(String(200), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    provider: Mapped[Organisation] = relationship(back_populates="locations")
+    municipality: Mapped[Municipality] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Location {self.id} {self.lrk_number} {self.name!r}>"
+
+
+class TargetGroupDefinition(db.Model):
+    """A municipality's *doelgroepdefinitie* for one policy period."""
+    __tablename__ = "target_group_definitions"
+    __table_args__ = (
+        CheckConstraint("min_age_months IN (24, 30)", name="min_age"),
+        CheckConstraint("valid_until IS NULL OR valid_until >= valid_from", name="period"),
+        UniqueConstraint("municipality_id", "valid_from"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    valid_until: Mapped[dt.date | None] = mapped_column(Date)   # inclusive; open-ended when NULL
+    min_age_months: Mapped[int] = mapped_column(Integer)
+    criteria: Mapped[list[dict]] = mapped_column(JSON)         # [{"code": ..., "label": ...}]
+    municipality: Mapped[Municipality] = relationship(back_populates="definitions")
+
+    @property
+    def criteria_codes(self) -> set[str]:
+        return {c["code"] for c in self.criteria}
+
+    def __repr__(self) -> str:
+        return f"<TargetGroupDefinition {self.municipality_id} {self.valid_from}..{self.valid_until}>"

@@ -1,0 +1,67 @@
+"""Changing the region's configuration: regions, organisations, locations, definitions."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from sqlalchemy import select
+
+from ..errors import ValidationError
+from ..extensions import db
+from .models import (ORGANISATION_KINDS, Location, Municipality, Organisation, Region, TargetGroupDefinition)
+
+LRK_RE = re.compile(r"^[0-9]{9,12}$")
+
+
+def get_region(slug: str) -> Region:
+    region = db.session.scalar(select(Region).where(Region.slug == slug))
+    if region is None:
+        raise ValidationError(f"Onbekende regio {slug!r}.", "region")
+    return region
+
+
+def create_organisation(name: str, kind: str, region: Region, municipalities: list[Municipality] = ()) -> Organisation:
+    if not name or not name.strip():
+        raise ValidationError("Naam is verplicht.", "name")
+    if kind not in ORGANISATION_KINDS:
+        raise ValidationError(f"Onbekende soort; kies uit {', '.join(ORGANISATION_KINDS)}.", "kind")
+    for m in municipalities:
+        if m.region_id != region.id:
+            raise ValidationError(f"{m.name} hoort niet bij regio {region.name}.", "municipality")
+    org = Organisation(name=name.strip(), kind=kind, region=region, municipalities=list(municipalities))
+    db.session.add(org)
+    db.session.flush()
+    return org
+
+
+def create_location(provider: Organisation, municipality: Municipality, name: str, lrk_number: str,
+                    address: str = "") -> Location:
+    if provider.kind != "ve_provider":
+        raise ValidationError("Alleen een VE-aanbieder heeft VE-locaties.", "provider")
+    if not LRK_RE.match(lrk_number or ""):
+        raise ValidationError("LRK-nummer: 9 tot 12 cijfers.", "lrk_number")
+    if db.session.scalar(select(Location.id).where(Location.lrk_number == lrk_number)):
+        raise ValidationError("Dit LRK-nummer is al geregistreerd.", "lrk_number")
+    loc = Location(provider=provider, municipality=municipality, name=name, lrk_number=lrk_number, address=address)
+    db.session.add(loc)
+    db.session.flush()
+    return loc
+
+
+def add_definition(municipality: Municipality, name: str, valid_from: dt.date, valid_until: dt.date | None,
+                   min_age_months: int, criteria: list[dict]) -> TargetGroupDefinition:
+    """A new policy period's definition; periods of one municipality may not overlap."""
+    if min_age_months not in (24, 30):
+        raise ValidationError("Minimumleeftijd is 24 of 30 maanden.", "min_age_months")
+    if valid_until is not None and valid_until < valid_from:
+        raise ValidationError("Einddatum ligt vóór de begindatum.", "valid_until")
+    if not criteria or any(not c.get("code") or not c.get("label") for c in criteria):
+        raise ValidationError("Ten minste één criterium met code en omschrijving.", "criteria")
+    for d in municipality.definitions:
+        if (d.valid_until is None or d.valid_until >= valid_from) and (valid_until is None or valid_until >= d.valid_from):
+            raise ValidationError(f"Overlapt met de definitie {d.name} ({d.valid_from}…).", "valid_from")
+    d = TargetGroupDefinition(municipality=municipality, name=name, valid_from=valid_from, valid_until=valid_until,
+                              min_age_months=min_age_months, criteria=criteria)
+    db.session.add(d)
+    db.session.flush()
+    return d

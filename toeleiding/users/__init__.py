@@ -1,0 +1,1 @@
+"""Users, their one role and organisation, passwords and API tokens."""

@@ -1,0 +1,33 @@
+"""``flask users create``: the password comes on standard input, never on the command line."""
+import sys
+
+import click
+from flask.cli import AppGroup
+
+from ..errors import AppError
+from ..extensions import db
+from ..organisations.models import Organisation
+from .models import ROLES
+from .operations import create_user
+
+users_cli = AppGroup("users", help="Users.")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", default="")
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--organisation", "organisation_id", required=True, type=int, help="Organisation id.")
+def create(email, name, role, organisation_id):
+    """Create a user; reads the password from stdin (first line)."""
+    password = sys.stdin.readline().rstrip("\n")
+    org = db.session.get(Organisation, organisation_id)
+    if org is None:
+        raise click.ClickException(f"organisation: no organisation with id {organisation_id}")
+    try:
+        user = create_user(email, name, password, role, org)
+        db.session.commit()
+    except AppError as exc:
+        db.session.rollback()
+        raise click.ClickException(f"{exc.field}: {exc.message}")
+    click.echo(f"user {user.id} {user.email} ({user.role}, {org.name})")

@@ -1,0 +1,372 @@
+"""Load, check and compile a workflow file.
+
+Three layers, each with errors that name the file and the key: YAML syntax (duplicate keys
+included, which PyYAML would otherwise silently overwrite), structure (a JSON Schema), and the
+graph and references (destinations exist, every state is reachable, roles and reasons are
+known, no trigger is declared twice). The result is immutable, and one `transitions.Machine`
+per workflow is shared by every case: it is built with ``model=None`` and fired on the case
+row itself, as the transitions FAQ recommends for many ORM rows.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field as dc_field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+import jsonschema
+import yaml
+from flask import current_app
+from transitions import Machine
+
+FIELD_TYPES = ("date", "text", "boolean", "integer", "choice", "criteria", "location", "school")
+# Named checks a transition may ask for; implemented in cases/checks.py.
+KNOWN_CHECKS = ("placement_age", "location_of_own_provider")
+CASE_ATTRIBUTES = ("location_id", "school_id", "not_reached_reason", "outcome")
+
+
+class WorkflowError(Exception):
+    """The workflow file is invalid; ``str()`` names the file, the key and the problem."""
+
+    def __init__(self, path: str, key: str, problem: str):
+        super().__init__(f"{path}: {key}: {problem}" if key else f"{path}: {problem}")
+        self.path, self.key, self.problem = path, key, problem
+
+
+_name = {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"}
+_names = {"type": "array", "items": _name, "minItems": 1}
+SCHEMA: dict = {
+    "type": "object",
+    "required": ["name", "roles", "initial", "states", "transitions"],
+    "additionalProperties": False,
+    "properties": {
+        "name": _name,
+        "roles": _names,
+        "initial": _name,
+        "states": {"type": "array", "minItems": 2, "items": {
+            "type": "object", "required": ["name"], "additionalProperties": False,
+            "properties": {"name": _name, "label": {"type": "string"}, "final": {"type": "boolean"}}}},
+        "reasons": {"type": "object", "propertyNames": _name, "additionalProperties": {"type": "string"}},
+        "outcomes": {"type": "object", "propertyNames": _name, "additionalProperties": {"type": "string"}},
+        "transitions": {"type": "array", "minItems": 1, "items": {
+            "type": "object", "required": ["trigger", "source", "dest", "roles"], "additionalProperties": False,
+            "properties": {
+                "trigger": _name, "label": {"type": "string"},
+                "source": {"oneOf": [_name, _names]}, "dest": _name,
+                "roles": _names,
+                "roles_from": {"type": "object", "propertyNames": _name, "additionalProperties": _names},
+                "effective_date": _name,
+                "checks": {"type": "array", "items": _name},
+                "set_on_case": {"type": "object", "additionalProperties": {"type": "string"}},
+                "fields": {"type": "object", "propertyNames": _name, "additionalProperties": {
+                    "type": "object", "required": ["type"], "additionalProperties": False,
+                    "properties": {
+                        "type": {"type": "string"},
+                        "required": {"type": "boolean"},
+                        "required_when": {"type": "object", "minProperties": 1, "maxProperties": 1},
+                        "not_future": {"type": "boolean"},
+                        "max_days_ahead": {"type": "integer", "minimum": 0},
+                        "must_be": {"type": "boolean"},
+                        "min": {"type": "integer"}, "max": {"type": "integer"},
+                        "max_length": {"type": "integer", "minimum": 1},
+                        "choices": {"type": "string"},
+                        "on_date": _name,
+                        "case_attribute": {"type": "string"},
+                        "default_from_case": {"type": "string"},
+                    }}},
+            }}},
+        "reminders": {"type": "array", "items": {
+            "type": "object", "required": ["name", "state", "role"], "additionalProperties": False,
+            "properties": {
+                "name": _name, "state": {"oneOf": [_name, _names]}, "reason": _name, "role": _name,
+                "after_days": {"type": "integer", "minimum": 0},
+                "at_age_months": {"type": "integer", "minimum": 0, "maximum": 72},
+                "repeat_days": {"type": "integer", "minimum": 1},
+                "again_days": {"type": "array", "items": {"type": "integer", "minimum": 1}},
+                "escalate": {"type": "object", "required": ["after", "role"], "additionalProperties": False,
+                             "properties": {"after": {"type": "integer", "minimum": 1}, "role": _name}},
+            },
+            "oneOf": [{"required": ["after_days"]}, {"required": ["at_age_months"]}]}},
+    },
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str
+    required: bool = False
+    required_when: tuple[str, Any] | None = None
+    not_future: bool = False
+    max_days_ahead: int | None = None
+    must_be: bool | None = None
+    min: int | None = None
+    max: int | None = None
+    max_length: int | None = None
+    choices_list: str | None = None
+    on_date: str | None = None
+    case_attribute: str | None = None
+    default_from_case: str | None = None
+
+    @property
+    def encrypted(self) -> bool:
+        """Free text may hold anything about a family, so it is always encrypted."""
+        return self.type == "text"
+
+
+@dataclass(frozen=True)
+class Transition:
+    trigger: str
+    label: str
+    sources: tuple[str, ...]
+    dest: str
+    roles: tuple[str, ...]
+    roles_from: Mapping[str, tuple[str, ...]]
+    fields: Mapping[str, Field]
+    effective_date: str | None
+    checks: tuple[str, ...]
+    set_on_case: Mapping[str, str]
+
+    def roles_for(self, source: str) -> tuple[str, ...]:
+        return self.roles_from.get(source, self.roles)
+
+    def all_roles(self) -> set[str]:
+        return set(self.roles).union(*self.roles_from.values()) if self.roles_from else set(self.roles)
+
+
+@dataclass(frozen=True)
+class ReminderRule:
+    name: str
+    states: tuple[str, ...]
+    reason: str | None
+    role: str
+    after_days: int | None
+    at_age_months: int | None
+    repeat_days: int | None
+    again_days: tuple[int, ...]
+    escalate_after: int | None
+    escalate_role: str | None
+
+
+@dataclass(frozen=True)
+class Workflow:
+    name: str
+    path: str
+    roles: tuple[str, ...]
+    initial: str
+    states: tuple[str, ...]
+    state_labels: Mapping[str, str]
+    final_states: frozenset[str]
+    reasons: Mapping[str, str]
+    outcomes: Mapping[str, str]
+    transitions: Mapping[str, Transition]
+    reminders: tuple[ReminderRule, ...]
+    machine: Machine = dc_field(repr=False, compare=False)
+
+    def triggers_from(self, state: str) -> list[Transition]:
+        return [t for t in self.transitions.values() if state in t.sources]
+
+    def triggers_for(self, state: str, role: str) -> list[str]:
+        """The triggers a role may fire from a state (what the case page offers)."""
+        return [t.trigger for t in self.triggers_from(state) if role in t.roles_for(state)]
+
+    def choices_for(self, f: Field) -> Mapping[str, str]:
+        """Codes and Dutch labels of a choice field's list."""
+        return {"reasons": self.reasons, "outcomes": self.outcomes}[f.choices_list]
+
+    def fire(self, row, trigger: str, role: str) -> bool:
+        """Move ``row.state`` along ``trigger`` through the shared machine; False if the role may not."""
+        return self.machine.events[trigger].trigger(row, role=role)
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML keeps the last of two equal keys; a workflow must not silently lose one."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise WorkflowError(self.name, str(key),
+                                    f"duplicate key (line {key_node.start_mark.line + 1})")
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _parse(path: str, text: str) -> dict:
+    loader = _UniqueKeyLoader(text)
+    loader.name = path
+    try:
+        data = loader.get_single_data()
+    except yaml.YAMLError as exc:
+        raise WorkflowError(path, "", f"not valid YAML: {exc}") from None
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        raise WorkflowError(path, "", "the file must hold a mapping with states and transitions")
+    return data
+
+
+def _key(error: jsonschema.ValidationError) -> str:
+    out = ""
+    for part in error.absolute_path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def load_workflow(path: str | Path) -> Workflow:
+    """Read and check a workflow file; raises WorkflowError naming file, key and problem."""
+    path = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise WorkflowError(path, "", f"cannot read: {exc.strerror}") from None
+    data = _parse(path, text)
+    errors = sorted(jsonschema.Draft202012Validator(SCHEMA).iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        err = errors[0]
+        raise WorkflowError(path, _key(err), err.message)
+    return _compile(path, data)
+
+
+def _compile(path: str, data: dict) -> Workflow:
+    def fail(key: str, problem: str):
+        raise WorkflowError(path, key, problem)
+
+    roles = tuple(data["roles"])
+    states = tuple(s["name"] for s in data["states"])
+    if len(set(states)) != len(states):
+        dup = next(s for s in states if states.count(s) > 1)
+        fail("states", f"state {dup!r} declared twice")
+    if data["initial"] not in states:
+        fail("initial", f"unknown state {data['initial']!r}")
+    reasons = dict(data.get("reasons") or {})
+    outcomes = dict(data.get("outcomes") or {})
+    lists = {"reasons": reasons, "outcomes": outcomes}
+
+    transitions: dict[str, Transition] = {}
+    for i, raw in enumerate(data["transitions"]):
+        key = f"transitions[{i}]"
+        trigger = raw["trigger"]
+        if trigger in transitions:
+            fail(f"{key}.trigger", f"duplicate trigger {trigger!r}: each trigger is declared once "
+                                   "(use roles_from for roles that differ per source)")
+        sources = (raw["source"],) if isinstance(raw["source"], str) else tuple(raw["source"])
+        for s in sources:
+            if s not in states:
+                fail(f"{key}.source", f"unknown state {s!r}")
+        if raw["dest"] not in states:
+            fail(f"{key}.dest", f"unknown destination state {raw['dest']!r}")
+        roles_from = {s: tuple(r) for s, r in (raw.get("roles_from") or {}).items()}
+        for s in roles_from:
+            if s not in sources:
+                fail(f"{key}.roles_from.{s}", f"{s!r} is not a source of this transition")
+        for r in set(raw["roles"]).union(*roles_from.values()) if roles_from else raw["roles"]:
+            if r not in roles:
+                fail(f"{key}.roles", f"unknown role {r!r} (known: {', '.join(roles)})")
+        fields: dict[str, Field] = {}
+        for fname, spec in (raw.get("fields") or {}).items():
+            fkey = f"{key}.fields.{fname}"
+            if spec["type"] not in FIELD_TYPES:
+                fail(f"{fkey}.type", f"unknown field type {spec['type']!r} (known: {', '.join(FIELD_TYPES)})")
+            if spec["type"] == "choice":
+                if spec.get("choices") not in lists:
+                    fail(f"{fkey}.choices", "a choice field names its list: reasons or outcomes")
+                if not lists[spec["choices"]]:
+                    fail(f"{fkey}.choices", f"the list {spec['choices']!r} is empty")
+            for attr in ("case_attribute", "default_from_case"):
+                if spec.get(attr) and spec[attr] not in CASE_ATTRIBUTES:
+                    fail(f"{fkey}.{attr}", f"unknown case attribute {spec[attr]!r}")
+            required_when = None
+            if spec.get("required_when"):
+                (other, value), = spec["required_when"].items()
+                required_when = (other, value)
+            fields[fname] = Field(
+                name=fname, type=spec["type"], required=spec.get("required", False),
+                required_when=required_when, not_future=spec.get("not_future", False),
+                max_days_ahead=spec.get("max_days_ahead"), must_be=spec.get("must_be"),
+                min=spec.get("min"), max=spec.get("max"), max_length=spec.get("max_length"),
+                choices_list=spec.get("choices"), on_date=spec.get("on_date"),
+                case_attribute=spec.get("case_attribute"), default_from_case=spec.get("default_from_case"))
+        for f in fields.values():
+            if f.required_when and f.required_when[0] not in fields:
+                fail(f"{key}.fields.{f.name}.required_when", f"unknown field {f.required_when[0]!r}")
+            if f.on_date and (f.on_date not in fields or fields[f.on_date].type != "date"):
+                fail(f"{key}.fields.{f.name}.on_date", f"{f.on_date!r} is not a date field of this transition")
+        eff = raw.get("effective_date")
+        if eff and (eff not in fields or fields[eff].type != "date"):
+            fail(f"{key}.effective_date", f"{eff!r} is not a date field of this transition")
+        for check in raw.get("checks") or ():
+            if check not in KNOWN_CHECKS:
+                fail(f"{key}.checks", f"unknown check {check!r} (known: {', '.join(KNOWN_CHECKS)})")
+        for attr in raw.get("set_on_case") or {}:
+            if attr not in CASE_ATTRIBUTES:
+                fail(f"{key}.set_on_case", f"unknown case attribute {attr!r}")
+        transitions[trigger] = Transition(
+            trigger=trigger, label=raw.get("label", trigger), sources=sources, dest=raw["dest"],
+            roles=tuple(raw["roles"]), roles_from=MappingProxyType(roles_from),
+            fields=MappingProxyType(fields), effective_date=eff, checks=tuple(raw.get("checks") or ()),
+            set_on_case=MappingProxyType(dict(raw.get("set_on_case") or {})))
+
+    # Every state must be reachable from the initial one, or cases could never get there.
+    reachable, frontier = {data["initial"]}, [data["initial"]]
+    while frontier:
+        state = frontier.pop()
+        for t in transitions.values():
+            if state in t.sources and t.dest not in reachable:
+                reachable.add(t.dest)
+                frontier.append(t.dest)
+    for s in states:
+        if s not in reachable:
+            fail(f"states[{states.index(s)}]", f"state {s!r} is unreachable from {data['initial']!r}")
+
+    reminders = []
+    for i, raw in enumerate(data.get("reminders") or ()):
+        key = f"reminders[{i}]"
+        rstates = (raw["state"],) if isinstance(raw["state"], str) else tuple(raw["state"])
+        for s in rstates:
+            if s not in states:
+                fail(f"{key}.state", f"unknown state {s!r}")
+        for r in [raw["role"]] + ([raw["escalate"]["role"]] if raw.get("escalate") else []):
+            if r not in roles:
+                fail(f"{key}.role", f"unknown role {r!r}")
+        if raw.get("reason") and raw["reason"] not in reasons:
+            fail(f"{key}.reason", f"unknown reason {raw['reason']!r}")
+        if raw["name"] in {r.name for r in reminders}:
+            fail(f"{key}.name", f"duplicate reminder name {raw['name']!r}")
+        reminders.append(ReminderRule(
+            name=raw["name"], states=rstates, reason=raw.get("reason"), role=raw["role"],
+            after_days=raw.get("after_days"), at_age_months=raw.get("at_age_months"),
+            repeat_days=raw.get("repeat_days"), again_days=tuple(raw.get("again_days") or ()),
+            escalate_after=(raw.get("escalate") or {}).get("after"),
+            escalate_role=(raw.get("escalate") or {}).get("role")))
+
+    machine = _build_machine(states, data["initial"], transitions)
+    return Workflow(
+        name=data["name"], path=path, roles=roles, initial=data["initial"], states=states,
+        state_labels=MappingProxyType({s["name"]: s.get("label", s["name"]) for s in data["states"]}),
+        final_states=frozenset(s["name"] for s in data["states"] if s.get("final")),
+        reasons=MappingProxyType(reasons), outcomes=MappingProxyType(outcomes),
+        transitions=MappingProxyType(transitions), reminders=tuple(reminders), machine=machine)
+
+
+def _build_machine(states, initial, transitions: Mapping[str, Transition]) -> Machine:
+    """One machine, no models: events fire on whatever row they are given.
+
+    A source whose roles differ (``roles_from``) gets a transition of its own, each guarded by
+    a condition on the caller's role, so the machine itself refuses a role that may not fire.
+    """
+    machine = Machine(model=None, states=list(states), initial=initial, auto_transitions=False,
+                      send_event=True, ignore_invalid_triggers=False)
+    for t in transitions.values():
+        groups: dict[tuple[str, ...], list[str]] = {}
+        for s in t.sources:
+            groups.setdefault(t.roles_for(s), []).append(s)
+        for allowed, sources in groups.items():
+            machine.add_transition(t.trigger, sources, t.dest,
+                                   conditions=[lambda event, allowed=allowed: event.kwargs.get("role") in allowed])
+    return machine
+
+
+def current_workflow() -> Workflow:
+    return current_app.extensions["toeleiding.workflow"]
