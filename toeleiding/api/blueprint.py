@@ -55,7 +55,9 @@ def _app_error(exc: AppError):
         from ..cases.operations import log_access
         log_access(current_user, "read", [uuid.UUID(exc.extra["case_id"])], result="denied")
         db.session.commit()
-    body = {k: v for k, v in exc.to_dict().items() if k != "case_id"}
+    body = exc.to_dict()
+    if isinstance(exc, NotFound):
+        body.pop("case_id", None)
     return jsonify({"error": body}), exc.status
 
 

@@ -43,6 +43,9 @@ class Case(db.Model):
     outcome: Mapped[str | None] = mapped_column(String(40))
     ever_not_reached: Mapped[bool] = mapped_column(default=False)   # CJG's scope
     bsn_index: Mapped[str] = mapped_column(String(64), index=True)  # keyed HMAC of the BSN
+    # First day of the birth month, in clear: lets the monitor compute ages in SQL without
+    # decrypting. The day of birth stays encrypted; README 'Privacy' explains the trade-off.
+    birth_month: Mapped[dt.date] = mapped_column(Date)
 
     _given_name: Mapped[bytes] = mapped_column("given_name", LargeBinary)
     _family_name: Mapped[bytes] = mapped_column("family_name", LargeBinary)

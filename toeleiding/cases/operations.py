@@ -61,7 +61,8 @@ def register_case(user: User, municipality_code: Any, child: Any, parents: Any =
     workflow = current_workflow()
     now, today = clock.now(), clock.today()
     case = Case(municipality=municipality, state=workflow.initial, state_since=today, created_at=now,
-                updated_at=now, registered_by_organisation_id=user.organisation_id, bsn_index=bsn_index)
+                updated_at=now, registered_by_organisation_id=user.organisation_id, bsn_index=bsn_index,
+                birth_month=data["birth_date"].replace(day=1))
     for key, value in data.items():
         setattr(case, key, value)
     case.parents = parent_list
@@ -106,9 +107,13 @@ def fire_transition(user: User, case_id: Any, trigger: Any, version: Any, data: 
     for check in t.checks:
         CHECKS[check](case, user, values)
     effective = values[t.effective_date] if t.effective_date else clock.today()
-    if effective < case.state_since:
+    # History must read in order for the monitor; only the registration itself (version 1) may
+    # postdate the first step, since a nurse often records a visit's indication days later.
+    if case.version > 1 and effective < case.state_since:
         raise ValidationError(f"Deze datum ligt vóór de vorige stap ({case.state_since:%d-%m-%Y}).",
                               t.effective_date or "trigger")
+    if effective < case.birth_date:
+        raise ValidationError("Deze datum ligt vóór de geboortedatum van het kind.", t.effective_date or "trigger")
 
     from_state, seq = case.state, case.version + 1
     if not workflow.fire(case, trigger, user.role):   # the shared machine sets case.state

@@ -8,6 +8,7 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, has_app_context
 from sqlalchemy import select
 
 from .. import clock
@@ -17,15 +18,27 @@ from ..organisations.models import Organisation
 from .models import ROLE_ORGANISATION_KIND, ROLES, ApiToken, User
 
 # argon2-cffi's defaults follow RFC 9106's low-memory profile (Argon2id, 64 MiB, t=3).
-_hasher = PasswordHasher()
-# Verifying against this when the account does not exist costs the same time as a real check,
-# so the answer's timing does not tell whether an e-mail address has an account.
-_DUMMY_HASH = _hasher.hash("not-a-password")
+# Test apps set ARGON2_FAST so a suite that creates hundreds of users stays quick.
+_HASHERS = {False: PasswordHasher(), True: PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)}
+_DUMMY: dict[bool, str] = {}
+
+
+def _hasher() -> PasswordHasher:
+    return _HASHERS[bool(has_app_context() and current_app.config.get("ARGON2_FAST"))]
+
+
+def _dummy_hash() -> str:
+    # Verifying against this when the account does not exist costs the same time as a real
+    # check, so the answer's timing does not tell whether an e-mail address has an account.
+    fast = _hasher() is _HASHERS[True]
+    if fast not in _DUMMY:
+        _DUMMY[fast] = _hasher().hash("not-a-password")
+    return _DUMMY[fast]
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def create_user(email: str, name: str, password: str, role: str, organisation: Organisation) -> User:
@@ -54,12 +67,12 @@ def authenticate(email: str, password: str) -> User:
     """The active user with this e-mail and password; one answer for every kind of failure."""
     user = db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
+        _hasher().verify(user.password_hash if user else _dummy_hash(), password or "")
     except (VerificationError, InvalidHashError):
         user = None
     if user is None or not user.active:
         raise Unauthorized("Onbekende combinatie van e-mailadres en wachtwoord.")
-    if _hasher.check_needs_rehash(user.password_hash):
+    if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
 

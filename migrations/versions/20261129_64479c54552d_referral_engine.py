@@ -1,6 +1,6 @@
-"""initial schema
+"""referral engine
 
-Revision ID: 0c0668c00f3f
+Revision ID: 64479c54552d
 Revises: 
 Create Date: 2026-11-29
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0c0668c00f3f'
+revision = '64479c54552d'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -171,6 +171,7 @@ def upgrade():
     sa.Column('outcome', sa.String(length=40), nullable=True),
     sa.Column('ever_not_reached', sa.Boolean(), nullable=False),
     sa.Column('bsn_index', sa.String(length=64), nullable=False),
+    sa.Column('birth_month', sa.Date(), nullable=False),
     sa.Column('given_name', sa.LargeBinary(), nullable=False),
     sa.Column('family_name', sa.LargeBinary(), nullable=False),
     sa.Column('bsn', sa.LargeBinary(), nullable=False),

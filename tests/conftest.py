@@ -1,0 +1,135 @@
+"""Fixtures in the style of Flask's tutorial: app, client, runner, plus a database per session.
+
+The database comes from DATABASE_URL (PostgreSQL in CI's second pass) or is a temporary
+SQLite file. The schema is made once per session by the real migrations, and every test
+starts from empty tables.
+"""
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from toeleiding import create_app
+from toeleiding.extensions import db
+
+from .factories import ApiClient, World, make_world
+
+REQUIRE_POSTGRES = os.environ.get("TOELEIDING_REQUIRE_POSTGRES") == "1"
+
+
+def _key() -> str:
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def is_postgres(database_url) -> bool:
+    return database_url.startswith(("postgres", "postgresql"))
+
+
+@pytest.fixture(scope="session")
+def test_keys() -> dict:
+    return {"ENCRYPTION_KEYS": f"t1:{_key()}", "BLIND_INDEX_KEY": _key()}
+
+
+@pytest.fixture(scope="session")
+def base_config(database_url, test_keys, tmp_path_factory) -> dict:
+    from toeleiding.config import load_config
+    instance = tmp_path_factory.mktemp("instance")
+    cfg = load_config(str(instance), {**os.environ, "DATABASE_URL": database_url, "TOELEIDING_ENV": "testing"})
+    return {
+        "ENV_NAME": "testing", "TESTING": True, "SECRET_KEY": "test-" + "x" * 40,
+        "SQLALCHEMY_DATABASE_URI": cfg["SQLALCHEMY_DATABASE_URI"], "ARGON2_FAST": True,
+        "KEYS_FILE": str(instance / "keys.json"), **test_keys,
+    }
+
+
+@pytest.fixture(scope="session")
+def migrated(base_config):
+    """Run the real migrations once: from nothing to head (and on PostgreSQL, from a clean schema)."""
+    app = create_app(base_config)
+    with app.app_context():
+        from flask_migrate import downgrade, upgrade
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        upgrade(revision="heads")
+        db.engine.dispose()
+    yield
+    
+
+def _empty_tables() -> None:
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("TRUNCATE " + ", ".join(t.name for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for t in tables:
+                conn.execute(t.delete())
+
+
+@pytest.fixture
+def app(base_config, migrated):
+    app = create_app(dict(base_config))
+    with app.app_context():
+        _empty_tables()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context for calling services directly."""
+    with app.app_context():
+        yield app
+        db.session.rollback()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def world(app) -> World:
+    """Two regions with municipalities, definitions, providers, schools and a user per role."""
+    with app.app_context():
+        w = make_world()
+        db.session.commit()
+        return w
+
+
+@pytest.fixture
+def api(app, client, world):
+    """``api('jgz')`` is an API client signed in as that world user (``'ve2'``, ``'jgz_bev'``, …)."""
+    def sign_in(who: str) -> ApiClient:
+        return ApiClient.sign_in(client, world.emails[who])
+    return sign_in
+
+
+@pytest.fixture
+def postgres(is_postgres):
+    """For tests about PostgreSQL itself; CI's PostgreSQL pass may not skip them."""
+    if not is_postgres:
+        if REQUIRE_POSTGRES:
+            pytest.fail("TOELEIDING_REQUIRE_POSTGRES=1 but DATABASE_URL is not PostgreSQL")
+        pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test")

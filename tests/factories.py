@@ -1,0 +1,116 @@
+"""Test data built through the services. Every name is invented; every BSN passes the elfproef."""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass, field
+
+from toeleiding import clock
+from toeleiding.organisations.models import Municipality, Region
+from toeleiding.organisations.operations import add_definition, create_location, create_organisation
+from toeleiding.extensions import db
+from toeleiding.users.operations import create_user
+
+CRITERIA = [{"code": "parents_low_education", "label": "Ouders laag opgeleid"},
+            {"code": "home_language", "label": "Thuistaal niet Nederlands"},
+            {"code": "language_delay", "label": "Taalachterstand"}]
+PASSWORD = "correct horse battery"
+_bsn_counter = itertools.count(1)
+
+
+def make_bsn(n: int | None = None) -> str:
+    """The n-th fictitious BSN (starting with 9) that passes the elfproef."""
+    n = next(_bsn_counter) if n is None else n
+    for k in itertools.count(n * 13):
+        digits = [9] + [int(c) for c in f"{k % 10**7:07d}"]
+        check = sum(d * w for d, w in zip(digits, (9, 8, 7, 6, 5, 4, 3, 2))) % 11
+        if check < 10:
+            return "".join(map(str, digits + [check]))
+
+
+@dataclass
+class World:
+    ids: dict = field(default_factory=dict)      # name -> id of organisations, locations, schools
+    emails: dict = field(default_factory=dict)   # who -> e-mail
+
+
+def make_world() -> World:
+    """IJmond (Beverwijk, Heemskerk: 30 months) and De Bevelanden (Goes: 24 months, Kapelle: 30)."""
+    w = World()
+    ij = Region(slug="ijmond", name="IJmond")
+    bev = Region(slug="bevelanden", name="De Bevelanden")
+    db.session.add_all([ij, bev])
+    munis = {}
+    for code, name, region, min_age in [("GM0375", "Beverwijk", ij, 30), ("GM0396", "Heemskerk", ij, 30),
+                                        ("GM0664", "Goes", bev, 24), ("GM0678", "Kapelle", bev, 30)]:
+        m = Municipality(code=code, name=name, region=region)
+        db.session.add(m)
+        db.session.flush()
+        add_definition(m, "2023–2026", dt.date(2023, 1, 1), None, min_age, CRITERIA)
+        munis[code] = m
+    jgz = create_organisation("JGZ Testregio IJmond", "jgz", ij, [munis["GM0375"], munis["GM0396"]])
+    jgz_bev = create_organisation("JGZ Testregio Bevelanden", "jgz", bev, [munis["GM0664"], munis["GM0678"]])
+    cjg = create_organisation("CJG Test Beverwijk", "cjg", ij, [munis["GM0375"]])
+    cjg2 = create_organisation("CJG Test Heemskerk", "cjg", ij, [munis["GM0396"]])
+    gem = create_organisation("Gemeente Beverwijk (test)", "municipality", ij, [munis["GM0375"]])
+    ve = create_organisation("Peuteropvang Duinroos (test)", "ve_provider", ij, [munis["GM0375"], munis["GM0396"]])
+    ve2 = create_organisation("Kinderhuis Strandgaper (test)", "ve_provider", ij, [munis["GM0375"]])
+    ve_bev = create_organisation("Peuterpunt Zeeuws (test)", "ve_provider", bev, [munis["GM0664"]])
+    school = create_organisation("Basisschool De Kievit (test)", "school", ij, [munis["GM0375"]])
+    school_bev = create_organisation("Basisschool Het Getij (test)", "school", bev, [munis["GM0664"]])
+    w.ids.update(
+        loc=create_location(ve, munis["GM0375"], "Duinroos Centrum", "100000001").id,
+        loc_heemskerk=create_location(ve, munis["GM0396"], "Duinroos Heemskerk", "100000002").id,
+        loc2=create_location(ve2, munis["GM0375"], "Strandgaper", "100000003").id,
+        loc_goes=create_location(ve_bev, munis["GM0664"], "Zeeuws Goes", "100000004").id,
+        school=school.id, school_bev=school_bev.id, ve=ve.id, ve2=ve2.id, jgz=jgz.id, cjg=cjg.id)
+    for who, role, org in [("jgz", "jgz", jgz), ("ve", "ve", ve), ("ve2", "ve", ve2), ("cjg", "cjg", cjg),
+                           ("cjg2", "cjg", cjg2), ("gemeente", "gemeente", gem), ("admin", "admin", jgz),
+                           ("jgz_bev", "jgz", jgz_bev), ("ve_bev", "ve", ve_bev)]:
+        email = f"{who}@test.example"
+        create_user(email, f"Test {who}", PASSWORD, role, org)
+        w.emails[who] = email
+    return w
+
+
+def child(months: int = 36, bsn: str | None = None, **overrides) -> dict:
+    """A fictitious child ``months`` old today."""
+    born = clock.add_months(clock.today(), -months) - dt.timedelta(days=3)
+    data = {"given_name": "Testkind", "family_name": "Fictiefsma", "bsn": bsn or make_bsn(),
+            "birth_date": born.isoformat(), "postcode": "1941 AB", "house_number": "12"}
+    data.update(overrides)
+    return data
+
+
+def days_ago(n: int) -> str:
+    return (clock.today() - dt.timedelta(days=n)).isoformat()
+
+
+class ApiClient:
+    """A signed-in API client: ``get``/``post`` with the bearer token, JSON in and out."""
+
+    def __init__(self, client, token: str):
+        self.client, self.headers = client, {"Authorization": f"Bearer {token}"}
+
+    @classmethod
+    def sign_in(cls, client, email: str, password: str = PASSWORD) -> "ApiClient":
+        r = client.post("/api/v1/auth/login", json={"email": email, "password": password})
+        assert r.status_code == 200, r.json
+        return cls(client, r.json["token"])
+
+    def get(self, path: str, **kw):
+        return self.client.get(f"/api/v1{path}", headers=self.headers, **kw)
+
+    def post(self, path: str, json=None, **kw):
+        return self.client.post(f"/api/v1{path}", json=json, headers=self.headers, **kw)
+
+    def register(self, municipality: str = "GM0375", **child_kw) -> dict:
+        r = self.post("/cases", {"municipality": municipality, "child": child(**child_kw),
+                                 "parents": [{"name": "Ouder Fictief", "phone": "0612345678"}]})
+        assert r.status_code == 201, r.json
+        return r.json
+
+    def fire(self, case: dict, trigger: str, expect: int = 200, **data):
+        r = self.post(f"/cases/{case['id']}/transitions", {"trigger": trigger, "version": case["version"], "data": data})
+        assert r.status_code == expect, r.json
+        return r.json
