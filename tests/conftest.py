@@ -133,3 +133,11 @@ def postgres(is_postgres):
         if REQUIRE_POSTGRES:
             pytest.fail("TOELEIDING_REQUIRE_POSTGRES=1 but DATABASE_URL is not PostgreSQL")
         pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test")
+
+
+def pytest_collection_modifyitems(config, items):
+    # Tests about PostgreSQL itself carry the marker, so CI's SQLite pass can deselect them
+    # (-m "not postgres") instead of reporting skips; its PostgreSQL pass runs them.
+    for item in items:
+        if "postgres" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)
