@@ -65,6 +65,11 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
     if production and not keys_file and not env.get("TOELEIDING_ENCRYPTION_KEYS"):
         raise ConfigError("production needs encryption keys: set TOELEIDING_ENCRYPTION_KEYS and "
                           "TOELEIDING_BLIND_INDEX_KEY, or TOELEIDING_KEYS_FILE (see README, 'Keys')")
+    if env.get("TOELEIDING_ENCRYPTION_KEYS") and not env.get("TOELEIDING_BLIND_INDEX_KEY"):
+        # Without this check the keyring's complaint ("blind index key must be 32 bytes, got 0")
+        # would not say which setting is missing.
+        raise ConfigError("TOELEIDING_ENCRYPTION_KEYS needs TOELEIDING_BLIND_INDEX_KEY as well: "
+                          "a separate key, made with 'flask keys generate'")
 
     engine_options: dict = {}
     if database_url.startswith("postgresql"):

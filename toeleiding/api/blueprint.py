@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from ..crypto.keyring import KeyringError
 from ..errors import AppError, NotFound, StaleVersion
 from ..extensions import db, login_manager
 from ..users.models import User
@@ -67,6 +68,17 @@ def _stale(exc):
     db.session.rollback()
     e = StaleVersion("Iemand anders heeft dit dossier intussen gewijzigd; bekijk de nieuwe stand.", "version")
     return jsonify({"error": e.to_dict()}), e.status
+
+
+@bp.errorhandler(KeyringError)
+def _unreadable(exc):
+    # A stored ciphertext that does not decrypt (copied from another row or column, tampered
+    # with, or its key removed before `flask keys reencrypt`) is a fault for the administrator,
+    # not a crash: a plain answer, and a log line naming the kind of failure, never the data.
+    db.session.rollback()
+    log.error("unreadable ciphertext in %s: %s", request.endpoint, exc)
+    return error_response(409, "unreadable_record",
+                          "Dit dossier kan niet worden ontsleuteld; neem contact op met de beheerder.")
 
 
 @bp.errorhandler(HTTPException)

@@ -1,0 +1,234 @@
+"""Personal data at rest: never in clear in the database, bound to its row, readable after rotation."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+import stat
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from toeleiding import clock, create_app
+from toeleiding.cases.models import Case, CaseEvent
+from toeleiding.crypto import KeyringError, current_keyring
+from toeleiding.extensions import db
+
+from .factories import ApiClient, days_ago, make_bsn
+
+# Invented and distinctive, so finding them anywhere in the bytes can only mean a leak.
+CHILD = {"given_name": "Zwaantje", "family_name": "Oosterwoldinga",
+         # About three years old, on the 17th: never the first-of-month that is kept in clear.
+         "birth_date": clock.add_months(clock.today(), -37).replace(day=17).isoformat(),
+         "postcode": "1948 QX", "house_number": "217"}
+PARENT = {"name": "Hermijntje Quakkelaar", "phone": "0687654321", "email": "h.quakkelaar@voorbeeld.example"}
+FREE_TEXT = "Moeder werkt in nachtdiensten bij de veiling"
+
+
+def _key() -> str:
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
+
+
+@pytest.fixture
+def make_app(app, base_config):
+    """More apps on the same (emptied) database, with other keys; their connections closed after."""
+    made = []
+
+    def make(**overrides):
+        extra = create_app({**base_config, **overrides})
+        made.append(extra)
+        return extra
+    yield make
+    for extra in made:
+        with extra.app_context():
+            db.engine.dispose()
+
+
+def _write_case(jgz: ApiClient, world, bsn: str) -> dict:
+    """A case with every kind of personal data: child, parent, and free text in its history."""
+    r = jgz.post("/cases", {"municipality": "GM0375", "child": {**CHILD, "bsn": bsn}, "parents": [PARENT]})
+    assert r.status_code == 201, r.json
+    case = jgz.fire(r.json, "indicate", criteria=["home_language"], indication_date=days_ago(20))
+    return jgz.fire(case, "report_not_reached", reason="other", reason_text=FREE_TEXT, date=days_ago(10))
+
+
+def _secrets(bsn: str) -> list[str]:
+    return [CHILD["given_name"], CHILD["family_name"], CHILD["birth_date"], "1948QX", bsn,   # postcode as stored
+            PARENT["name"], PARENT["phone"], PARENT["email"], FREE_TEXT]
+
+
+def _leaks(raw: bytes, values: list[str]) -> list[str]:
+    """The values found in ``raw``: as text, or hex-encoded as PostgreSQL dumps a bytea."""
+    return [v for v in values if v.encode() in raw or v.encode().hex().encode() in raw.lower()]
+
+
+def test_names_and_bsn_are_not_in_the_sqlite_file(app, api, world, is_postgres):
+    if is_postgres:
+        pytest.skip("reads the SQLite file; the PostgreSQL variant uses pg_dump")
+    bsn = make_bsn()
+    case = _write_case(api("jgz"), world, bsn)
+    with app.app_context():
+        path = Path(db.engine.url.database)
+    raw = b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
+    # Control: what may stay in clear is there, so these are the right bytes after the commit.
+    assert uuid.UUID(case["id"]).hex.encode() in raw and b"report_not_reached" in raw
+    assert _leaks(raw, _secrets(bsn)) == []
+
+
+@pytest.mark.postgres
+def test_names_and_bsn_are_not_in_a_postgresql_dump(app, api, world, postgres):
+    bsn = make_bsn()
+    case = _write_case(api("jgz"), world, bsn)
+    with app.app_context():
+        url = db.engine.url
+    cmd = ["/usr/bin/pg_dump", "--no-owner", "-h", url.host or "127.0.0.1", "-p", str(url.port or 5432),
+           "-U", url.username or "postgres", "-d", url.database]
+    dump = subprocess.run(cmd, capture_output=True, check=True,
+                          env={"PGPASSWORD": url.password or "", "PATH": "/usr/bin:/bin"}).stdout
+    assert case["id"].encode() in dump and b"report_not_reached" in dump
+    assert _leaks(dump, _secrets(bsn)) == []
+
+
+def test_the_blind_index_is_not_the_bsn(app, api, world):
+    bsn = make_bsn()
+    case = api("jgz").register(bsn=bsn)
+    with app.app_context():
+        index = db.session.scalar(select(Case.bsn_index).where(Case.id == uuid.UUID(case["id"])))
+    assert len(index) == 64 and bsn not in index
+    # Keyed: an unkeyed hash of a nine-digit number could be reversed by trying them all.
+    assert index != hashlib.sha256(bsn.encode()).hexdigest()
+
+
+def _copy_column(app, source_id: str, target_id: str, source_column: str, target_column: str) -> None:
+    """What an attacker with database access (but no keys) might try: move a ciphertext."""
+    t = Case.__table__
+    with app.app_context():
+        blob = db.session.scalar(select(t.c[source_column]).where(t.c.id == uuid.UUID(source_id)))
+        db.session.execute(update(t).where(t.c.id == uuid.UUID(target_id)).values({target_column: blob}))
+        db.session.commit()
+
+
+def _read_attribute(app, case_id: str, attribute: str):
+    with app.app_context():
+        return getattr(db.session.get(Case, uuid.UUID(case_id)), attribute)
+
+
+def test_a_ciphertext_copied_to_another_case_does_not_decrypt(app, api, world):
+    jgz = api("jgz")
+    a = jgz.register(given_name="Annelotte")
+    b = jgz.register(given_name="Berendina")
+    _copy_column(app, a["id"], b["id"], "given_name", "given_name")
+    with pytest.raises(KeyringError, match="does not authenticate"):
+        _read_attribute(app, b["id"], "given_name")
+    assert _read_attribute(app, a["id"], "given_name") == "Annelotte"   # the original is untouched
+    r = jgz.get(f"/cases/{b['id']}")
+    assert r.status_code == 409 and r.json["error"]["code"] == "unreadable_record"
+    assert "Annelotte" not in r.get_data(as_text=True)
+
+
+def test_a_ciphertext_copied_to_another_column_does_not_decrypt(app, api, world):
+    jgz = api("jgz")
+    case = jgz.register(given_name="Annelotte", family_name="Brouwersma")
+    _copy_column(app, case["id"], case["id"], "family_name", "given_name")
+    with pytest.raises(KeyringError, match="does not authenticate"):
+        _read_attribute(app, case["id"], "given_name")
+    r = jgz.post(f"/cases/{case['id']}/transitions", {"trigger": "indicate", "version": case["version"], "data": {
+        "criteria": ["home_language"], "indication_date": days_ago(1)}})
+    assert r.status_code == 409 and r.json["error"]["code"] == "unreadable_record"
+    assert "Brouwersma" not in r.get_data(as_text=True)
+
+
+def test_free_text_copied_to_another_event_does_not_decrypt(app, api, world):
+    jgz = api("jgz")
+    case = _write_case(jgz, world, make_bsn())
+    t = CaseEvent.__table__
+    with app.app_context():
+        blob = db.session.scalar(select(t.c.secret).where(t.c.case_id == uuid.UUID(case["id"]), t.c.seq == 3))
+        db.session.execute(update(t).where(t.c.case_id == uuid.UUID(case["id"]), t.c.seq == 2).values(secret=blob))
+        db.session.commit()
+    r = jgz.get(f"/cases/{case['id']}")
+    assert r.status_code == 409 and FREE_TEXT not in r.get_data(as_text=True)
+
+
+def _snapshot(client: ApiClient) -> dict:
+    """Every case the client sees, in full, as the API shows it."""
+    listing = client.get("/cases?per_page=200")
+    assert listing.status_code == 200, listing.json
+    out = {}
+    for item in listing.json["items"]:
+        r = client.get(f"/cases/{item['id']}")
+        assert r.status_code == 200, r.json
+        out[item["id"]] = r.json
+    return out
+
+
+def test_rotation_in_the_keys_file_then_old_key_removed_still_reads_everything(make_app, world, tmp_path, test_keys):
+    keys_file = tmp_path / "keys.json"
+    file_keys = {"ENCRYPTION_KEYS": None, "BLIND_INDEX_KEY": None, "KEYS_FILE": str(keys_file)}
+    first = make_app(**file_keys)   # development: the keys file is made on first start
+    jgz = ApiClient.sign_in(first.test_client(), world.emails["jgz"])
+    ids = [_write_case(jgz, world, make_bsn())["id"]] + [jgz.register()["id"] for _ in range(3)]
+    before = _snapshot(jgz)
+    assert set(before) == set(ids)
+    old = json.loads(keys_file.read_text())["encryption_keys"]
+    assert [k["id"] for k in old] == ["k1"]
+
+    result = first.test_cli_runner().invoke(args=["keys", "rotate"])
+    assert result.exit_code == 0, result.output
+    assert "new key k2" in result.output
+    data = json.loads(keys_file.read_text())
+    assert [k["id"] for k in data["encryption_keys"]] == ["k2", "k1"]
+    assert stat.S_IMODE(keys_file.stat().st_mode) == 0o600
+    with first.app_context():   # every ciphertext now names the new key
+        keyring = current_keyring()
+        blobs = [b for row in db.session.execute(select(Case.__table__)).mappings()
+                 for c, b in row.items() if isinstance(b, bytes)]
+        blobs += [b for b in db.session.scalars(select(CaseEvent.__table__.c.secret)) if b is not None]
+        assert blobs and {keyring.key_id_of(b) for b in blobs} == {"k2"}
+
+    data["encryption_keys"] = data["encryption_keys"][:1]   # the old key is gone for good
+    keys_file.write_text(json.dumps(data))
+    after = make_app(**file_keys)
+    assert _snapshot(ApiClient.sign_in(after.test_client(), world.emails["jgz"])) == before
+
+
+def test_env_keys_reencrypt_then_only_the_new_key_reads_everything(make_app, world, test_keys):
+    old, new = _key(), _key()
+    index_key = test_keys["BLIND_INDEX_KEY"]
+    first = make_app(ENCRYPTION_KEYS=f"k1:{old}", BLIND_INDEX_KEY=index_key)
+    jgz = ApiClient.sign_in(first.test_client(), world.emails["jgz"])
+    _write_case(jgz, world, make_bsn())
+    jgz.register()
+    before = _snapshot(jgz)
+
+    only_new = {"ENCRYPTION_KEYS": f"k2:{new}", "BLIND_INDEX_KEY": index_key}
+    # Control: without re-encryption the new key alone reads nothing.
+    early = ApiClient.sign_in(make_app(**only_new).test_client(), world.emails["jgz"])
+    assert early.get(f"/cases/{next(iter(before))}").status_code == 409
+
+    both = make_app(ENCRYPTION_KEYS=f"k2:{new},k1:{old}", BLIND_INDEX_KEY=index_key)
+    result = both.test_cli_runner().invoke(args=["keys", "reencrypt"])
+    assert result.exit_code == 0, result.output
+    assert "cases: 2 rows under key k2" in result.output
+
+    after = _snapshot(ApiClient.sign_in(make_app(**only_new).test_client(), world.emails["jgz"]))
+    assert after == before   # versions included: re-encryption is not a change of the case
+    assert {c["version"] for c in after.values()} == {1, 3}
+
+
+def test_rotate_refuses_when_keys_come_from_the_environment(app):
+    result = app.test_cli_runner().invoke(args=["keys", "rotate"])
+    assert result.exit_code != 0 and "flask keys reencrypt" in result.output
+
+
+def test_the_development_keys_file_is_private(make_app, tmp_path):
+    keys_file = tmp_path / "instance" / "keys.json"
+    assert not keys_file.exists()
+    make_app(ENCRYPTION_KEYS=None, BLIND_INDEX_KEY=None, KEYS_FILE=str(keys_file))
+    assert stat.S_IMODE(keys_file.stat().st_mode) == 0o600
+    data = json.loads(keys_file.read_text())
+    assert data["encryption_keys"][0]["id"] == "k1" and data["blind_index_key"]
