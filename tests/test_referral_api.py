@@ -346,7 +346,7 @@ def test_openapi_document_lists_every_api_route(app, client):
 
 def test_every_read_and_change_is_in_the_access_log(app, api, world):
     from sqlalchemy import select
-    from toeleiding.cases.models import AccessLogEntry
+    from toeleiding.audit.models import AccessLogEntry
     from toeleiding.extensions import db
     jgz = api("jgz")
     case = jgz.register()
@@ -358,4 +358,4 @@ def test_every_read_and_change_is_in_the_access_log(app, api, world):
                                   .where(AccessLogEntry.case_id == __import__("uuid").UUID(case["id"]))
                                   .order_by(AccessLogEntry.id)).all()
     assert [tuple(r) for r in rows] == [("create", "jgz", "allowed"), ("read", "jgz", "allowed"),
-                                        ("transition:indicate", "jgz", "allowed"), ("read", "ve", "denied")]
+                                        ("transition:indicate", "jgz", "allowed"), ("get", "ve", "denied")]

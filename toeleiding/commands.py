@@ -3,11 +3,12 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
+    from .audit.commands import audit_cli
     from .crypto.commands import keys_cli
     from .demo.commands import demo
     from .organisations.commands import organisations_cli, regions_cli
     from .users.commands import users_cli
     from .workflow.commands import workflow_cli
 
-    for command in (keys_cli, demo, organisations_cli, regions_cli, users_cli, workflow_cli):
+    for command in (audit_cli, keys_cli, demo, organisations_cli, regions_cli, users_cli, workflow_cli):
         app.cli.add_command(command)

@@ -130,10 +130,15 @@ def upgrade():
     sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('role', sa.String(length=20), nullable=True),
     sa.Column('organisation_id', sa.Integer(), nullable=True),
+    sa.Column('on_behalf_of', sa.String(length=80), nullable=True),
+    sa.Column('emergency', sa.Boolean(), nullable=False),
     sa.Column('case_id', sa.Uuid(), nullable=True),
     sa.Column('action', sa.String(length=40), nullable=False),
     sa.Column('result', sa.String(length=10), nullable=False),
-    sa.Column('client', sa.String(length=60), nullable=False),
+    sa.Column('client', sa.String(length=10), nullable=False),
+    sa.Column('ip', sa.String(length=45), nullable=True),
+    sa.Column('prev_hash', sa.String(length=64), nullable=False),
+    sa.Column('hash', sa.String(length=64), nullable=False),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_access_log_organisation_id_organisations')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_access_log_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_access_log'))
@@ -141,6 +146,26 @@ def upgrade():
     with op.batch_alter_table('access_log', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_access_log_at'), ['at'], unique=False)
         batch_op.create_index(batch_op.f('ix_access_log_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_access_log_user_id'), ['user_id'], unique=False)
+    # The access log is append-only for the application: no UPDATE, and no DELETE of rows
+    # younger than the five years NEN 7513 practice asks to keep them.
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute("""
+            CREATE FUNCTION access_log_append_only() RETURNS trigger AS $$
+            BEGIN
+                IF TG_OP = 'DELETE' AND OLD.at < now() - interval '5 years' THEN
+                    RETURN OLD;
+                END IF;
+                RAISE EXCEPTION 'access_log is append-only (% refused)', TG_OP;
+            END $$ LANGUAGE plpgsql""")
+        op.execute("CREATE TRIGGER access_log_append_only BEFORE UPDATE OR DELETE ON access_log "
+                   "FOR EACH ROW EXECUTE FUNCTION access_log_append_only()")
+    else:
+        op.execute("CREATE TRIGGER access_log_no_update BEFORE UPDATE ON access_log "
+                   "BEGIN SELECT RAISE(ABORT, 'access_log is append-only (UPDATE refused)'); END")
+        op.execute("CREATE TRIGGER access_log_no_delete BEFORE DELETE ON access_log "
+                   "WHEN OLD.at > datetime('now', '-5 years') "
+                   "BEGIN SELECT RAISE(ABORT, 'access_log is append-only (DELETE refused)'); END")
 
     op.create_table('api_tokens',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -256,7 +281,14 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_api_tokens_user_id'))
 
     op.drop_table('api_tokens')
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute("DROP TRIGGER access_log_append_only ON access_log")
+        op.execute("DROP FUNCTION access_log_append_only()")
+    else:
+        op.execute("DROP TRIGGER access_log_no_update")
+        op.execute("DROP TRIGGER access_log_no_delete")
     with op.batch_alter_table('access_log', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_access_log_user_id'))
         batch_op.drop_index(batch_op.f('ix_access_log_case_id'))
         batch_op.drop_index(batch_op.f('ix_access_log_at'))
 

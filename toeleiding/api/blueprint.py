@@ -11,6 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from ..crypto.keyring import KeyringError
+from ..audit.operations import log_denied
 from ..errors import AppError, NotFound, StaleVersion
 from ..extensions import db, login_manager
 from ..users.models import User
@@ -21,9 +22,7 @@ log = logging.getLogger(__name__)
 PUBLIC_ENDPOINTS = {"api.login", "api.openapi"}
 
 
-@login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+# The session user_loader lives in web/auth.py: it also checks that the session was not signed out.
 
 
 @login_manager.request_loader
@@ -43,7 +42,7 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
 
 @bp.before_request
 def _authenticate():
-    g.client = f"api {request.remote_addr or '-'}"
+    g.client = "api"
     if request.endpoint not in PUBLIC_ENDPOINTS and not current_user.is_authenticated:
         return error_response(401, "unauthorized", "Aanmelden vereist (Authorization: Bearer <token>).")
 
@@ -53,9 +52,7 @@ def _app_error(exc: AppError):
     db.session.rollback()
     if isinstance(exc, NotFound) and exc.extra.get("case_id") and current_user.is_authenticated:
         # A refused look at a case is itself logged, in a transaction of its own.
-        from ..cases.operations import log_access
-        log_access(current_user, "read", [uuid.UUID(exc.extra["case_id"])], result="denied")
-        db.session.commit()
+        log_denied(current_user, request.method.lower(), uuid.UUID(exc.extra["case_id"]))
     body = exc.to_dict()
     if isinstance(exc, NotFound):
         body.pop("case_id", None)
@@ -105,3 +102,4 @@ def json_body() -> dict:
 
 
 from . import views  # noqa: E402,F401  (routes register on bp)
+from ..audit import api as _audit_api  # noqa: E402,F401

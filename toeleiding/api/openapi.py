@@ -86,6 +86,14 @@ def openapi_document() -> dict:
                          "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewCase"}}}},
                          "responses": {"201": _json("Case", "Created in state signalled"), "400": _error("Not JSON"),
                                        "403": _error("Role may not register"), "409": _error("An open case exists"), **std}}},
+            "/audit": {"get": {"summary": "Access log entries about a case or by a user (admin)", "parameters": [
+                {"name": "case_id", "in": "query", "schema": {"type": "string", "format": "uuid"}},
+                {"name": "user_id", "in": "query", "schema": {"type": "integer"}}],
+                "responses": {"200": {"description": "Newest first, at most 1000"}, "403": _error("Admin only"), **std}}},
+            "/audit.csv": {"get": {"summary": "The same as CSV (admin)", "parameters": [
+                {"name": "case_id", "in": "query", "schema": {"type": "string", "format": "uuid"}},
+                {"name": "user_id", "in": "query", "schema": {"type": "integer"}}],
+                "responses": {"200": {"description": "CSV", "content": {"text/csv": {}}}, "403": _error("Admin only"), **std}}},
             "/cases/{case_id}": {"get": {"summary": "One case, its history and the caller's triggers",
                                          "parameters": [case_path],
                                          "responses": {"200": _json("Case"), "404": _error("Not found or not in scope"), **std}}},

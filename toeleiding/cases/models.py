@@ -27,6 +27,7 @@ class Case(db.Model):
         CheckConstraint("state <> 'not_reached' OR not_reached_reason IS NOT NULL", name="reason_when_not_reached"),
         CheckConstraint("state <> 'closed' OR outcome IS NOT NULL", name="outcome_when_closed"),
         Index("ix_cases_municipality_state", "municipality_id", "state"),
+        Index("ix_cases_state_state_since", "state", "state_since"),   # the work lists' urgency order
     )
     # Random UUIDs: a case id in a URL reveals nothing and cannot be guessed.
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -43,6 +44,8 @@ class Case(db.Model):
     outcome: Mapped[str | None] = mapped_column(String(40))
     ever_not_reached: Mapped[bool] = mapped_column(default=False)   # CJG's scope
     bsn_index: Mapped[str] = mapped_column(String(64), index=True)  # keyed HMAC of the BSN
+    # Keyed HMAC of the normalised family name, for search by name without decrypting the region.
+    name_index: Mapped[str | None] = mapped_column(String(64), index=True)
     # First day of the birth month, in clear: lets the monitor compute ages in SQL without
     # decrypting. The day of birth stays encrypted; README 'Privacy' explains the trade-off.
     birth_month: Mapped[dt.date] = mapped_column(Date)
@@ -116,17 +119,3 @@ class CaseEvent(db.Model):
 
     def __repr__(self) -> str:
         return f"<CaseEvent {self.case_id}#{self.seq} {self.trigger} {self.from_state}->{self.to_state}>"
-
-
-class AccessLogEntry(db.Model):
-    """Who read or changed which child's record, when, and how (NEN 7513 practice). No personal data."""
-    __tablename__ = "access_log"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    role: Mapped[str | None] = mapped_column(String(20))
-    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
-    case_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)   # no FK: the log outlives erasure
-    action: Mapped[str] = mapped_column(String(40))
-    result: Mapped[str] = mapped_column(String(10), default="allowed")
-    client: Mapped[str] = mapped_column(String(60))

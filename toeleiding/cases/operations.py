@@ -4,8 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import g, has_request_context
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from .. import clock
 from ..crypto import current_keyring
@@ -16,25 +15,10 @@ from ..organisations.util import get_municipality
 from ..users.models import User
 from ..workflow import current_workflow
 from .checks import CHECKS
-from .models import AccessLogEntry, Case, CaseEvent, CaseLocation
-from .util import find_case, scoped_cases
+from ..audit.operations import log_access  # noqa: F401  (re-exported: callers import it from here)
+from .models import Case, CaseEvent, CaseLocation
+from .util import family_name_index, find_case, scoped_cases
 from .validation import validate_child, validate_parents, validate_transition_data
-
-
-def _client() -> str:
-    if has_request_context():
-        return getattr(g, "client", "web")
-    return "cli"
-
-
-def log_access(user: User | None, action: str, case_ids=(None,), result: str = "allowed") -> None:
-    """Append who did what to which case(s); one row per case, in the caller's transaction."""
-    now, client = clock.now(), _client()
-    rows = [{"at": now, "user_id": user.id if user else None, "role": user.role if user else None,
-             "organisation_id": user.organisation_id if user else None, "case_id": cid,
-             "action": action, "result": result, "client": client} for cid in case_ids]
-    if rows:
-        db.session.execute(insert(AccessLogEntry), rows)
 
 
 def register_case(user: User, municipality_code: Any, child: Any, parents: Any = None) -> Case:
@@ -65,6 +49,7 @@ def register_case(user: User, municipality_code: Any, child: Any, parents: Any =
                 birth_month=data["birth_date"].replace(day=1))
     for key, value in data.items():
         setattr(case, key, value)
+    case.name_index = family_name_index(data["family_name"])
     case.parents = parent_list
     db.session.add(case)
     db.session.flush()

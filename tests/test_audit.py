@@ -1,0 +1,118 @@
+"""The access log: complete, free of personal data, append-only, and its chain verifiable."""
+from __future__ import annotations
+
+import logging
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import select
+
+from toeleiding.audit.models import AccessLogEntry
+from toeleiding.extensions import db
+
+from .factories import days_ago, make_bsn
+
+
+def _rows(app, case_id=None):
+    with app.app_context():
+        q = select(AccessLogEntry).order_by(AccessLogEntry.id)
+        if case_id:
+            q = q.where(AccessLogEntry.case_id == uuid.UUID(case_id))
+        return [(e.action, e.role, e.result, e.client) for e in db.session.scalars(q)]
+
+
+def test_ve_reading_another_providers_case_gets_404_and_a_denied_row(app, api, world):
+    jgz = api("jgz")
+    case = jgz.register()
+    case = jgz.fire(case, "indicate", criteria=["home_language"], indication_date=days_ago(2))
+    jgz.fire(case, "refer", location_id=world.ids["loc"], consent=True, referral_date=days_ago(1))
+    assert api("ve2").get(f"/cases/{case['id']}").status_code == 404
+    assert ("get", "ve", "denied", "api") in _rows(app, case["id"])
+
+
+def test_a_refused_transition_leaves_no_allowed_row(app, api):
+    jgz = api("jgz")
+    case = jgz.register()
+    r = jgz.post(f"/cases/{case['id']}/transitions", {"trigger": "indicate", "version": 1,
+                                                      "data": {"criteria": ["nonsense"], "indication_date": days_ago(1)}})
+    assert r.status_code == 422
+    assert [a for a, *_ in _rows(app, case["id"])] == ["create"]
+
+
+def test_no_personal_data_in_the_log_table_or_the_application_log(app, api, caplog):
+    caplog.set_level(logging.DEBUG)
+    jgz = api("jgz")
+    bsn = make_bsn()
+    case = jgz.register(bsn=bsn, given_name="Quirijntje", family_name="Zevenbergen-Oudeweg")
+    jgz.get(f"/cases/{case['id']}")
+    jgz.get("/cases")
+    jgz.post("/cases", {"municipality": "GM0375", "child": {"given_name": "Quirijntje", "bsn": bsn}})   # refused
+    with app.app_context():
+        dump = "\n".join(str(tuple(r)) for r in db.session.execute(sa.text("SELECT * FROM access_log")))
+    for secret in (bsn, "Quirijntje", "Zevenbergen"):
+        assert secret not in dump
+        assert secret not in caplog.text
+
+
+def test_update_and_delete_of_log_rows_are_refused_by_the_database(app, api):
+    api("jgz").register()
+    with app.app_context():
+        for statement in ("UPDATE access_log SET role = 'admin'", "DELETE FROM access_log"):
+            with pytest.raises(sa.exc.DatabaseError, match="append-only"):
+                with db.engine.begin() as conn:
+                    conn.execute(sa.text(statement))
+        assert db.session.scalar(select(sa.func.count()).select_from(AccessLogEntry)) >= 1
+
+
+def _tamper(app, sql: str) -> None:
+    """Change a row behind the application's back, as a database owner could."""
+    with app.app_context(), db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("ALTER TABLE access_log DISABLE TRIGGER access_log_append_only"))
+            conn.execute(sa.text(sql))
+            conn.execute(sa.text("ALTER TABLE access_log ENABLE TRIGGER access_log_append_only"))
+        else:
+            conn.execute(sa.text("DROP TRIGGER access_log_no_update"))
+            conn.execute(sa.text("DROP TRIGGER access_log_no_delete"))
+            conn.execute(sa.text(sql))
+
+
+def test_verify_finds_a_changed_row(app, api, runner):
+    jgz = api("jgz")
+    for _ in range(3):
+        case = jgz.register()
+        jgz.get(f"/cases/{case['id']}")
+    ok = runner.invoke(args=["audit", "verify"])
+    assert ok.exit_code == 0 and "6 rows, chain intact" in ok.output
+    _tamper(app, "UPDATE access_log SET role = 'admin' WHERE id = 4")
+    broken = runner.invoke(args=["audit", "verify"])
+    assert broken.exit_code == 1 and "broken at row 4" in broken.output and "changed" in broken.output
+
+
+def test_verify_finds_a_removed_row(app, api, runner):
+    jgz = api("jgz")
+    for _ in range(3):
+        jgz.register()
+    _tamper(app, "DELETE FROM access_log WHERE id = 2")
+    broken = runner.invoke(args=["audit", "verify"])
+    assert broken.exit_code == 1 and "broken at row 3" in broken.output and "removed" in broken.output
+
+
+def test_privacy_officer_sees_who_looked_at_a_child(app, api, world):
+    jgz = api("jgz")
+    case = jgz.register()
+    jgz.get(f"/cases/{case['id']}")
+    assert jgz.get(f"/audit?case_id={case['id']}").status_code == 403
+    admin = api("admin")
+    items = admin.get(f"/audit?case_id={case['id']}").json["items"]
+    assert [i["action"] for i in items] == ["read", "create"]
+    csv = admin.get(f"/audit.csv?case_id={case['id']}")
+    assert csv.status_code == 200 and csv.mimetype == "text/csv"
+    assert csv.get_data(as_text=True).splitlines()[0].startswith("id,at,user_id,role")
+    user_id = jgz.get("/me").json["id"]
+    assert {i["action"] for i in admin.get(f"/audit?user_id={user_id}").json["items"]} >= {"create", "read"}
+    assert admin.get("/audit").status_code == 422
+    assert admin.get("/audit?case_id=xyz").json["error"]["field"] == "case_id"
+    # The officer's own look is on record too.
+    assert "audit_read" in [a for a, *_ in _rows(app, case["id"])]

@@ -1,0 +1,53 @@
+"""One row per access to a child's record, or refused attempt. No personal data, ever.
+
+Rows are chained: ``hash = sha256(prev_hash | fields)``, in id order, so an edit, a deletion or
+an insertion behind the application's back breaks the chain at that row. The database refuses
+UPDATE and (for rows younger than the five-year retention) DELETE with a trigger.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+
+from sqlalchemy import ForeignKey, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import UTCDateTime, db
+
+GENESIS = "0" * 64
+
+
+class AccessLogEntry(db.Model):
+    __tablename__ = "access_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[str | None] = mapped_column(String(20))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    on_behalf_of: Mapped[str | None] = mapped_column(String(80))   # e.g. "break_glass:12"
+    emergency: Mapped[bool] = mapped_column(default=False)         # access under break-the-glass
+    case_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)   # no FK: the log outlives erasure
+    action: Mapped[str] = mapped_column(String(40))
+    result: Mapped[str] = mapped_column(String(10), default="allowed")
+    client: Mapped[str] = mapped_column(String(10))                # api, web, cli, job
+    ip: Mapped[str | None] = mapped_column(String(45))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    def __repr__(self) -> str:
+        return f"<AccessLogEntry {self.id} {self.action} {self.result}>"
+
+
+FIELDS = ("at", "user_id", "role", "organisation_id", "on_behalf_of", "emergency", "case_id", "action",
+          "result", "client", "ip")
+
+
+def chain_hash(prev_hash: str, row: dict) -> str:
+    """The hash of a row given its predecessor's; ``row`` maps FIELDS to values."""
+    def text(value) -> str:
+        if isinstance(value, dt.datetime):
+            return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return "" if value is None else str(value)
+    payload = prev_hash + "|" + "|".join(text(row[f]) for f in FIELDS)
+    return hashlib.sha256(payload.encode()).hexdigest()
