@@ -1,0 +1,99 @@
+"""No lost updates: two writers of one case at the same moment, on PostgreSQL's real row locks.
+
+Each request runs in its own thread, app context, session and connection. A barrier at the
+first flush of each request holds both until both have read the case and passed the version
+check, so the database's versioned UPDATE, not the read-then-check, has to decide.
+"""
+from __future__ import annotations
+
+import threading
+import uuid
+
+import pytest
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
+
+from toeleiding.models import AccessLogEntry, CaseEvent
+from toeleiding.extensions import db
+
+from .factories import ApiClient, days_ago
+
+pytestmark = pytest.mark.postgres
+
+DATA = {"indicate": {"criteria": ["home_language"], "indication_date": days_ago(1)},
+        "reject": {"reason_text": "Geen risicofactoren gevonden."}}
+
+
+@pytest.fixture
+def race():
+    """``race(*requests)`` runs the callables at once, meeting at their first flush."""
+    local = threading.local()
+
+    def run(*requests):
+        barrier = threading.Barrier(len(requests))
+
+        def hold(session, flush_context, instances):
+            if getattr(local, "armed", False):
+                local.armed = False
+                barrier.wait()
+
+        def worker(i, request):
+            local.armed = True
+            try:
+                results[i] = request()
+            finally:
+                if local.armed:   # finished without writing: release the others instead of hanging
+                    barrier.abort()
+
+        results = [None] * len(requests)
+        event.listen(Session, "before_flush", hold)
+        try:
+            threads = [threading.Thread(target=worker, args=(i, r)) for i, r in enumerate(requests)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        finally:
+            event.remove(Session, "before_flush", hold)
+        assert not barrier.broken, "a request ended before its first write; see its response"
+        return results
+    return run
+
+
+@pytest.mark.parametrize("triggers", [("indicate", "indicate"), ("indicate", "reject")])
+def test_two_transitions_with_the_same_version_at_once_one_wins(app, world, postgres, race, triggers):
+    # Two signed-in clients of their own, so no test-client state is shared between the threads.
+    nurses = [ApiClient.sign_in(app.test_client(), world.emails["jgz"]) for _ in triggers]
+    case = nurses[0].register()
+
+    def fire(nurse, trigger):
+        return lambda: nurse.post(f"/cases/{case['id']}/transitions",
+                                  {"trigger": trigger, "version": case["version"], "data": DATA[trigger]})
+    responses = race(*(fire(n, t) for n, t in zip(nurses, triggers)))
+
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [200, 409], [r.json for r in responses]
+    winner = next(r for r in responses if r.status_code == 200).json
+    loser = next(r for r in responses if r.status_code == 409).json
+    assert loser["error"]["code"] == "stale_version" and loser["error"]["field"] == "version"
+
+    after = nurses[0].get(f"/cases/{case['id']}").json
+    assert after["version"] == 2 and after["state"] == winner["state"]
+    assert [h["trigger"] for h in after["history"]] == ["register", winner["history"][-1]["trigger"]]
+    with app.app_context():
+        cid = uuid.UUID(case["id"])
+        assert db.session.scalar(select(func.count()).select_from(CaseEvent).where(CaseEvent.case_id == cid)) == 2
+        logged = db.session.scalars(select(AccessLogEntry.action).where(
+            AccessLogEntry.case_id == cid, AccessLogEntry.action.like("transition:%"))).all()
+    assert logged == [f"transition:{winner['history'][-1]['trigger']}"]   # the loser left no log row
+
+
+def test_the_loser_can_retry_with_the_new_version(app, world, postgres, race):
+    nurses = [ApiClient.sign_in(app.test_client(), world.emails["jgz"]) for _ in range(2)]
+    case = nurses[0].register()
+    responses = race(*(lambda n=n: n.post(f"/cases/{case['id']}/transitions", {
+        "trigger": "indicate", "version": 1, "data": DATA["indicate"]}) for n in nurses))
+    loser = next(n for n, r in zip(nurses, responses) if r.status_code == 409)
+    fresh = loser.get(f"/cases/{case['id']}").json
+    closed = loser.fire(fresh, "close", outcome="not_target_group", date=days_ago(0))
+    assert closed["version"] == 3 and [h["seq"] for h in closed["history"]] == [1, 2, 3]
