@@ -7,8 +7,13 @@ def register_commands(app: Flask) -> None:
     from .crypto.commands import keys_cli
     from .demo.commands import demo
     from .organisations.commands import organisations_cli, regions_cli
+    from .privacy.commands import retention_cli
     from .users.commands import users_cli
     from .workflow.commands import workflow_cli
+    from .reminders.commands import reminders_cli, scheduler_command
 
-    for command in (audit_cli, keys_cli, demo, organisations_cli, regions_cli, users_cli, workflow_cli):
+    for command in (reminders_cli, scheduler_command):
+        app.cli.add_command(command)
+
+    for command in (audit_cli, keys_cli, demo, organisations_cli, regions_cli, retention_cli, users_cli, workflow_cli):
         app.cli.add_command(command)

@@ -34,6 +34,34 @@ def _int(env: dict, name: str, default: int, minimum: int = 1) -> int:
     return value
 
 
+def _reminder_settings(env: dict, environment: str) -> dict:
+    """Reminders: the scheduler, its sweep, and the daily digest over SMTP (off without a host)."""
+    flag = (env.get("TOELEIDING_RUN_SCHEDULER") or "").strip().lower()
+    if flag not in ("", "0", "1", "true", "false", "yes", "no"):
+        raise ConfigError(f"TOELEIDING_RUN_SCHEDULER={flag!r}; use 1 or 0")
+    host = env.get("TOELEIDING_SMTP_HOST") or None
+    if host and not env.get("TOELEIDING_SMTP_FROM"):
+        raise ConfigError("TOELEIDING_SMTP_HOST is set: set TOELEIDING_SMTP_FROM (the digest's sender) too")
+    hour = _int(env, "TOELEIDING_DIGEST_HOUR", 7, minimum=0)
+    if hour > 23:
+        raise ConfigError(f"TOELEIDING_DIGEST_HOUR={hour} must be an hour from 0 to 23")
+    return {
+        # The development server runs the scheduler itself unless told not to; production runs
+        # `flask scheduler` as its own process.
+        "RUN_SCHEDULER": flag in ("1", "true", "yes") or (flag == "" and environment == "development"),
+        "REMINDER_INTERVAL_SECONDS": _int(env, "TOELEIDING_REMINDER_INTERVAL_SECONDS", 60),
+        "REMINDER_BATCH_SIZE": _int(env, "TOELEIDING_REMINDER_BATCH_SIZE", 500),
+        "SMTP_HOST": host,
+        "SMTP_PORT": _int(env, "TOELEIDING_SMTP_PORT", 25),
+        "SMTP_FROM": env.get("TOELEIDING_SMTP_FROM"),
+        "SMTP_USER": env.get("TOELEIDING_SMTP_USER") or None,
+        "SMTP_PASSWORD": env.get("TOELEIDING_SMTP_PASSWORD") or None,
+        "SMTP_STARTTLS": (env.get("TOELEIDING_SMTP_STARTTLS") or "").lower() in ("1", "true", "yes"),
+        "DIGEST_HOUR": hour,
+        "BASE_URL": (env.get("TOELEIDING_BASE_URL") or "http://localhost:5000").rstrip("/"),
+    }
+
+
 def load_config(instance_path: str, env: dict | None = None) -> dict:
     """Read and check the settings; returns a dict for ``app.config``."""
     env = dict(os.environ if env is None else env)
@@ -89,5 +117,10 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "API_TOKEN_HOURS": _int(env, "TOELEIDING_API_TOKEN_HOURS", 12),
         "PAGE_SIZE_MAX": _int(env, "TOELEIDING_PAGE_SIZE_MAX", 200),
         "MAX_CONTENT_LENGTH": _int(env, "TOELEIDING_MAX_REQUEST_BYTES", 256 * 1024),
+        "RETENTION_DAYS": _int(env, "TOELEIDING_RETENTION_DAYS", 730),
+        "BREAK_GLASS_MINUTES": _int(env, "TOELEIDING_BREAK_GLASS_MINUTES", 60),
+        "LOGIN_FAILURES_PER_ACCOUNT": _int(env, "TOELEIDING_LOGIN_FAILURES_PER_ACCOUNT", 6),
+        "LOGIN_FAILURES_PER_ADDRESS": _int(env, "TOELEIDING_LOGIN_FAILURES_PER_ADDRESS", 30),
         "CLOCK_NOW": None,
+        **_reminder_settings(env, environment),
     }

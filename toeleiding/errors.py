@@ -64,5 +64,10 @@ class InvalidTransition(Conflict):
     code = "invalid_transition"
 
 
+class TooManyAttempts(AppError):
+    status = 429
+    code = "too_many_attempts"
+
+
 class DuplicateCase(Conflict):
     code = "duplicate_case"

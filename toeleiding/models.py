@@ -5,3 +5,5 @@ from .monitor.models import MonitorPublication, MonitorSnapshotCell, RecodeCateg
 from .organisations.models import (Location, Municipality, MunicipalityFigures, Organisation,  # noqa: F401
                                    Region, TargetGroupDefinition)
 from .users.models import ApiToken, User  # noqa: F401
+from .reminders.models import DigestRun, MeetingNote, Reminder  # noqa: F401
+from .privacy.models import BreakGlassGrant  # noqa: F401

@@ -94,6 +94,18 @@ def openapi_document() -> dict:
                 {"name": "case_id", "in": "query", "schema": {"type": "string", "format": "uuid"}},
                 {"name": "user_id", "in": "query", "schema": {"type": "integer"}}],
                 "responses": {"200": {"description": "CSV", "content": {"text/csv": {}}}, "403": _error("Admin only"), **std}}},
+            "/cases/{case_id}/break-glass": {"post": {
+                "summary": "Emergency access to one record for a stated reason (admin)", "parameters": [case_path],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["reason"],
+                    "properties": {"reason": {"type": "string", "minLength": 10}, "minutes": {"type": "integer", "minimum": 1}}}}}},
+                "responses": {"201": {"description": "Granted"}, "400": _error("Not JSON"), "403": _error("Admin only"),
+                              "404": _error("No such case"), **std}}},
+            "/cases/{case_id}/export": {"get": {
+                "summary": "Everything held on one child, for the parents (JGZ; admin under break-the-glass)",
+                "parameters": [case_path],
+                "responses": {"200": {"description": "The export"}, "403": _error("Role may not export"),
+                              "404": _error("Not found or not in scope"), **std}}},
             "/cases/{case_id}": {"get": {"summary": "One case, its history and the caller's triggers",
                                          "parameters": [case_path],
                                          "responses": {"200": _json("Case"), "404": _error("Not found or not in scope"), **std}}},
@@ -102,6 +114,7 @@ def openapi_document() -> dict:
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {"oneOf": _transition_schemas()}}}},
                 "responses": {"200": _json("Case"), "400": _error("Not JSON"), "403": _error("Role may not fire this trigger"),
                               "404": _error("Not found or not in scope"), "409": _error("Stale version or not possible from this state"), **std}}},
+            **_reminder_paths(std),
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -129,3 +142,8 @@ def openapi_document() -> dict:
             },
         },
     }
+
+
+def _reminder_paths(std: dict) -> dict:
+    from ..reminders.api import openapi_paths
+    return openapi_paths(std, _error)

@@ -43,19 +43,21 @@ class Case(db.Model):
     not_reached_reason: Mapped[str | None] = mapped_column(String(40))
     outcome: Mapped[str | None] = mapped_column(String(40))
     ever_not_reached: Mapped[bool] = mapped_column(default=False)   # CJG's scope
-    bsn_index: Mapped[str] = mapped_column(String(64), index=True)  # keyed HMAC of the BSN
+    bsn_index: Mapped[str | None] = mapped_column(String(64), index=True)  # keyed HMAC of the BSN
+    # Set when the retention job erased the personal data; the anonymous history stays.
+    erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # Keyed HMAC of the normalised family name, for search by name without decrypting the region.
     name_index: Mapped[str | None] = mapped_column(String(64), index=True)
     # First day of the birth month, in clear: lets the monitor compute ages in SQL without
     # decrypting. The day of birth stays encrypted; README 'Privacy' explains the trade-off.
     birth_month: Mapped[dt.date] = mapped_column(Date)
 
-    _given_name: Mapped[bytes] = mapped_column("given_name", LargeBinary)
-    _family_name: Mapped[bytes] = mapped_column("family_name", LargeBinary)
-    _bsn: Mapped[bytes] = mapped_column("bsn", LargeBinary)
-    _birth_date: Mapped[bytes] = mapped_column("birth_date", LargeBinary)
-    _postcode: Mapped[bytes] = mapped_column("postcode", LargeBinary)
-    _house_number: Mapped[bytes] = mapped_column("house_number", LargeBinary)
+    _given_name: Mapped[bytes | None] = mapped_column("given_name", LargeBinary)
+    _family_name: Mapped[bytes | None] = mapped_column("family_name", LargeBinary)
+    _bsn: Mapped[bytes | None] = mapped_column("bsn", LargeBinary)
+    _birth_date: Mapped[bytes | None] = mapped_column("birth_date", LargeBinary)
+    _postcode: Mapped[bytes | None] = mapped_column("postcode", LargeBinary)
+    _house_number: Mapped[bytes | None] = mapped_column("house_number", LargeBinary)
     _parents: Mapped[bytes | None] = mapped_column("parents", LargeBinary)
 
     given_name = Encrypted()

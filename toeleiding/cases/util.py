@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
-from sqlalchemy import Select, exists, false, select
+from sqlalchemy import Select, exists, false, func, select
 
 from ..errors import NotFound
 from ..extensions import db
@@ -16,8 +17,9 @@ def scoped_cases(user: User) -> Select:
     """``select(Case)`` limited to what ``user`` may see; every case query starts here.
 
     JGZ: every case in its organisation's region. VE: cases ever referred to one of its own
-    locations. CJG: cases in its municipalities that are or have been not reached.
-    Municipal users and admins: none (they see aggregates and configuration).
+    locations (until consent is withdrawn). CJG: cases in its municipalities that are or have
+    been not reached. Admins: only cases opened under break-the-glass, while the grant lasts.
+    Municipal users: none (they see aggregates).
     """
     q = select(Case)
     if user.role == "jgz":
@@ -26,11 +28,20 @@ def scoped_cases(user: User) -> Select:
     if user.role == "ve":
         own = (select(CaseLocation.case_id).join(Location, CaseLocation.location_id == Location.id)
                .where(CaseLocation.case_id == Case.id, Location.provider_id == user.organisation_id))
-        return q.where(exists(own))
+        # A withdrawn consent stops all sharing with the provider, history included.
+        withdrawn = (Case.state == "closed") & (Case.outcome == "consent_withdrawn")
+        return q.where(exists(own), ~withdrawn)
     if user.role == "cjg":
         served = select(organisation_municipalities.c.municipality_id).where(
             organisation_municipalities.c.organisation_id == user.organisation_id)
         return q.where(Case.ever_not_reached.is_(True), Case.municipality_id.in_(served))
+    if user.role == "admin":
+        # Only the records opened under break-the-glass, while the grant lasts.
+        from ..privacy.models import BreakGlassGrant
+        from .. import clock
+        grants = select(BreakGlassGrant.case_id).where(BreakGlassGrant.user_id == user.id,
+                                                       BreakGlassGrant.expires_at > clock.now())
+        return q.where(Case.id.in_(grants))
     return q.where(false())
 
 
@@ -55,6 +66,103 @@ def find_case(user: User, case_id, for_update: bool = False) -> Case:
     return case
 
 
+def normalise_name(name: str) -> str:
+    """Case, accents and spacing do not matter when a nurse types a family name."""
+    import unicodedata
+    decomposed = unicodedata.normalize("NFKD", name or "")
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(plain.casefold().replace("-", " ").split())
+
+
+def family_name_index(name: str) -> str:
+    """The blind index of a family name (prefixed, so it never equals a BSN's index)."""
+    from ..crypto import current_keyring
+    return current_keyring().blind_index("family_name:" + normalise_name(name))
+
+
 def may_see_bsn(user: User) -> bool:
     """Only JGZ ever sees a BSN; everyone else gets responses without it."""
     return user.role == "jgz"
+
+
+# --- Work lists (werkvoorraad) --------------------------------------------------------------
+# What each role has to act on, most urgent first. Pages and the API share these definitions;
+# the labels here are the Dutch defaults (the web layer translates them by key).
+
+@dataclass(frozen=True)
+class WorkList:
+    key: str
+    label: str
+    states: tuple[str, ...]          # empty: every state but closed (the "all" list)
+    turning_four: bool = False       # placed children within TURNING_FOUR_MONTHS of their 4th birthday
+
+
+TURNING_FOUR_MONTHS = 45   # as the workflow's handover_prepare reminder: three months before 4
+_ALL = WorkList("all", "Alle dossiers", ())
+WORK_LISTS: dict[str, tuple[WorkList, ...]] = {
+    "jgz": (WorkList("to_indicate", "Gesignaleerd, nog te indiceren", ("signalled",)),
+            WorkList("to_refer", "Geïndiceerd, nog niet toegeleid", ("indicated",)),
+            WorkList("unanswered", "Toegeleid, nog geen antwoord", ("referred",)), _ALL),
+    "ve": (WorkList("new", "Nieuwe toeleidingen", ("referred",)),
+           WorkList("waiting", "Wachtlijst", ("waitlisted",)),
+           WorkList("turning_four", "Geplaatst, bijna 4 jaar", ("placed",), turning_four=True), _ALL),
+    "cjg": (WorkList("not_reached", "Niet bereikt", ("not_reached",)),
+            WorkList("follow_up", "Opnieuw toegeleid, wacht op plaatsing", ("referred", "waitlisted")), _ALL),
+}
+
+
+def work_lists_for(user: User) -> tuple[WorkList, ...]:
+    return WORK_LISTS.get(user.role, ())
+
+
+def work_list_query(user: User, wl: WorkList, municipality_id: int | None = None,
+                    state: str | None = None) -> Select:
+    """The cases of one work list in urgency order: longest in its state first.
+
+    For a provider every list but "all" holds only children whose current location is its own
+    (a child re-referred to another provider leaves its lists but stays visible).
+    """
+    from .. import clock
+    q = scoped_cases(user)
+    if wl.states:
+        q = q.where(Case.state.in_(wl.states))
+    elif not state:
+        q = q.where(Case.state != "closed")
+    if state:
+        q = q.where(Case.state == state)
+    if municipality_id is not None:
+        q = q.where(Case.municipality_id == municipality_id)
+    if user.role == "ve" and wl.states:
+        q = q.where(Case.location_id.in_(select(Location.id).where(Location.provider_id == user.organisation_id)))
+    if wl.turning_four:
+        limit = clock.add_months(clock.today(), -TURNING_FOUR_MONTHS).replace(day=1)
+        return q.where(Case.birth_month <= limit).order_by(Case.birth_month, Case.state_since, Case.id)
+    return q.order_by(Case.state_since, Case.id)
+
+
+def work_list_counts(user: User, municipality_id: int | None = None, state: str | None = None) -> dict[str, int]:
+    """How many cases each of the user's lists holds, under the same filters."""
+    counts = {}
+    for wl in work_lists_for(user):
+        q = work_list_query(user, wl, municipality_id, state)
+        counts[wl.key] = db.session.scalar(q.with_only_columns(func.count()).order_by(None)) or 0
+    return counts
+
+
+def work_list_page(user: User, wl: WorkList, page: int, per_page: int, municipality_id: int | None = None,
+                   state: str | None = None) -> list[Case]:
+    from sqlalchemy.orm import selectinload
+    q = work_list_query(user, wl, municipality_id, state)
+    return list(db.session.scalars(q.options(selectinload(Case.municipality))
+                                   .limit(per_page).offset((page - 1) * per_page)))
+
+
+def search_cases(user: User, bsn: str | None = None, family_name: str | None = None, limit: int = 50) -> list[Case]:
+    """Cases in ``user``'s scope with this BSN (exact, blind index) or family name (exact, normalised)."""
+    from ..crypto import current_keyring
+    q = scoped_cases(user)
+    if bsn:
+        q = q.where(Case.bsn_index == current_keyring().blind_index(bsn))
+    if family_name:
+        q = q.where(Case.name_index == family_name_index(family_name))
+    return list(db.session.scalars(q.order_by(Case.state == "closed", Case.state_since.desc(), Case.id).limit(limit)))

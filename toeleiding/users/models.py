@@ -27,6 +27,8 @@ class User(UserMixin, db.Model):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # Part of every web session; raising it (sign-out, reset, deactivation) ends all of them.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     organisation: Mapped[Organisation] = relationship(lazy="joined")
 
     @property
@@ -46,3 +48,13 @@ class ApiToken(db.Model):
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class LoginAttempt(db.Model):
+    """Sign-in attempts, counted in the database so throttling holds across web workers."""
+    __tablename__ = "login_attempts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    account: Mapped[str] = mapped_column(String(64), index=True)   # keyed HMAC of the e-mail address
+    ip: Mapped[str | None] = mapped_column(String(45), index=True)
+    success: Mapped[bool]

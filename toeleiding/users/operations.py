@@ -65,12 +65,17 @@ def create_user(email: str, name: str, password: str, role: str, organisation: O
 
 def authenticate(email: str, password: str) -> User:
     """The active user with this e-mail and password; one answer for every kind of failure."""
+    from . import throttle
+    email = email if isinstance(email, str) else ""
+    password = password if isinstance(password, str) else ""
+    throttle.check(email)
     user = db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
     try:
         _hasher().verify(user.password_hash if user else _dummy_hash(), password or "")
     except (VerificationError, InvalidHashError):
         user = None
     if user is None or not user.active:
+        throttle.record(email, success=False)
         raise Unauthorized("Onbekende combinatie van e-mailadres en wachtwoord.")
     if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -102,3 +107,89 @@ def revoke_token(token: str) -> None:
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
     if row is not None and row.revoked_at is None:
         row.revoked_at = clock.now()
+
+
+# --- Administration and web sessions -------------------------------------------------------
+# A "set password" link is signed, expires, and carries a fingerprint of the current password
+# hash: once used (or after another reset) the hash changes and the link stops working, so no
+# token table is needed.
+SET_PASSWORD_SALT = "toeleiding.set-password"
+SET_PASSWORD_MAX_AGE = 3 * 24 * 3600
+
+
+def _password_serializer():
+    from itsdangerous import URLSafeTimedSerializer
+    return URLSafeTimedSerializer(current_app.secret_key, salt=SET_PASSWORD_SALT)
+
+
+def _fingerprint(user: User) -> str:
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def password_link_token(user: User) -> str:
+    """A signed token for the set-password page; valid until used or SET_PASSWORD_MAX_AGE."""
+    return _password_serializer().dumps([user.id, _fingerprint(user)])
+
+
+def user_for_password_token(token: str) -> User | None:
+    from itsdangerous import BadSignature
+    try:
+        user_id, fingerprint = _password_serializer().loads(token, max_age=SET_PASSWORD_MAX_AGE)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or not user.active or not secrets.compare_digest(_fingerprint(user), str(fingerprint)):
+        return None
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """Every web session of ``user`` ends at its next request (see web/auth.py)."""
+    user.session_version = (user.session_version or 0) + 1
+
+
+def invite_user(email: str, name: str, role: str, organisation: Organisation) -> tuple[User, str]:
+    """A new user without a usable password; returns the set-password token to pass on."""
+    user = create_user(email, name, secrets.token_urlsafe(32), role, organisation)
+    return user, password_link_token(user)
+
+
+def reset_password(user: User) -> str:
+    """The old password stops working, every session and API token ends; returns a set-password token."""
+    user.password_hash = hash_password(secrets.token_urlsafe(32))
+    end_sessions(user)
+    _revoke_all_tokens(user)
+    db.session.flush()
+    return password_link_token(user)
+
+
+def set_password(user: User, password: str, repeat: str) -> None:
+    """The user's own new password (from a set-password link)."""
+    if len(password or "") < 12:
+        raise ValidationError("Wachtwoord moet minstens 12 tekens hebben.", "password")
+    if password != repeat:
+        raise ValidationError("De twee wachtwoorden zijn niet gelijk.", "repeat")
+    user.password_hash = hash_password(password)
+    end_sessions(user)
+    db.session.flush()
+
+
+def deactivate_user(user: User, by: User) -> None:
+    """The user can no longer sign in; open sessions and API tokens end now. History keeps the name."""
+    if user.id == by.id:
+        raise ValidationError("U kunt uw eigen account niet deactiveren.", "user")
+    user.active = False
+    end_sessions(user)
+    _revoke_all_tokens(user)
+    db.session.flush()
+
+
+def reactivate_user(user: User) -> None:
+    user.active = True
+    db.session.flush()
+
+
+def _revoke_all_tokens(user: User) -> None:
+    now = clock.now()
+    for row in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))):
+        row.revoked_at = now

@@ -1,0 +1,1 @@
+"""Parents' rights and exceptional access: break-the-glass, the AVG export, retention."""

@@ -1,0 +1,107 @@
+"""Break the glass, export everything held on a child, erase what is past its retention."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Callable
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from .. import clock
+from ..audit.models import AccessLogEntry
+from ..audit.operations import log_access
+from ..audit.util import entry_json
+from ..cases.models import Case, CaseEvent
+from ..cases.util import find_case, parse_case_id
+from ..crypto.fields import REGISTRY
+from ..errors import NotFound, NotPermitted, ValidationError
+from ..extensions import db
+from ..users.models import User
+from .models import BreakGlassGrant
+
+# Other features add a section to the parents' export: name -> function(case) -> JSON-able.
+EXPORT_SECTIONS: dict[str, Callable[[Case], Any]] = {}
+
+
+def break_glass(user: User, case_id: Any, reason: Any, minutes: int | None = None) -> BreakGlassGrant:
+    """An admin opens one child's record outside the normal scope, for a stated reason, for a while."""
+    if user.role != "admin":
+        raise NotPermitted("Alleen de functioneel beheerder kan noodtoegang nemen.")
+    cid = parse_case_id(case_id)
+    case = db.session.get(Case, cid) if cid else None
+    if case is None:
+        raise NotFound("Dossier niet gevonden.")
+    if not isinstance(reason, str) or len(reason.strip()) < 10:
+        raise ValidationError("Geef een reden van ten minste 10 tekens.", "reason")
+    limit = current_app.config["BREAK_GLASS_MINUTES"]
+    minutes = limit if minutes is None else minutes
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= limit:
+        raise ValidationError(f"Duur: 1 tot en met {limit} minuten.", "minutes")
+    now = clock.now()
+    grant = BreakGlassGrant(user_id=user.id, case_id=case.id, granted_at=now,
+                            expires_at=now + dt.timedelta(minutes=minutes))
+    grant.reason = reason.strip()
+    db.session.add(grant)
+    db.session.flush()
+    log_access(user, "break_glass", [case.id], emergency=True, on_behalf_of=f"break_glass:{grant.id}")
+    return grant
+
+
+def active_grant(user: User, case_id) -> BreakGlassGrant | None:
+    if user.role != "admin" or case_id is None:
+        return None
+    return db.session.scalar(select(BreakGlassGrant).where(
+        BreakGlassGrant.user_id == user.id, BreakGlassGrant.case_id == case_id,
+        BreakGlassGrant.expires_at > clock.now()).limit(1))
+
+
+def export_case(user: User, case_id: Any) -> dict:
+    """Everything held on one child (AVG right of access): data, history, extras, and who accessed it."""
+    from ..api.serializers import case_detail   # the same shapes as the API's case answer
+    case = find_case(user, case_id)
+    if user.role not in ("jgz", "admin"):
+        raise NotPermitted("Een inzageverzoek van ouders wordt door de JGZ behandeld.")
+    out = case_detail(case, user)
+    out["child"]["bsn"] = case.bsn   # the parents' own child's number belongs in their copy
+    for name, section in EXPORT_SECTIONS.items():
+        out[name] = section(case)
+    out["access_log"] = [entry_json(e) for e in db.session.scalars(
+        select(AccessLogEntry).where(AccessLogEntry.case_id == case.id).order_by(AccessLogEntry.id))]
+    out["exported_at"] = clock.now().isoformat()
+    log_access(user, "export", [case.id])
+    return out
+
+
+def erase_expired(batch: int = 200, progress: Callable[[int], None] | None = None) -> int:
+    """Erase personal data of cases closed longer than the retention period; returns how many.
+
+    Ciphertexts and blind indexes go; state, dates, municipality and codes stay, so published
+    and recomputed monitors do not change. Each erasure is in the access log. Commits per batch
+    (a job owns its units of work), so a crash loses at most one batch and a rerun continues.
+    """
+    cutoff = clock.today() - dt.timedelta(days=current_app.config["RETENTION_DAYS"])
+    case_columns = {enc.name: None for model, enc in REGISTRY if model is Case}
+    index_columns = {c.name: None for c in Case.__table__.columns if c.name.endswith("_index")}
+    erased = 0
+    while True:
+        ids = list(db.session.scalars(select(Case.id).where(
+            Case.state == "closed", Case.state_since < cutoff, Case.erased_at.is_(None)).limit(batch)))
+        if not ids:
+            return erased
+        # Table-level updates: erasure is not a change of the case's workflow version.
+        db.session.execute(update(Case.__table__).where(Case.__table__.c.id.in_(ids))
+                           .values(**case_columns, **index_columns, erased_at=clock.now()))
+        db.session.execute(update(CaseEvent.__table__).where(CaseEvent.__table__.c.case_id.in_(ids)).values(secret=None))
+        db.session.execute(update(BreakGlassGrant.__table__).where(BreakGlassGrant.__table__.c.case_id.in_(ids))
+                           .values(reason=None))
+        for extra in ERASERS:
+            extra(ids)
+        log_access(None, "erase", ids)
+        db.session.commit()
+        erased += len(ids)
+        if progress:
+            progress(len(ids))
+
+
+# Other features with encrypted data about a case add a function(case_ids) that erases it.
+ERASERS: list[Callable[[list], None]] = []
