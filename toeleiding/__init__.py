@@ -44,6 +44,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .api.blueprint import bp as api_bp
     app.register_blueprint(api_bp)
 
+    from .web import init_web
+    init_web(app)   # pages, sign-in sessions, CSRF (the API is exempt), translations, error pages
+
     from .commands import register_commands
     register_commands(app)
 

@@ -38,6 +38,8 @@ def create_location(provider: Organisation, municipality: Municipality, name: st
                     address: str = "") -> Location:
     if provider.kind != "ve_provider":
         raise ValidationError("Alleen een VE-aanbieder heeft VE-locaties.", "provider")
+    if not name or not name.strip():
+        raise ValidationError("Naam is verplicht.", "name")
     if not LRK_RE.match(lrk_number or ""):
         raise ValidationError("LRK-nummer: 9 tot 12 cijfers.", "lrk_number")
     if db.session.scalar(select(Location.id).where(Location.lrk_number == lrk_number)):
@@ -65,3 +67,14 @@ def add_definition(municipality: Municipality, name: str, valid_from: dt.date, v
     db.session.add(d)
     db.session.flush()
     return d
+
+
+def update_location(location: Location, name: str, address: str, active: bool) -> Location:
+    """Rename, move or (de)activate a VE location; cases keep pointing at it."""
+    if not name or not name.strip():
+        raise ValidationError("Naam is verplicht.", "name")
+    if len(name) > 200 or len(address or "") > 200:
+        raise ValidationError("Hoogstens 200 tekens.", "name" if len(name) > 200 else "address")
+    location.name, location.address, location.active = name.strip(), (address or "").strip(), bool(active)
+    db.session.flush()
+    return location

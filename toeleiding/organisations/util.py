@@ -41,3 +41,9 @@ def list_schools(municipality: Municipality | None = None, region_id: int | None
     if region_id is not None:
         q = q.where(Organisation.region_id == region_id)
     return list(db.session.scalars(q))
+
+
+def list_organisations(region_id: int) -> list[Organisation]:
+    """The region's organisations, by kind then name."""
+    return list(db.session.scalars(select(Organisation).where(Organisation.region_id == region_id)
+                                   .order_by(Organisation.kind, Organisation.name)))

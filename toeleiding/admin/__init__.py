@@ -1,0 +1,1 @@
+"""Administration pages of the region: organisations, locations, users, definitions, the workflow."""

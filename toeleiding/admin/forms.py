@@ -1,0 +1,50 @@
+"""Parsing the administration forms into what the organisation and user services take."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from ..errors import ValidationError
+
+CRITERION_RE = re.compile(r"^\s*([a-z][a-z0-9_]{0,39})\s*[:=]\s*(.{1,200}?)\s*$")
+
+
+def parse_criteria(text: str) -> list[dict]:
+    """One criterion a line, ``code: omschrijving``; the code is what cases store."""
+    out, seen = [], set()
+    for n, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        m = CRITERION_RE.match(line)
+        if not m:
+            raise ValidationError(f"Regel {n}: schrijf 'code: omschrijving' (code in kleine letters, "
+                                  "cijfers en _).", "criteria")
+        if m.group(1) in seen:
+            raise ValidationError(f"Regel {n}: code {m.group(1)} staat er twee keer in.", "criteria")
+        seen.add(m.group(1))
+        out.append({"code": m.group(1), "label": m.group(2)})
+    if not out:
+        raise ValidationError("Ten minste één criterium met code en omschrijving.", "criteria")
+    return out
+
+
+def parse_optional_date(raw: str | None, field: str) -> dt.date | None:
+    if not raw or not raw.strip():
+        return None
+    try:
+        return dt.date.fromisoformat(raw.strip())
+    except ValueError:
+        raise ValidationError("Ongeldige datum; gebruik JJJJ-MM-DD.", field) from None
+
+
+def parse_required_date(raw: str | None, field: str) -> dt.date:
+    day = parse_optional_date(raw, field)
+    if day is None:
+        raise ValidationError("Dit veld is verplicht.", field)
+    return day
+
+
+def parse_int(raw: str | None, field: str) -> int:
+    if raw is None or not raw.strip().isdigit() or len(raw.strip()) > 6:
+        raise ValidationError("Vul een heel getal in.", field)
+    return int(raw.strip())

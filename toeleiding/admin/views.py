@@ -1,0 +1,236 @@
+"""Administration pages. The region is the administrator's organisation's region; nothing outside it."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..errors import ValidationError
+from ..extensions import db
+from ..organisations.models import ORGANISATION_KINDS, Location, Municipality, Organisation
+from ..organisations.operations import add_definition, create_location, create_organisation, update_location
+from ..organisations.util import list_organisations
+from ..users.models import ROLES, User
+from ..users.operations import deactivate_user, invite_user, reactivate_user, reset_password
+from ..web.auth import roles_required
+from ..workflow import current_workflow
+from . import forms
+from .diagram import workflow_diagram
+
+bp = Blueprint("admin", __name__, url_prefix="/beheer")
+KIND_LABELS = {"jgz": _l("JGZ"), "ve_provider": _l("VE-aanbieder"), "cjg": _l("CJG / lokaal team"),
+               "municipality": _l("Gemeente"), "school": _l("School")}
+
+
+@bp.before_request
+@roles_required("admin")
+def _admins_only():
+    return None
+
+
+def _region_id() -> int:
+    return current_user.organisation.region_id
+
+
+def _municipalities() -> list[Municipality]:
+    return list(db.session.scalars(select(Municipality).where(Municipality.region_id == _region_id())
+                                   .order_by(Municipality.name)))
+
+
+def _municipality(raw: str | None, field: str = "municipality") -> Municipality:
+    m = next((m for m in _municipalities() if str(m.id) == (raw or "")), None)
+    if m is None:
+        raise ValidationError("Kies een gemeente van uw regio.", field)
+    return m
+
+
+def _organisation(raw: str | None, field: str = "organisation") -> Organisation:
+    org = next((o for o in list_organisations(_region_id()) if str(o.id) == (raw or "")), None)
+    if org is None:
+        raise ValidationError("Kies een organisatie van uw regio.", field)
+    return org
+
+
+def _in_region_or_404(obj):
+    region_id = obj.organisation.region_id if isinstance(obj, User) else (
+        obj.municipality.region_id if isinstance(obj, Location) else None)
+    if obj is None or region_id != _region_id():
+        abort(404)
+    return obj
+
+
+@bp.get("")
+def index():
+    counts = {
+        "organisations": len(list_organisations(_region_id())),
+        "users": db.session.query(User).join(Organisation).filter(Organisation.region_id == _region_id()).count(),
+        "locations": len(_locations()),
+        "municipalities": len(_municipalities()),
+    }
+    return render_template("admin/index.html", counts=counts)
+
+
+@bp.route("/organisaties", methods=["GET", "POST"])
+def organisations():
+    errors, values, status = {}, {}, 200
+    if request.method == "POST":
+        values = request.form
+        try:
+            munis = [_municipality(v) for v in request.form.getlist("municipalities")]
+            org = create_organisation(request.form.get("name", "")[:200], request.form.get("kind", ""),
+                                      current_user.organisation.region, munis)
+            db.session.commit()
+            flash(_("Organisatie %(name)s is toegevoegd.", name=org.name), "success")
+            return redirect(url_for("admin.organisations"))
+        except ValidationError as exc:
+            db.session.rollback()
+            errors[exc.field or "_form"], status = exc.message, 422
+    return render_template("admin/organisations.html", organisations=list_organisations(_region_id()),
+                           kind_options=[(k, str(KIND_LABELS.get(k, k))) for k in ORGANISATION_KINDS],
+                           kind_labels={k: str(v) for k, v in KIND_LABELS.items()},
+                           municipalities=_municipalities(), errors=errors, values=values), status
+
+
+def _locations() -> list[Location]:
+    return list(db.session.scalars(select(Location).join(Municipality, Location.municipality_id == Municipality.id)
+                                   .where(Municipality.region_id == _region_id())
+                                   .order_by(Municipality.name, Location.name)))
+
+
+@bp.route("/locaties", methods=["GET", "POST"])
+def locations():
+    errors, values, status = {}, {}, 200
+    providers = [o for o in list_organisations(_region_id()) if o.kind == "ve_provider"]
+    if request.method == "POST":
+        values = request.form
+        try:
+            provider = _organisation(request.form.get("provider"), "provider")
+            loc = create_location(provider, _municipality(request.form.get("municipality")),
+                                  request.form.get("name", "").strip()[:200],
+                                  request.form.get("lrk_number", "").strip()[:20],
+                                  request.form.get("address", "").strip()[:200])
+            db.session.commit()
+            flash(_("Locatie %(name)s is toegevoegd.", name=loc.name), "success")
+            return redirect(url_for("admin.locations"))
+        except ValidationError as exc:
+            db.session.rollback()
+            errors[exc.field or "_form"], status = exc.message, 422
+    return render_template("admin/locations.html", locations=_locations(),
+                           provider_options=[(str(p.id), p.name) for p in providers],
+                           municipality_options=[(str(m.id), m.name) for m in _municipalities()],
+                           errors=errors, values=values), status
+
+
+@bp.route("/locaties/<int:location_id>", methods=["GET", "POST"])
+def location(location_id):
+    loc = _in_region_or_404(db.session.get(Location, location_id))
+    errors, status = {}, 200
+    if request.method == "POST":
+        try:
+            update_location(loc, request.form.get("name", "")[:300], request.form.get("address", "")[:300],
+                            request.form.get("active") == "ja")
+            db.session.commit()
+            flash(_("Locatie %(name)s is bijgewerkt.", name=loc.name), "success")
+            return redirect(url_for("admin.locations"))
+        except ValidationError as exc:
+            db.session.rollback()
+            db.session.refresh(loc)
+            errors[exc.field or "_form"], status = exc.message, 422
+    return render_template("admin/location.html", location=loc, errors=errors,
+                           values=request.form if request.method == "POST" else {}), status
+
+
+def _users() -> list[User]:
+    return list(db.session.scalars(select(User).join(Organisation, User.organisation_id == Organisation.id)
+                                   .where(Organisation.region_id == _region_id())
+                                   .order_by(Organisation.name, User.name)))
+
+
+@bp.route("/gebruikers", methods=["GET", "POST"])
+def users():
+    errors, values, status = {}, {}, 200
+    if request.method == "POST":
+        values = request.form
+        try:
+            org = _organisation(request.form.get("organisation"))
+            user, token = invite_user(request.form.get("email", "")[:254], request.form.get("name", "").strip()[:200],
+                                      request.form.get("role", ""), org)
+            db.session.commit()
+            return render_template("admin/password_link.html", user=user, invited=True,
+                                   link=url_for("web.set_password", token=token, _external=True))
+        except ValidationError as exc:
+            db.session.rollback()
+            errors[exc.field or "_form"], status = exc.message, 422
+    from ..web.i18n import role_label
+    return render_template("admin/users.html", users=_users(), role_options=[(r, role_label(r)) for r in ROLES],
+                           organisation_options=[(str(o.id), o.name) for o in list_organisations(_region_id())],
+                           errors=errors, values=values), status
+
+
+@bp.post("/gebruikers/<int:user_id>/deactiveren")
+def user_deactivate(user_id):
+    user = _in_region_or_404(db.session.get(User, user_id))
+    try:
+        deactivate_user(user, current_user)
+        db.session.commit()
+        flash(_("%(name)s kan zich niet meer aanmelden.", name=user.name), "success")
+    except ValidationError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/gebruikers/<int:user_id>/activeren")
+def user_activate(user_id):
+    user = _in_region_or_404(db.session.get(User, user_id))
+    reactivate_user(user)
+    db.session.commit()
+    flash(_("%(name)s kan zich weer aanmelden.", name=user.name), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/gebruikers/<int:user_id>/wachtwoord")
+def user_reset(user_id):
+    user = _in_region_or_404(db.session.get(User, user_id))
+    if not user.active:
+        flash(_("Activeer het account eerst."), "error")
+        return redirect(url_for("admin.users"))
+    token = reset_password(user)
+    db.session.commit()
+    return render_template("admin/password_link.html", user=user, invited=False,
+                           link=url_for("web.set_password", token=token, _external=True))
+
+
+@bp.route("/doelgroepdefinities", methods=["GET", "POST"])
+def definitions():
+    errors, values, status = {}, {}, 200
+    if request.method == "POST":
+        values = request.form
+        try:
+            m = _municipality(request.form.get("municipality"))
+            name = request.form.get("name", "").strip()[:120]
+            if not name:
+                raise ValidationError("Naam is verplicht.", "name")
+            add_definition(m, name, forms.parse_required_date(request.form.get("valid_from"), "valid_from"),
+                           forms.parse_optional_date(request.form.get("valid_until"), "valid_until"),
+                           forms.parse_int(request.form.get("min_age_months"), "min_age_months"),
+                           forms.parse_criteria(request.form.get("criteria", "")[:20000]))
+            db.session.commit()
+            flash(_("De doelgroepdefinitie voor %(name)s is toegevoegd.", name=m.name), "success")
+            return redirect(url_for("admin.definitions"))
+        except ValidationError as exc:
+            db.session.rollback()
+            errors[exc.field or "_form"], status = exc.message, 422
+    municipalities = _municipalities()
+    return render_template("admin/definitions.html", municipalities=municipalities,
+                           municipality_options=[(str(m.id), m.name) for m in municipalities],
+                           errors=errors, values=values), status
+
+
+@bp.get("/werkstroom")
+def workflow():
+    from ..web.i18n import role_label, state_label, trigger_label
+    wf = current_workflow()
+    return render_template("admin/workflow.html", wf=wf, diagram=workflow_diagram(wf, state_label, trigger_label),
+                           role_label=role_label)

@@ -1,0 +1,177 @@
+"""Case pages: register a child, the case page, and each workflow action as a form.
+
+A view parses the form, calls the service, commits once and renders; the rules live in
+operations.py and validation.py, exactly as for the JSON API.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from .. import clock
+from ..errors import DuplicateCase, InvalidTransition, NotPermitted, StaleVersion, ValidationError
+from ..extensions import db
+from ..organisations.models import Location, Municipality, Organisation
+from ..web.auth import roles_required
+from ..workflow import current_workflow
+from . import forms
+from .models import Case
+from .operations import fire_transition, log_access, register_case
+from .util import find_case, may_see_bsn
+
+bp = Blueprint("cases", __name__, url_prefix="/dossiers")
+CASE_ROLES = ("jgz", "ve", "cjg")
+
+
+def _region_municipalities() -> list[Municipality]:
+    return list(db.session.scalars(select(Municipality).where(
+        Municipality.region_id == current_user.organisation.region_id).order_by(Municipality.name)))
+
+
+@bp.route("/nieuw", methods=["GET", "POST"])
+@roles_required("jgz")
+def register():
+    errors, notice, values = {}, None, request.form if request.method == "POST" else {}
+    status = 200
+    if request.method == "POST":
+        code, child, parents, rows = forms.register_data(request.form)
+        try:
+            case = register_case(current_user, code, child, parents)
+        except DuplicateCase as exc:
+            db.session.rollback()
+            status = 409
+            if exc.extra.get("case_id"):
+                notice = {"message": _("Voor dit kind is al een open dossier."),
+                          "link": url_for("cases.show", case_id=exc.extra["case_id"])}
+            else:
+                notice = {"message": _("Voor dit kind bestaat al een dossier buiten uw regio; neem contact op met "
+                                       "%(contact)s.", contact=exc.extra.get("contact", ""))}
+            errors["bsn"] = notice["message"]
+        except ValidationError as exc:
+            db.session.rollback()
+            status = 422
+            errors[forms.register_field_for(exc.field, rows)] = exc.message
+        else:
+            db.session.commit()
+            flash(_("Het kind is geregistreerd."), "success")
+            return redirect(url_for("cases.show", case_id=case.id))
+    return render_template("cases/register.html", errors=errors,
+                           municipality_options=[(m.code, m.name) for m in _region_municipalities()],
+                           notice=notice, values=values, labels=forms.REGISTER_LABELS,
+                           parent_rows=range(forms.PARENT_ROWS), today=clock.today().isoformat()), status
+
+
+@bp.get("/<case_id>")
+@roles_required(*CASE_ROLES)
+def show(case_id):
+    case = find_case(current_user, case_id)
+    return _render_case(case)
+
+
+@bp.post("/<case_id>/acties/<trigger>")
+@roles_required(*CASE_ROLES)
+def act(case_id, trigger):
+    wf = current_workflow()
+    t = wf.transitions.get(trigger)
+    data = forms.transition_data(t, request.form)
+    try:
+        fire_transition(current_user, case_id, trigger, forms.version_arg(request.form), data)
+        db.session.commit()
+    except ValidationError as exc:
+        db.session.rollback()
+        field = exc.field if t is not None and exc.field in t.fields else "_form"
+        return _render_case(find_case(current_user, case_id), trigger, {field: exc.message}, status=422)
+    except (StaleVersion, StaleDataError):
+        db.session.rollback()
+        notice = _("Iemand anders heeft dit dossier intussen gewijzigd. Hieronder ziet u de nieuwe stand; "
+                   "wat u had ingevuld staat er nog. Controleer het en verstuur opnieuw.")
+        return _render_case(find_case(current_user, case_id), trigger, {}, notice=notice, status=409)
+    except InvalidTransition as exc:
+        db.session.rollback()
+        return _render_case(find_case(current_user, case_id), None, {}, notice=exc.message, status=409)
+    except NotPermitted as exc:
+        db.session.rollback()
+        return _render_case(find_case(current_user, case_id), None, {}, notice=exc.message, status=403)
+    label = t.label if t else trigger
+    from ..web.i18n import trigger_label
+    flash(_("Opgeslagen: %(action)s.", action=trigger_label(trigger) or label), "success")
+    return redirect(url_for("cases.show", case_id=case_id))
+
+
+def _render_case(case: Case, open_trigger: str | None = None, errors: dict | None = None,
+                 notice: str | None = None, status: int = 200):
+    """The case page; after a refused action the typed values come back in that action's form."""
+    wf = current_workflow()
+    actions = []
+    for trigger in wf.triggers_for(case.state, current_user.role):
+        t = wf.transitions[trigger]
+        submitted = request.form if trigger == open_trigger and request.method == "POST" else None
+        actions.append({"trigger": trigger, "label": t.label, "fields": forms.transition_fields(t, case, current_user),
+                        "submitted": submitted, "errors": (errors or {}) if trigger == open_trigger else {},
+                        "open": trigger == open_trigger})
+    if open_trigger not in [a["trigger"] for a in actions] and errors and not notice:
+        notice = next(iter(errors.values()))   # e.g. an unknown action: no form to show it beside
+    timeline = _timeline(case)
+    log_access(current_user, "read", [case.id])
+    today = clock.today()
+    child = {"given_name": case.given_name, "family_name": case.family_name, "birth_date": case.birth_date,
+             "age_months": clock.months_between(case.birth_date, today), "postcode": case.postcode,
+             "house_number": case.house_number, "bsn": case.bsn if may_see_bsn(current_user) else None}
+    page = render_template("cases/case.html", case=case, child=child, parents=case.parents or [],
+                           actions=actions, timeline=timeline, notice=notice,
+                           stale_trigger=open_trigger if status == 409 and notice else None)
+    db.session.commit()
+    return page, status
+
+
+def _timeline(case: Case) -> list[dict]:
+    """Each history event with who, organisation, when and what, values made readable."""
+    from ..web.i18n import outcome_label, reason_label
+    events = list(case.events)
+    location_ids = {e.data.get("location_id") for e in events} | {e.location_id for e in events} | {case.location_id}
+    location_ids.discard(None)
+    locations = {loc.id: loc for loc in db.session.scalars(select(Location).where(Location.id.in_(location_ids)))}
+    school_ids = {e.data.get("school_id") for e in events if e.data.get("school_id")}
+    schools = {o.id: o.name for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(school_ids)))}
+    out = []
+    for e in events:
+        values = dict(e.data)
+        values.update(e.secret or {})
+        details = []
+        for key, value in values.items():
+            if key == "criteria":
+                definition = case.municipality.definition_on(e.effective_date)
+                labels = {c["code"]: c["label"] for c in (definition.criteria if definition else [])}
+                shown = ", ".join(labels.get(c, c) for c in value)
+            elif key == "location_id":
+                loc = locations.get(value)
+                shown = forms._location_label(loc) if loc else str(value)
+            elif key == "school_id":
+                shown = schools.get(value, str(value))
+            elif key == "reason":
+                shown = reason_label(value)
+            elif key == "outcome":
+                shown = outcome_label(value)
+            elif isinstance(value, bool):
+                shown = _("ja") if value else _("nee")
+            elif key.endswith("date") and isinstance(value, str):
+                shown = value   # formatted in the template
+                details.append({"label": str(forms.FIELD_LABELS.get(key, key)), "date": value})
+                continue
+            else:
+                shown = str(value)
+            details.append({"label": str(forms.FIELD_LABELS.get(key, key)), "value": shown})
+        out.append({"seq": e.seq, "trigger": e.trigger, "from": e.from_state, "to": e.to_state,
+                    "effective_date": e.effective_date, "recorded_at": e.recorded_at,
+                    "user": e.user.name, "role": e.role, "organisation": e.organisation.name, "details": details})
+    return out
+
+
+def location_name(location_id: int | None) -> str | None:
+    if location_id is None:
+        return None
+    loc = db.session.get(Location, location_id)
+    return forms._location_label(loc) if loc else None

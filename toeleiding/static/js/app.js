@@ -1,0 +1,49 @@
+/* Small enhancements only: every page works without JavaScript. */
+(function () {
+  "use strict";
+
+  // The elfproef as you type: weights 9..2 and -1, sum divisible by 11. The server checks again.
+  function elfproef(value) {
+    var digits = value.replace(/[\s.]/g, "");
+    if (/^\d{8}$/.test(digits)) { digits = "0" + digits; }
+    if (!/^\d{9}$/.test(digits)) { return false; }
+    var weights = [9, 8, 7, 6, 5, 4, 3, 2, -1], sum = 0;
+    for (var i = 0; i < 9; i++) { sum += parseInt(digits[i], 10) * weights[i]; }
+    return sum !== 0 && sum % 11 === 0;
+  }
+
+  document.querySelectorAll("input[data-elfproef]").forEach(function (input) {
+    var live = document.getElementById(input.id + "-live");
+    if (!live) { return; }
+    function check(final) {
+      var raw = input.value.replace(/[\s.]/g, "");
+      if (raw.length < 8 && !final) { live.textContent = ""; live.className = "field__live"; return; }
+      var ok = elfproef(input.value);
+      live.textContent = ok ? input.dataset.msgOk : input.dataset.msgBad;
+      live.className = "field__live " + (ok ? "field__live--ok" : "field__live--bad");
+      input.setAttribute("aria-invalid", ok ? "false" : "true");
+    }
+    input.addEventListener("input", function () { check(false); });
+    input.addEventListener("blur", function () { if (input.value) { check(true); } });
+  });
+
+  // Free text for "Anders": shown only when that choice is made (visible without JavaScript).
+  document.querySelectorAll("[data-show-when]").forEach(function (wrapper) {
+    var spec = wrapper.dataset.showWhen.split(":"), form = wrapper.closest("form");
+    var rule = spec[1].split("="), name = rule[0], wanted = rule[1];
+    if (!form) { return; }
+    function update() {
+      var chosen = form.querySelector("[name='" + name + "']:checked") || form.querySelector("select[name='" + name + "']");
+      var hasError = wrapper.classList.contains("field--error");
+      var textarea = wrapper.querySelector("textarea");
+      var show = hasError || (chosen && chosen.value === wanted) || (textarea && textarea.value);
+      wrapper.hidden = !show;
+    }
+    form.querySelectorAll("[name='" + name + "']").forEach(function (el) { el.addEventListener("change", update); });
+    update();
+  });
+
+  // Move focus to the first error summary or notice so screen readers and keyboards start there.
+  var first = document.querySelector(".error-summary, #notice, .action[open] .alert--error");
+  if (first) { first.setAttribute("tabindex", "-1"); first.focus(); }
+})();

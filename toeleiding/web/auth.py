@@ -1,0 +1,121 @@
+"""Web sessions: sign-in state, the server-side sign-out check, idle timeout and a safe ``next``."""
+from __future__ import annotations
+
+import functools
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from .. import clock
+from ..extensions import db, login_manager
+from ..users.models import User
+
+# Pages that work without a session, and the static files: no idle check, no user load.
+OPEN_ENDPOINTS = {"static", "web.login", "web.set_password", "web.language", "web.public_index",
+                  "web.public_municipality", "web.index"}
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("IDLE_MINUTES", 30)
+    login_manager.session_protection = "basic"
+    login_manager.unauthorized_handler(_unauthorized)
+    app.before_request(_idle_timeout)
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    """The signed-in user, if the session is still current for them (not signed out since)."""
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or session.get("sv") != user.session_version:
+        return None
+    return user
+
+
+def sign_in(user: User) -> None:
+    lang = session.get("lang")
+    session.clear()   # nothing from before sign-in carries over into the signed-in session
+    if lang:
+        session["lang"] = lang
+    login_user(user)
+    session["sv"] = user.session_version
+    session["seen"] = clock.now().timestamp()
+
+
+def sign_out(user: User | None) -> None:
+    """End this session and, through the session version, every other copy of its cookie."""
+    from ..users.operations import end_sessions
+    if user is not None and user.is_authenticated:
+        end_sessions(user)
+        db.session.commit()
+    lang = session.get("lang")
+    logout_user()
+    session.clear()
+    if lang:
+        session["lang"] = lang
+
+
+def _idle_timeout():
+    if request.endpoint in OPEN_ENDPOINTS or request.blueprint == "api" or "_user_id" not in session:
+        return None
+    now = clock.now().timestamp()
+    seen = session.get("seen")
+    limit = current_app.config["IDLE_MINUTES"] * 60
+    if not isinstance(seen, (int, float)) or now - seen > limit:
+        logout_user()
+        lang = session.get("lang")
+        session.clear()
+        if lang:
+            session["lang"] = lang
+        flash(_("U bent afgemeld omdat u %(minutes)s minuten niets heeft gedaan. Meld u opnieuw aan.",
+                minutes=current_app.config["IDLE_MINUTES"]), "info")
+        return redirect(url_for("web.login", next=_relative_url()))
+    session["seen"] = now
+    return None
+
+
+def _relative_url() -> str:
+    return request.full_path.rstrip("?") if request.method == "GET" else request.path
+
+
+def _unauthorized():
+    if request.path.startswith("/api/"):
+        from ..api.blueprint import error_response
+        return error_response(401, "unauthorized", "Aanmelden vereist.")
+    flash(_("Meld u aan om deze pagina te zien."), "info")
+    return redirect(url_for("web.login", next=_relative_url()))
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """``target`` if it is a path on this site, else ``default``: never an open redirect."""
+    if not target or "\\" in target or any(ord(c) < 32 for c in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+def roles_required(*roles: str):
+    """Signed in with one of ``roles``; anyone else gets the 403 page (anonymous: sign-in)."""
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+        wrapper.roles = roles
+        return wrapper
+    return decorate
+
+
+def home_for(user: User) -> str:
+    """Where a user lands after sign-in: the work list, or the administration for admins."""
+    if user.role == "admin":
+        return url_for("admin.index")
+    return url_for("web.worklist")

@@ -1,0 +1,69 @@
+"""Error pages for the web (JSON for anything under /api/): never a trace, never submitted values."""
+from __future__ import annotations
+
+import logging
+import traceback
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from ..errors import AppError, NotFound
+from ..extensions import db
+
+log = logging.getLogger(__name__)
+
+TITLES = {
+    400: (_l("Ongeldig verzoek"), _l("Het verzoek kon niet worden verwerkt.")),
+    403: (_l("Geen toegang"), _l("Uw rol heeft geen toegang tot deze pagina.")),
+    404: (_l("Niet gevonden"), _l("Deze pagina of dit dossier bestaat niet, of u heeft er geen toegang toe.")),
+    405: (_l("Niet toegestaan"), _l("Deze actie kan niet op deze manier.")),
+    409: (_l("Conflict"), _l("De actie kon niet worden uitgevoerd.")),
+    413: (_l("Te groot"), _l("Het formulier is te groot.")),
+    422: (_l("Ongeldige invoer"), _l("Controleer de invoer.")),
+    500: (_l("Er ging iets mis"), _l("Er ging iets mis; de wijziging is niet opgeslagen. Probeer het later opnieuw.")),
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_page(status: int, message: str | None = None):
+    title, default = TITLES.get(status, TITLES[400 if status < 500 else 500])
+    if _wants_json():
+        from ..api.blueprint import error_response
+        return error_response(status, "error" if status != 404 else "not_found", message or str(default))
+    return render_template("web/error.html", status=status, title=str(title),
+                           message=message or str(default)), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(exc):
+        db.session.rollback()
+        return error_page(400, _("Het formulier is verlopen of niet via deze site verstuurd. Ga terug, "
+                                 "vernieuw de pagina en probeer het opnieuw."))
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        db.session.rollback()
+        return error_page(exc.code or 500)
+
+    @app.errorhandler(AppError)
+    def _app_error(exc: AppError):
+        db.session.rollback()
+        if isinstance(exc, NotFound):
+            from .views import log_denied
+            log_denied(exc)
+            return error_page(404)
+        return error_page(exc.status, exc.message)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        # The type and place only: an exception's message can carry what was typed.
+        db.session.rollback()
+        log.error("unhandled %s in %s\n%s", type(exc).__name__, request.endpoint,
+                  "".join(traceback.format_tb(exc.__traceback__)))
+        return error_page(500)

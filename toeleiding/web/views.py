@@ -1,0 +1,232 @@
+"""Pages of the web blueprint: sign-in and out, the work list, search, language and public pages."""
+from __future__ import annotations
+
+import uuid
+
+from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request, session,
+                   url_for)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from .. import clock
+from ..cases.operations import log_access
+from ..cases.util import search_cases, work_list_counts, work_list_page, work_lists_for
+from ..cases.validation import normalise_bsn
+from ..errors import NotFound, TooManyAttempts, Unauthorized, ValidationError
+from ..extensions import db
+from ..organisations.models import Location, Municipality, Organisation, Region
+from ..organisations.util import list_locations
+from ..users.operations import authenticate, set_password as set_user_password, user_for_password_token
+from ..workflow import current_workflow
+from .auth import home_for, roles_required, safe_next, sign_in, sign_out
+from .i18n import LANGUAGES, state_label
+
+bp = Blueprint("web", __name__)
+PER_PAGE = 50
+
+
+@bp.before_app_request
+def _client():
+    g.client = f"web {request.remote_addr or '-'}"
+
+
+@bp.after_app_request
+def _no_store(response):
+    # Pages with children's data must not linger in a shared tablet's browser cache.
+    if request.blueprint in ("web", "cases", "admin") and request.endpoint not in (
+            "web.public_index", "web.public_municipality"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if not request.path.startswith("/api/"):
+        response.headers.setdefault("Content-Security-Policy",
+                                    "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                                    "script-src 'self'; frame-ancestors 'none'; form-action 'self'")
+    return response
+
+
+def log_denied(exc: NotFound) -> None:
+    """A refused look at a case is logged too, in a transaction of its own."""
+    if exc.extra.get("case_id") and current_user.is_authenticated:
+        log_access(current_user, "read", [uuid.UUID(exc.extra["case_id"])], result="denied")
+        db.session.commit()
+
+
+@bp.get("/")
+def index():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    return redirect(url_for("web.login"))
+
+
+@bp.route("/aanmelden", methods=["GET", "POST"])
+def login():
+    next_url = request.values.get("next")
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(safe_next(next_url, home_for(current_user)))
+    error, email, status = None, "", 401
+    if request.method == "POST":
+        email = request.form.get("email", "")[:254]
+        try:
+            user = authenticate(email, request.form.get("password", "")[:1000])
+        except Unauthorized:
+            db.session.rollback()
+            error = _("Onbekende combinatie van e-mailadres en wachtwoord.")
+        except TooManyAttempts:
+            db.session.rollback()
+            error, status = _("Te veel mislukte pogingen om aan te melden; probeer het over een minuut opnieuw."), 429
+        else:
+            db.session.commit()   # a rehashed password is kept
+            sign_in(user)
+            return redirect(safe_next(next_url, home_for(user)))
+    return render_template("web/login.html", error=error, email=email,
+                           next=safe_next(next_url, "")), (status if error else 200)
+
+
+@bp.post("/afmelden")
+def logout():
+    sign_out(current_user if current_user.is_authenticated else None)
+    flash(_("U bent afgemeld."), "success")
+    return redirect(url_for("web.login"))
+
+
+@bp.route("/wachtwoord/<token>", methods=["GET", "POST"])
+def set_password(token):
+    user = user_for_password_token(token)
+    if user is None:
+        return render_template("web/set_password.html", invalid=True, errors={}), 404
+    errors = {}
+    if request.method == "POST":
+        try:
+            set_user_password(user, request.form.get("password", "")[:1000], request.form.get("repeat", "")[:1000])
+        except ValidationError as exc:
+            db.session.rollback()
+            errors[exc.field] = exc.message
+        else:
+            db.session.commit()
+            flash(_("Uw wachtwoord is ingesteld. U kunt zich nu aanmelden."), "success")
+            return redirect(url_for("web.login"))
+    return render_template("web/set_password.html", invalid=False, user=user, errors=errors), (422 if errors else 200)
+
+
+@bp.get("/taal/<lang>")
+def language(lang):
+    if lang not in LANGUAGES:
+        abort(404)
+    session["lang"] = lang
+    return redirect(safe_next(request.args.get("next"), url_for("web.index")))
+
+
+def _scope_municipalities() -> list[Municipality]:
+    """The municipalities a user can filter on: those of the organisation's region."""
+    region_id = current_user.organisation.region_id
+    if current_user.role == "cjg":
+        return list(current_user.organisation.municipalities)
+    return list(db.session.scalars(select(Municipality).where(Municipality.region_id == region_id)
+                                   .order_by(Municipality.name)))
+
+
+def _page_arg() -> int:
+    raw = request.args.get("pagina", "1")
+    if not raw.isdigit() or not 1 <= int(raw) <= 100000:
+        raise ValidationError(_("Ongeldig paginanummer."), "pagina")
+    return int(raw)
+
+
+@bp.get("/werkvoorraad")
+@login_required
+def worklist():
+    if current_user.role == "admin":
+        return redirect(url_for("admin.index"))
+    lists = work_lists_for(current_user)
+    if not lists:   # municipal policy officers see numbers only, never a child
+        return render_template("web/worklist_none.html")
+    municipalities = _scope_municipalities()
+    filters, errors = {}, {}
+    code = request.args.get("gemeente", "")
+    municipality = None
+    if code:
+        municipality = next((m for m in municipalities if m.code == code), None)
+        if municipality is None:
+            errors["gemeente"] = _("Onbekende gemeente.")
+    state = request.args.get("status", "")
+    if state and state not in current_workflow().states:
+        errors["status"] = _("Onbekende status.")
+        state = ""
+    key = request.args.get("lijst") or lists[0].key
+    selected = next((wl for wl in lists if wl.key == key), None)
+    if selected is None:
+        errors["lijst"] = _("Onbekende lijst.")
+        selected = lists[0]
+    try:
+        page = _page_arg()
+    except ValidationError as exc:
+        errors["pagina"], page = exc.message, 1
+    mid = municipality.id if municipality else None
+    counts = work_list_counts(current_user, mid, state or None)
+    rows = work_list_page(current_user, selected, page, PER_PAGE, mid, state or None)
+    if rows:
+        log_access(current_user, "list", [c.id for c in rows])
+    today = clock.today()
+    items = [{"id": c.id, "name": f"{c.given_name} {c.family_name}", "birth_date": c.birth_date,
+              "age_months": clock.months_between(c.birth_date, today), "municipality": c.municipality.name,
+              "state": c.state, "state_since": c.state_since, "days": (today - c.state_since).days}
+             for c in rows]
+    db.session.commit()
+    filters = {"gemeente": municipality.code if municipality else "", "status": state}
+    total = counts[selected.key]
+    return render_template("web/worklist.html", lists=lists, counts=counts, selected=selected, items=items,
+                           municipality_options=[(m.code, m.name) for m in municipalities],
+                           state_options=[(s, state_label(s)) for s in current_workflow().states],
+                           filters=filters, errors=errors, page=page, pages=max(1, -(-total // PER_PAGE)),
+                           total=total), (400 if errors else 200)
+
+
+@bp.get("/zoeken")
+@roles_required("jgz", "ve", "cjg")
+def search():
+    errors, results, searched = {}, [], False
+    bsn_raw = request.args.get("bsn", "").strip()
+    name = request.args.get("achternaam", "").strip()[:200]
+    bsn = None
+    if bsn_raw:
+        if current_user.role != "jgz":
+            abort(403)   # only JGZ may look a child up by BSN
+        try:
+            bsn = normalise_bsn(bsn_raw, "bsn")
+        except ValidationError as exc:
+            errors["bsn"] = exc.message
+    if (bsn or name) and not errors:
+        searched = True
+        found = search_cases(current_user, bsn=bsn, family_name=name or None)
+        given = request.args.get("voornaam", "").strip().casefold()
+        if given:   # the given name is not indexed: filter the few matches after decryption
+            found = [c for c in found if given in (c.given_name or "").casefold()]
+        results = [{"id": c.id, "name": f"{c.given_name} {c.family_name}", "birth_date": c.birth_date,
+                    "municipality": c.municipality.name, "state": c.state} for c in found]
+        log_access(current_user, "search", [c.id for c in found] or [None])
+        db.session.commit()
+    return render_template("web/search.html", errors=errors, results=results, searched=searched,
+                           values={"bsn": bsn_raw, "achternaam": name, "voornaam": request.args.get("voornaam", "")},
+                           may_search_bsn=current_user.role == "jgz"), (422 if errors else 200)
+
+
+# --- Public pages: no sign-in, public information only (locations are in the LRK anyway) ---
+
+@bp.get("/ve")
+def public_index():
+    regions = list(db.session.scalars(select(Region).order_by(Region.name)))
+    return render_template("web/public_index.html", regions=regions)
+
+
+@bp.get("/ve/<code>")
+def public_municipality(code):
+    m = db.session.scalar(select(Municipality).where(Municipality.code == code.upper()[:6]))
+    if m is None:
+        abort(404)
+    definition = m.definition_on(clock.today())
+    locations = list_locations(m)
+    return render_template("web/public_municipality.html", municipality=m, definition=definition,
+                           locations=locations)
