@@ -1,0 +1,140 @@
+"""JSON routes of reminders on the API blueprint: the caller's inbox, done, snooze, bereik-overleg.
+
+The inbox list names no child: case id, rule, due date and state. Who the child is, the
+caller sees on the case itself, where reading is logged.
+"""
+from __future__ import annotations
+
+from flask import current_app, jsonify, request
+from flask_login import current_user
+from sqlalchemy import func
+
+from ..api.blueprint import bp, json_body
+from ..cases.operations import log_access
+from ..errors import ValidationError
+from ..extensions import db
+from .models import Reminder
+from .operations import add_meeting_note, complete_reminder, snooze_reminder
+from .util import inbox_query, meeting_overview, rule_label
+
+INBOX_STATES = ("open", "snoozed", "done")
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def reminder_json(r: Reminder) -> dict:
+    return {"id": r.id, "case_id": str(r.case_id), "rule": r.rule, "rule_label": rule_label(r.rule),
+            "due_at": _iso(r.due_at), "delivered_at": _iso(r.delivered_at), "state": r.state,
+            "snoozed_until": _iso(r.snoozed_until)}
+
+
+def _int_arg(name: str, default: int, maximum: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise ValidationError(f"'{name}' moet een getal van 1 tot en met {maximum} zijn.", name)
+    return int(raw)
+
+
+@bp.get("/reminders")
+def reminders():
+    state = request.args.get("state", "open")
+    if state not in INBOX_STATES:
+        raise ValidationError(f"Onbekende status; kies uit {', '.join(INBOX_STATES)}.", "state")
+    q = inbox_query(current_user, state)
+    page = _int_arg("page", 1, 10**6)
+    per_page = _int_arg("per_page", 50, current_app.config["PAGE_SIZE_MAX"])
+    total = db.session.scalar(q.with_only_columns(func.count()).order_by(None))
+    rows = list(db.session.scalars(q.order_by(Reminder.due_at, Reminder.id).limit(per_page)
+                                   .offset((page - 1) * per_page)))
+    return jsonify({"items": [reminder_json(r) for r in rows], "page": page, "per_page": per_page, "total": total})
+
+
+@bp.post("/reminders/<reminder_id>/done")
+def reminder_done(reminder_id):
+    r = complete_reminder(current_user, reminder_id)
+    out = reminder_json(r)
+    db.session.commit()
+    return jsonify(out)
+
+
+@bp.post("/reminders/<reminder_id>/snooze")
+def reminder_snooze(reminder_id):
+    body = json_body()
+    r = snooze_reminder(current_user, reminder_id, body.get("until"), body.get("reason"))
+    out = reminder_json(r)
+    db.session.commit()
+    return jsonify(out)
+
+
+@bp.get("/bereik-overleg/<municipality>")
+def meeting(municipality):
+    overview = meeting_overview(current_user, municipality)
+    items = [{
+        "case_id": str(item.case.id), "state": item.case.state, "state_since": _iso(item.case.state_since),
+        "days": item.days, "not_reached_reason": item.case.not_reached_reason,
+        "reminders": [reminder_json(r) | {"role": r.role,
+                                          "organisation": r.organisation.name if r.organisation else None}
+                      for r in item.reminders],
+        "notes": [{"at": _iso(n.created_at), "organisation": n.organisation.name, "text": n.text} for n in item.notes],
+    } for item in overview.items]
+    log_access(current_user, "bereik-overleg", [item.case.id for item in overview.items])
+    db.session.commit()
+    return jsonify({"municipality": overview.municipality.code, "items": items})
+
+
+@bp.post("/bereik-overleg/<municipality>/notes")
+def meeting_note(municipality):
+    body = json_body()
+    note = add_meeting_note(current_user, municipality, body.get("case_id"), body.get("text"))
+    out = {"id": str(note.id), "case_id": str(note.case_id), "at": _iso(note.created_at), "text": note.text}
+    db.session.commit()
+    return jsonify(out), 201
+
+
+def openapi_paths(std: dict, error) -> dict:
+    """This feature's part of the OpenAPI document (api/openapi.py merges it in)."""
+    rid = {"name": "reminder_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    code = {"name": "municipality", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^GM[0-9]{4}$"}}
+    reminder = {"type": "object", "properties": {
+        "id": {"type": "integer"}, "case_id": {"type": "string", "format": "uuid"}, "rule": {"type": "string"},
+        "rule_label": {"type": "string"}, "due_at": {"type": "string", "format": "date-time"},
+        "delivered_at": {"type": ["string", "null"], "format": "date-time"},
+        "state": {"type": "string", "enum": ["open", "snoozed", "done", "cancelled"]},
+        "snoozed_until": {"type": ["string", "null"], "format": "date"}}}
+    ok = {"200": {"description": "The reminder", "content": {"application/json": {"schema": reminder}}}}
+    return {
+        "/reminders": {"get": {
+            "summary": "The caller's inbox: reminders for its organisation and role (case id, rule, due date, state)",
+            "parameters": [{"name": "state", "in": "query", "schema": {"type": "string", "enum": list(INBOX_STATES)}},
+                           {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                           {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1}}],
+            "responses": {"200": {"description": "A page of reminders"}, **std}}},
+        "/reminders/{reminder_id}/done": {"post": {
+            "summary": "Mark a delivered reminder done", "parameters": [rid],
+            "responses": {**ok, "404": error("Not in the caller's inbox"), "409": error("The case moved on"), **std}}},
+        "/reminders/{reminder_id}/snooze": {"post": {
+            "summary": "Put a reminder away until a day, with a reason (stored encrypted)", "parameters": [rid],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["until", "reason"],
+                "properties": {"until": {"type": "string", "format": "date"},
+                               "reason": {"type": "string", "maxLength": 2000}}}}}},
+            "responses": {**ok, "400": error("Not JSON"), "404": error("Not in the caller's inbox"),
+                          "409": error("Not open"), **std}}},
+        "/bereik-overleg/{municipality}": {"get": {
+            "summary": "Bereik-overleg: children not reached or waiting, open reminders and agreements (in scope)",
+            "parameters": [code],
+            "responses": {"200": {"description": "Cases without names"}, "403": error("Role has no overleg"),
+                          "404": error("Municipality not in the caller's region"), **std}}},
+        "/bereik-overleg/{municipality}/notes": {"post": {
+            "summary": "Record what the overleg agreed about a child (stored encrypted)", "parameters": [code],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["case_id", "text"],
+                "properties": {"case_id": {"type": "string", "format": "uuid"},
+                               "text": {"type": "string", "maxLength": 2000}}}}}},
+            "responses": {"201": {"description": "Recorded"}, "400": error("Not JSON"), "403": error("Role has no overleg"),
+                          "404": error("Case not in scope"), **std}}},
+    }

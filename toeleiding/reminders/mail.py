@@ -1,0 +1,56 @@
+"""The daily digest e-mail: how many children need attention and a link, never who they are."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import smtplib
+from email.message import EmailMessage
+
+from flask import current_app
+
+log = logging.getLogger(__name__)
+
+
+def digest_message(to: str, organisation: str, children: int, day: dt.date) -> EmailMessage:
+    """One recipient's digest. Only a count, the organisation's name and a link to the inbox."""
+    cfg = current_app.config
+    link = cfg.get("BASE_URL", "").rstrip("/") + "/reminders/"
+    msg = EmailMessage()
+    msg["From"] = cfg["SMTP_FROM"]
+    msg["To"] = to
+    msg["Subject"] = f"Toeleiding: {children} {'kind vraagt' if children == 1 else 'kinderen vragen'} aandacht"
+    msg.set_content(
+        f"Goedemorgen,\n\n"
+        f"Op {day:%d-%m-%Y} staan in Toeleiding herinneringen open voor {organisation} over "
+        f"{children} {'kind' if children == 1 else 'kinderen'}.\n\n"
+        f"Bekijk ze in uw overzicht: {link}\n\n"
+        f"Deze e-mail bevat bewust geen gegevens van kinderen; u ziet ze na het aanmelden.\n")
+    return msg
+
+
+def send_messages(messages: list[EmailMessage]) -> int:
+    """Send over the configured SMTP server, after the commit; returns how many went out.
+
+    A failure is logged without the message (addresses are personal data) and does not undo
+    anything: the digest is a nudge, the inbox is the record.
+    """
+    if not messages:
+        return 0
+    cfg = current_app.config
+    sent = 0
+    try:
+        with smtplib.SMTP(cfg["SMTP_HOST"], cfg["SMTP_PORT"], timeout=30) as smtp:
+            if cfg.get("SMTP_STARTTLS"):
+                smtp.starttls()
+            if cfg.get("SMTP_USER"):
+                smtp.login(cfg["SMTP_USER"], cfg.get("SMTP_PASSWORD") or "")
+            for msg in messages:
+                try:
+                    smtp.send_message(msg)
+                    sent += 1
+                except smtplib.SMTPException as exc:
+                    log.error("digest: one message refused (%s)", type(exc).__name__)
+    except (OSError, smtplib.SMTPException) as exc:
+        log.error("digest: SMTP server %s:%s unavailable (%s); %d of %d sent",
+                  cfg["SMTP_HOST"], cfg["SMTP_PORT"], type(exc).__name__, sent, len(messages))
+    return sent

@@ -1,0 +1,270 @@
+"""What changes reminders. Services only flush; the caller (transition, request, sweep job) commits.
+
+``sync_reminders`` derives a case's reminders from its state in the transition's own
+transaction; ``deliver_due`` hands out one batch of due reminders; people mark them done or
+snooze them; the bereik-overleg adds notes; ``queue_digest`` prepares the daily e-mail.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Any, Callable
+
+from flask import current_app
+from sqlalchemy import func, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
+
+from .. import clock
+from ..cases.models import Case, CaseEvent
+from ..cases.operations import log_access
+from ..cases.util import find_case
+from ..cases.validation import parse_date
+from ..errors import Conflict, NotFound, NotPermitted, ValidationError
+from ..extensions import db
+from ..organisations.models import Organisation
+from ..organisations.util import get_municipality
+from ..users.models import User
+from ..workflow import current_workflow
+from .models import LIVE_STATES, DigestRun, MeetingNote, Reminder
+from .util import (INBOX_ROLES, addressee, age_milestone, applicable_rules, case_anchor, digest_counts, find_rule,
+                   local_day, local_midnight, next_due, role_for)
+
+SNOOZE_MAX_DAYS = 90
+TEXT_MAX = 2000
+
+
+def sync_reminders(case: Case) -> None:
+    """Make the case's reminders match its state: cancel what no longer applies, start what does.
+
+    Called at the end of every registration and transition, after the case row is flushed, so
+    it runs under that row's lock and in its transaction. Idempotent: a chain that still
+    applies (same rule, same stay in the state) is left alone, whatever became of it.
+    """
+    workflow, now = current_workflow(), clock.now()
+    stay = None
+    wanted: dict[str, tuple[Any, int]] = {}
+    for rule in applicable_rules(workflow, case.state, case.not_reached_reason):
+        if rule.at_age_months is None:
+            if stay is None:   # the event that entered the current state
+                stay = db.session.scalar(select(func.max(CaseEvent.seq)).where(
+                    CaseEvent.case_id == case.id, CaseEvent.to_state == case.state)) or case.version
+            wanted[rule.name] = (rule, stay)
+        else:
+            wanted[rule.name] = (rule, 0)   # an age milestone spans every state of its rule
+
+    existing = db.session.execute(select(Reminder.id, Reminder.rule, Reminder.stay, Reminder.state)
+                                  .where(Reminder.case_id == case.id, Reminder.state != "cancelled")).all()
+    cancel = [r.id for r in existing
+              if r.state in LIVE_STATES and (r.rule not in wanted or wanted[r.rule][1] != r.stay)]
+    if cancel:
+        db.session.execute(update(Reminder).where(Reminder.id.in_(cancel))
+                           .values(state="cancelled", wake_at=None, cancelled_at=now)
+                           .execution_options(synchronize_session="fetch"))
+    kept = {(r.rule, r.stay) for r in existing if r.id not in cancel}
+
+    for name, (rule, chain_stay) in wanted.items():
+        if (name, chain_stay) in kept:
+            continue
+        anchor = case_anchor(case, rule)
+        if rule.at_age_months is None:
+            due = local_midnight(anchor + dt.timedelta(days=rule.after_days))
+        else:
+            # Past the milestone already: due now. Otherwise the first of its month (no more than
+            # the birth month in clear tells); the sweep waits there for the exact day.
+            due = now if age_milestone(case, rule) <= clock.today() else local_midnight(anchor)
+        db.session.add(Reminder(
+            case_id=case.id, rule=name, stay=chain_stay, anchor=anchor, occurrence=1, role=rule.role,
+            organisation_id=addressee(case, rule.role), state="pending", due_at=due, wake_at=due,
+            deliveries=0, created_at=now))
+    db.session.flush()
+
+
+@dataclass
+class SweepResult:
+    claimed: int = 0
+    delivered: int = 0
+    cancelled: int = 0
+    deferred: int = 0
+    created: int = 0
+
+    def add(self, other: "SweepResult") -> None:
+        for k in self.__dataclass_fields__:
+            setattr(self, k, getattr(self, k) + getattr(other, k))
+
+
+def deliver_due(now: dt.datetime, batch_size: int = 500,
+                after_claim: Callable[[int], None] | None = None) -> SweepResult:
+    """Deliver one batch of reminders due at ``now`` and create each chain's next occurrence.
+
+    On PostgreSQL the batch is claimed with FOR UPDATE SKIP LOCKED on the reminders and their
+    cases, so parallel sweeps take disjoint batches and a transition of one of these cases
+    waits for this batch (and then cancels what it created). SQLite allows one writer: taking
+    its write lock before reading serialises sweeps there. The caller commits the batch: a
+    crash before that leaves every row as it was, for the next sweep.
+    """
+    result = SweepResult()
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    if not postgres:
+        db.session.execute(text("UPDATE reminders SET id = id WHERE 0"))
+    q = (select(Reminder.id, Reminder.case_id, Reminder.rule, Reminder.stay, Reminder.anchor, Reminder.occurrence,
+                Reminder.deliveries, Reminder.role, Reminder.organisation_id,
+                Case.state.label("case_state"), Case.not_reached_reason, Case.registered_by_organisation_id,
+                Case.location_id, Case.municipality_id)
+         .join(Case, Case.id == Reminder.case_id)
+         .where(Reminder.wake_at <= now).order_by(Reminder.wake_at, Reminder.id).limit(batch_size))
+    if postgres:
+        q = q.with_for_update(of=(Reminder.__table__, Case.__table__), skip_locked=True)
+    rows = db.session.execute(q).all()
+    result.claimed = len(rows)
+    if not rows:
+        return result
+
+    workflow, today = current_workflow(), local_day(now)
+    rules_for: dict[tuple, list] = {}
+    deliver, cancel, defer, created = [], [], [], []
+    for row in rows:
+        key = (row.case_state, row.not_reached_reason)
+        if key not in rules_for:
+            rules_for[key] = [r.name for r in applicable_rules(workflow, *key)]
+        rule = find_rule(workflow, row.rule)
+        if rule is None or rule.name not in rules_for[key]:
+            cancel.append(row.id)   # the workflow file changed since: the rule no longer applies
+            continue
+        if rule.at_age_months is not None and row.deliveries == 0 and row.occurrence == 1:
+            if age_milestone(db.session.get(Case, row.case_id), rule) > today:
+                defer.append(row.id)
+                continue
+        deliver.append(row.id)
+        if row.deliveries:
+            continue   # back from a snooze: its chain already has its next occurrence
+        n = row.occurrence + 1
+        due = next_due(rule, row.anchor, n, now)
+        if due is None:
+            continue
+        role = role_for(rule, n)
+        created.append({
+            "case_id": row.case_id, "rule": rule.name, "stay": row.stay, "anchor": row.anchor,
+            "occurrence": n, "role": role,
+            "organisation_id": row.organisation_id if role == row.role else addressee(row, role),
+            "state": "pending", "due_at": due, "wake_at": due, "deliveries": 0, "created_at": now})
+
+    quiet = {"synchronize_session": False}
+    if deliver:
+        db.session.execute(update(Reminder).where(Reminder.id.in_(deliver)).values(
+            state="open", wake_at=None, snoozed_until=None, delivered_at=now,
+            deliveries=Reminder.deliveries + 1).execution_options(**quiet))
+    if cancel:
+        db.session.execute(update(Reminder).where(Reminder.id.in_(cancel)).values(
+            state="cancelled", wake_at=None, cancelled_at=now).execution_options(**quiet))
+    if defer:
+        # Not yet the exact day: look again tomorrow, without storing the day itself.
+        db.session.execute(update(Reminder).where(Reminder.id.in_(defer)).values(
+            wake_at=local_midnight(today + dt.timedelta(days=1))).execution_options(**quiet))
+    if created:
+        db.session.execute(insert(Reminder), created)
+    result.delivered, result.cancelled, result.deferred, result.created = \
+        len(deliver), len(cancel), len(defer), len(created)
+    if after_claim is not None:
+        after_claim(result.claimed)
+    return result
+
+
+def _own_reminder(user: User, reminder_id: Any) -> Reminder:
+    """A reminder in the user's inbox (delivered to its organisation and role); NotFound otherwise."""
+    rid = reminder_id if isinstance(reminder_id, int) else (int(reminder_id) if str(reminder_id).isdigit() else None)
+    r = None
+    if rid is not None and user.role in INBOX_ROLES:
+        r = db.session.scalar(select(Reminder).where(
+            Reminder.id == rid, Reminder.organisation_id == user.organisation_id, Reminder.role == user.role,
+            Reminder.state != "pending"))
+    if r is None:
+        raise NotFound("Herinnering niet gevonden.")
+    return r
+
+
+def complete_reminder(user: User, reminder_id: Any) -> Reminder:
+    """Mark a delivered reminder done. The chain goes on while the case stays where it is."""
+    r = _own_reminder(user, reminder_id)
+    if r.state == "cancelled":
+        raise Conflict("Deze herinnering is vervallen: het dossier is intussen verder gegaan.", "state")
+    if r.state != "done":
+        r.state, r.wake_at, r.snoozed_until = "done", None, None
+        r.done_at, r.done_by_id = clock.now(), user.id
+        log_access(user, "reminder:done", [r.case_id])
+    db.session.flush()
+    return r
+
+
+def snooze_reminder(user: User, reminder_id: Any, until: Any, reason: Any) -> Reminder:
+    """Put a delivered reminder away until a later day, with a reason (encrypted: free text)."""
+    r = _own_reminder(user, reminder_id)
+    if r.state not in ("open", "snoozed"):
+        raise Conflict("Alleen een openstaande herinnering kan worden uitgesteld.", "state")
+    day = parse_date(until, "until")
+    today = clock.today()
+    if not today < day <= today + dt.timedelta(days=SNOOZE_MAX_DAYS):
+        raise ValidationError(f"Kies een datum na vandaag en binnen {SNOOZE_MAX_DAYS} dagen.", "until")
+    if not isinstance(reason, str) or not reason.strip():
+        raise ValidationError("Geef een reden voor het uitstel.", "reason")
+    if len(reason) > TEXT_MAX:
+        raise ValidationError(f"De reden is te lang (hoogstens {TEXT_MAX} tekens).", "reason")
+    r.state, r.snoozed_until, r.wake_at = "snoozed", day, local_midnight(day)
+    r.snooze_reason = reason.strip()
+    log_access(user, "reminder:snooze", [r.case_id])
+    db.session.flush()
+    return r
+
+
+def add_meeting_note(user: User, municipality_code: Any, case_id: Any, note: Any) -> MeetingNote:
+    """Record what the bereik-overleg agreed about a child in the user's scope."""
+    if user.role not in INBOX_ROLES:
+        raise NotPermitted("Alleen JGZ, VE-aanbieders en CJG nemen deel aan het bereik-overleg.")
+    municipality = get_municipality(municipality_code)
+    case = find_case(user, case_id)
+    if case.municipality_id != municipality.id:
+        raise ValidationError("Dit kind woont niet in deze gemeente.", "case_id")
+    if not isinstance(note, str) or not note.strip():
+        raise ValidationError("De afspraak is leeg.", "text")
+    if len(note) > TEXT_MAX:
+        raise ValidationError(f"De afspraak is te lang (hoogstens {TEXT_MAX} tekens).", "text")
+    row = MeetingNote(case_id=case.id, municipality_id=municipality.id, created_at=clock.now(),
+                      user_id=user.id, organisation_id=user.organisation_id)
+    row.text = note.strip()
+    db.session.add(row)
+    log_access(user, "meeting_note", [case.id])
+    db.session.flush()
+    return row
+
+
+def queue_digest(now: dt.datetime) -> list[EmailMessage]:
+    """The day's digest e-mails, once a day across every process; send them after the commit.
+
+    Nothing when SMTP is not configured or the digest hour has not come. The primary key of
+    DigestRun lets one process claim the day; a second gets an IntegrityError and sends none.
+    """
+    cfg = current_app.config
+    if not cfg.get("SMTP_HOST"):
+        return []
+    local = now.astimezone(clock.LOCAL_TZ)
+    if local.hour < cfg.get("DIGEST_HOUR", 7) or db.session.get(DigestRun, local.date()) is not None:
+        return []
+    try:
+        with db.session.begin_nested():
+            run = DigestRun(day=local.date(), created_at=now, messages=0)
+            db.session.add(run)
+    except IntegrityError:
+        return []
+    from .mail import digest_message
+
+    messages = []
+    names = dict(db.session.execute(select(Organisation.id, Organisation.name)).all())
+    for organisation_id, role, children in digest_counts():
+        emails = db.session.scalars(select(User.email).where(
+            User.organisation_id == organisation_id, User.role == role, User.active.is_(True)).order_by(User.id))
+        for email in emails:
+            messages.append(digest_message(email, names.get(organisation_id, ""), children, local.date()))
+    run.messages = len(messages)
+    db.session.flush()
+    return messages

@@ -1,0 +1,221 @@
+"""Read-only side of reminders: which rules apply, when occurrences fall due, who gets them, inboxes."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+
+from .. import clock
+from ..cases.models import Case
+from ..extensions import db
+from ..organisations.models import Location, Municipality, Organisation, organisation_municipalities
+from ..users.models import User
+from ..workflow.definition import ReminderRule, Workflow
+from .models import MeetingNote, Reminder
+
+# Roles that act on reminders and so have an inbox and see the bereik-overleg.
+INBOX_ROLES = ("jgz", "ve", "cjg")
+RULE_LABELS = {
+    "indicated_not_referred": "Geïndiceerd maar nog niet toegeleid",
+    "referral_unanswered": "Toeleiding nog niet beantwoord door de aanbieder",
+    "waitlisted_long": "Lang op de wachtlijst",
+    "not_reached_no_contact": "Niet bereikt: geen contact met ouders",
+    "not_reached_declined": "Niet bereikt: ouders zien af van VE",
+    "not_reached_other": "Niet bereikt: anders",
+    "not_reached_any": "Niet bereikt: nog geen vervolg",
+    "handover_prepare": "Kind wordt 45 maanden: bereid de warme overdracht voor",
+    "turning_four": "Kind wordt 4 zonder afgesloten dossier",
+}
+
+
+def rule_label(name: str) -> str:
+    return RULE_LABELS.get(name, name.replace("_", " "))
+
+
+def applicable_rules(workflow: Workflow, state: str, reason: str | None) -> list[ReminderRule]:
+    """The rules for a case in ``state`` (with non-reach ``reason``): at most one counted in days
+    (the reason-specific one beats the generic one; the loader guarantees no ties) plus every
+    age milestone of the state."""
+    in_state = [r for r in workflow.reminders if state in r.states]
+    timed = [r for r in in_state if r.after_days is not None]
+    chosen = [r for r in timed if r.reason is not None and r.reason == reason][:1] or \
+             [r for r in timed if r.reason is None][:1]
+    return chosen + [r for r in in_state if r.at_age_months is not None]
+
+
+def find_rule(workflow: Workflow, name: str) -> ReminderRule | None:
+    return next((r for r in workflow.reminders if r.name == name), None)
+
+
+def occurrence_offset(rule: ReminderRule, n: int) -> int | None:
+    """Days from the chain's start to its ``n``-th reminder (1-based); None when there is none."""
+    fixed = [rule.after_days or 0, *rule.again_days]
+    if n <= len(fixed):
+        return fixed[n - 1]
+    if rule.repeat_days:
+        return fixed[-1] + (n - len(fixed)) * rule.repeat_days
+    return None
+
+
+def role_for(rule: ReminderRule, n: int) -> str:
+    """Who gets the ``n``-th reminder: the escalation role once ``escalate.after`` went unanswered."""
+    if rule.escalate_after is not None and n > rule.escalate_after:
+        return rule.escalate_role
+    return rule.role
+
+
+def local_midnight(day: dt.date) -> dt.datetime:
+    """The start of ``day`` in the Netherlands, as aware UTC: reminders fall due per calendar day."""
+    return dt.datetime.combine(day, dt.time(0), clock.LOCAL_TZ).astimezone(dt.timezone.utc)
+
+
+def local_day(moment: dt.datetime) -> dt.date:
+    return moment.astimezone(clock.LOCAL_TZ).date()
+
+
+def next_due(rule: ReminderRule, anchor: dt.date, n: int, now: dt.datetime) -> dt.datetime | None:
+    """When occurrence ``n`` falls due, delivered as the ``n-1``-th goes out at ``now``.
+
+    On schedule it is the anchor plus its offset. When that moment has passed already (the
+    scheduler was down), it comes one interval after today, so a catch-up delivers one
+    reminder per chain instead of every missed one. Age milestones are not anchored to a
+    stored day (that would put the birth date in clear), so their repeats follow the delivery.
+    """
+    offset, previous = occurrence_offset(rule, n), occurrence_offset(rule, n - 1)
+    if offset is None:
+        return None
+    gap = offset - previous
+    if rule.at_age_months is None:
+        due = local_midnight(anchor + dt.timedelta(days=offset))
+        if due > now:
+            return due
+    return local_midnight(local_day(now) + dt.timedelta(days=gap))
+
+
+def addressee(case, role: str) -> int | None:
+    """The organisation that must act for ``role``: JGZ that registered the case (or the
+    region's JGZ), the provider of the case's location, the CJG serving its municipality.
+
+    ``case`` is a Case or any row with registered_by_organisation_id, location_id, municipality_id.
+    """
+    if role == "jgz":
+        org = db.session.get(Organisation, case.registered_by_organisation_id)
+        if org is not None and org.kind == "jgz":
+            return org.id
+        region = select(Municipality.region_id).where(Municipality.id == case.municipality_id).scalar_subquery()
+        return db.session.scalar(select(Organisation.id).where(Organisation.kind == "jgz", Organisation.region_id == region)
+                                 .order_by(Organisation.id).limit(1))
+    if role == "ve":
+        if case.location_id is None:
+            return None
+        return db.session.scalar(select(Location.provider_id).where(Location.id == case.location_id))
+    if role == "cjg":
+        return db.session.scalar(
+            select(Organisation.id).join(organisation_municipalities,
+                                         organisation_municipalities.c.organisation_id == Organisation.id)
+            .where(Organisation.kind == "cjg", organisation_municipalities.c.municipality_id == case.municipality_id)
+            .order_by(Organisation.id).limit(1))
+    return None
+
+
+def inbox_query(user: User, state: str = "open"):
+    """``select(Reminder)`` of the reminders addressed to the user's organisation and role."""
+    q = select(Reminder).where(Reminder.organisation_id == user.organisation_id, Reminder.role == user.role)
+    return q.where(Reminder.state == state)
+
+
+def open_count(user: User) -> int:
+    """How many reminders wait in the user's inbox (the header badge)."""
+    if user.role not in INBOX_ROLES:
+        return 0
+    return db.session.scalar(inbox_query(user).with_only_columns(func.count()).order_by(None)) or 0
+
+
+def open_reminders_by_case(case_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Reminder]]:
+    """Delivered and snoozed reminders of these cases, for the bereik-overleg."""
+    out: dict[uuid.UUID, list[Reminder]] = {cid: [] for cid in case_ids}
+    if case_ids:
+        rows = db.session.scalars(select(Reminder).where(Reminder.case_id.in_(case_ids),
+                                                         Reminder.state.in_(("open", "snoozed")))
+                                  .order_by(Reminder.due_at))
+        for r in rows:
+            out[r.case_id].append(r)
+    return out
+
+
+def digest_counts() -> list[tuple[int, str, int]]:
+    """(organisation id, role, number of children) with reminders waiting in that inbox."""
+    q = (select(Reminder.organisation_id, Reminder.role, func.count(func.distinct(Reminder.case_id)))
+         .where(Reminder.state == "open", Reminder.organisation_id.is_not(None))
+         .group_by(Reminder.organisation_id, Reminder.role))
+    return [tuple(row) for row in db.session.execute(q)]
+
+
+def case_anchor(case: Case, rule: ReminderRule) -> dt.date:
+    """The day a rule's offsets count from: the state's effective date, or, for an age milestone,
+    the first of the month it falls in (known in clear from the birth month; the exact day is
+    checked against the encrypted birth date when the reminder is swept)."""
+    if rule.at_age_months is None:
+        return case.state_since
+    return clock.add_months(case.birth_month, rule.at_age_months)
+
+
+def age_milestone(case: Case, rule: ReminderRule) -> dt.date:
+    """The exact day the child reaches the rule's age; decrypts the birth date."""
+    return clock.add_months(case.birth_date, rule.at_age_months)
+
+
+@dataclass
+class MeetingItem:
+    case: Case
+    days: int                       # days in the current state
+    reminders: list[Reminder]       # delivered, not done
+    notes: list[MeetingNote]
+
+
+@dataclass
+class MeetingOverview:
+    municipality: Municipality
+    items: list[MeetingItem]
+
+
+MEETING_STATES = ("not_reached", "waitlisted")
+
+
+def meeting_overview(user: User, municipality_code) -> MeetingOverview:
+    """The bereik-overleg of one municipality, within the caller's scope: every child not reached
+    or waiting, and every other child with a reminder open, longest waiting first."""
+    from ..cases.util import scoped_cases
+    from ..errors import NotFound, NotPermitted
+    from ..organisations.util import get_municipality
+
+    if user.role not in INBOX_ROLES:
+        raise NotPermitted("Alleen JGZ, VE-aanbieders en CJG nemen deel aan het bereik-overleg.")
+    municipality = get_municipality(municipality_code)
+    if municipality.region_id != user.organisation.region_id:
+        raise NotFound("Gemeente niet gevonden in uw regio.")
+    with_open = select(Reminder.case_id).where(Reminder.state.in_(("open", "snoozed")))
+    cases = list(db.session.scalars(
+        scoped_cases(user).where(Case.municipality_id == municipality.id,
+                                 or_(Case.state.in_(MEETING_STATES), Case.id.in_(with_open)))
+        .order_by(Case.state_since, Case.id)))
+    ids = [c.id for c in cases]
+    reminders = open_reminders_by_case(ids)
+    notes: dict[uuid.UUID, list[MeetingNote]] = {cid: [] for cid in ids}
+    if ids:
+        for n in db.session.scalars(select(MeetingNote).where(MeetingNote.case_id.in_(ids))
+                                    .order_by(MeetingNote.created_at)):
+            notes[n.case_id].append(n)
+    today = clock.today()
+    return MeetingOverview(municipality, [MeetingItem(c, (today - c.state_since).days, reminders[c.id], notes[c.id])
+                                          for c in cases])
+
+
+def meeting_municipalities(user: User) -> list[Municipality]:
+    """The municipalities whose bereik-overleg the user may open (the user's region)."""
+    if user.role not in INBOX_ROLES:
+        return []
+    return list(db.session.scalars(select(Municipality).where(Municipality.region_id == user.organisation.region_id)
+                                   .order_by(Municipality.name)))

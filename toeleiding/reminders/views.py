@@ -1,0 +1,122 @@
+"""Pages: the inbox (done, snooze) and the bereik-overleg per municipality. Thin: services do the work."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from ..cases.models import Case
+from ..cases.operations import log_access
+from ..errors import AppError, NotFound
+from ..extensions import db
+from ..web.auth import roles_required
+from .models import Reminder
+from .operations import add_meeting_note, complete_reminder, snooze_reminder
+from .util import INBOX_ROLES, inbox_query, local_day, meeting_municipalities, meeting_overview, rule_label
+
+bp = Blueprint("reminders", __name__, url_prefix="/reminders")
+TABS = {"open": "Open", "snoozed": "Uitgesteld", "done": "Afgehandeld"}
+
+
+@bp.after_request
+def _no_store(response):
+    # These pages list children; they must not linger in a shared browser's cache.
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+@bp.app_template_global()
+def reminder_rule_label(name: str) -> str:
+    return rule_label(name)
+
+
+@bp.get("/")
+@roles_required(*INBOX_ROLES)
+def inbox():
+    state = request.args.get("status", "open")
+    if state not in TABS:
+        state = "open"
+    rows = list(db.session.scalars(inbox_query(current_user, state)
+                                   .options(selectinload(Reminder.organisation))
+                                   .order_by(Reminder.due_at, Reminder.id).limit(500)))
+    counts = {tab: db.session.scalar(inbox_query(current_user, tab).with_only_columns(db.func.count()).order_by(None))
+              for tab in TABS}
+    return render_template("reminders/inbox.html", reminders=rows, state=state, tabs=TABS, counts=counts)
+
+
+def _back():
+    return redirect(url_for("reminders.inbox", status=request.form.get("status") or None))
+
+
+@bp.post("/<int:reminder_id>/afgehandeld")
+@roles_required(*INBOX_ROLES)
+def done(reminder_id):
+    try:
+        complete_reminder(current_user, reminder_id)
+        db.session.commit()
+        flash("Herinnering afgehandeld.", "success")
+    except AppError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    return _back()
+
+
+@bp.post("/<int:reminder_id>/uitstellen")
+@roles_required(*INBOX_ROLES)
+def snooze(reminder_id):
+    try:
+        r = snooze_reminder(current_user, reminder_id, request.form.get("until", ""), request.form.get("reason", ""))
+        until = r.snoozed_until
+        db.session.commit()
+        flash(f"Herinnering uitgesteld tot {until:%d-%m-%Y}.", "success")
+    except AppError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    return _back()
+
+
+@bp.get("/overleg")
+@roles_required(*INBOX_ROLES)
+def meetings():
+    return render_template("reminders/meetings.html", municipalities=meeting_municipalities(current_user))
+
+
+@bp.get("/overleg/<code>")
+@roles_required(*INBOX_ROLES)
+def meeting(code):
+    try:
+        overview = meeting_overview(current_user, code)
+    except (NotFound, AppError):
+        db.session.rollback()
+        return render_template("reminders/meetings.html", municipalities=meeting_municipalities(current_user),
+                               unknown=code[:10]), 404
+    log_access(current_user, "bereik-overleg", [item.case.id for item in overview.items])
+    db.session.commit()
+    return render_template("reminders/meeting.html", overview=overview)
+
+
+@bp.post("/overleg/<code>/notities")
+@roles_required(*INBOX_ROLES)
+def add_note(code):
+    case_id = request.form.get("case_id", "")
+    try:
+        add_meeting_note(current_user, code, case_id, request.form.get("text", ""))
+        db.session.commit()
+        flash("Afspraak vastgelegd.", "success")
+    except AppError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    return redirect(url_for("reminders.meeting", code=code) + (f"#kind-{case_id}" if case_id else ""))
+
+
+def child_name(case: Case) -> str:
+    return f"{case.given_name} {case.family_name}"
+
+
+def reminder_day(moment) -> str:
+    """A reminder's moment as the Dutch calendar day it falls on."""
+    return local_day(moment).strftime("%d-%m-%Y")
+
+
+bp.add_app_template_filter(child_name, "child_name")
+bp.add_app_template_filter(reminder_day, "reminder_day")
