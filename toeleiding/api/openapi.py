@@ -115,6 +115,7 @@ def openapi_document() -> dict:
                 "responses": {"200": _json("Case"), "400": _error("Not JSON"), "403": _error("Role may not fire this trigger"),
                               "404": _error("Not found or not in scope"), "409": _error("Stale version or not possible from this state"), **std}}},
             **_reminder_paths(std),
+            **_monitor_paths(std),
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -142,6 +143,11 @@ def openapi_document() -> dict:
             },
         },
     }
+
+
+def _monitor_paths(std: dict) -> dict:
+    from ..monitor.api import openapi_paths
+    return openapi_paths(std, _error)
 
 
 def _reminder_paths(std: dict) -> dict:

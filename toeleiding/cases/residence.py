@@ -1,0 +1,79 @@
+"""Moving house: from its effective date a child counts in the new municipality of residence.
+
+A move within the region appends a ``move`` event to the history (same state before and after,
+``data`` ``{"from": code, "to": code}``) and changes the case's municipality. A move out of the
+region closes the case as ``moved_out_of_region`` through the ordinary ``close`` transition, so
+the history reads the same whichever way the case was closed.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import func, select
+
+from .. import clock
+from ..errors import InvalidTransition, NotPermitted, StaleVersion, ValidationError
+from ..extensions import db
+from ..organisations.models import Municipality
+from ..users.models import User
+from ..workflow import current_workflow
+from .models import Case, CaseEvent
+from .operations import fire_transition, log_access
+from .util import find_case
+from .validation import parse_date
+
+MUNICIPALITY_CODE_RE = re.compile(r"^GM[0-9]{4}$")
+MOVE_TRIGGER = "move"
+
+
+def record_move(user: User, case_id: Any, version: Any, municipality_code: Any, effective_date: Any) -> Case:
+    """JGZ records a change of residence with its effective date; out of the region, the case closes.
+
+    The version is checked like a transition's. The date may not lie in the future, before the
+    previous step, before an earlier move or before the child's birth: the monitor reads the
+    history in order.
+    """
+    case = find_case(user, case_id)
+    if user.role != "jgz":
+        raise NotPermitted("Alleen de JGZ legt een verhuizing vast.")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ValidationError("Versie ontbreekt: geef de versie van het dossier mee.", "version")
+    if version != case.version:
+        raise StaleVersion("Iemand anders heeft dit dossier intussen gewijzigd; bekijk de nieuwe stand.",
+                           "version", current_version=case.version, current_state=case.state)
+    if case.state in current_workflow().final_states:
+        raise InvalidTransition("Een afgesloten dossier kan niet verhuizen.", "municipality")
+    code = municipality_code.strip().upper() if isinstance(municipality_code, str) else None
+    if not code or not MUNICIPALITY_CODE_RE.match(code):
+        raise ValidationError("Gemeente is verplicht (CBS-code, bijv. GM0375).", "municipality")
+    effective = parse_date(effective_date, "effective_date")
+    if effective > clock.today():
+        raise ValidationError("Deze datum mag niet in de toekomst liggen.", "effective_date")
+    last_move = db.session.scalar(select(func.max(CaseEvent.effective_date))
+                                  .where(CaseEvent.case_id == case.id, CaseEvent.trigger == MOVE_TRIGGER))
+    # As for transitions, only the registration itself (version 1) may postdate a later step.
+    bounds = [d for d in (case.state_since if case.version > 1 else None, last_move) if d is not None]
+    if bounds and effective < max(bounds):
+        raise ValidationError(f"Deze datum ligt vóór de vorige stap ({max(bounds):%d-%m-%Y}).", "effective_date")
+    if effective < case.birth_date:
+        raise ValidationError("Deze datum ligt vóór de geboortedatum van het kind.", "effective_date")
+
+    destination = db.session.scalar(select(Municipality).where(Municipality.code == code))
+    if destination is None or destination.region_id != case.municipality.region_id:
+        return fire_transition(user, case.id, "close", version,
+                               {"outcome": "moved_out_of_region", "date": effective.isoformat()})
+    if destination.id == case.municipality_id:
+        raise ValidationError(f"Het kind woont al in {destination.name}.", "municipality")
+
+    origin = case.municipality.code
+    case.municipality = destination
+    case.updated_at = clock.now()
+    db.session.add(CaseEvent(
+        case_id=case.id, seq=case.version + 1, trigger=MOVE_TRIGGER, from_state=case.state, to_state=case.state,
+        effective_date=effective, recorded_at=case.updated_at, user_id=user.id, role=user.role,
+        organisation_id=user.organisation_id, municipality_id=destination.id, location_id=case.location_id,
+        age_months=clock.months_between(case.birth_date, effective), data={"from": origin, "to": code}))
+    log_access(user, "move", [case.id])
+    db.session.flush()   # the versioned UPDATE bumps the version; a concurrent change raises StaleDataError
+    return case
