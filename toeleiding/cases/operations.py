@@ -60,6 +60,8 @@ def register_case(user: User, municipality_code: Any, child: Any, parents: Any =
         age_months=clock.months_between(data["birth_date"], today), data={}))
     log_access(user, "create", [case.id])
     db.session.flush()
+    from ..reminders.operations import sync_reminders
+    sync_reminders(case)   # the reminders of the new state, in this transaction
     return case
 
 
@@ -118,6 +120,8 @@ def fire_transition(user: User, case_id: Any, trigger: Any, version: Any, data: 
     db.session.add(event)
     log_access(user, f"transition:{trigger}", [case.id])
     db.session.flush()   # the versioned UPDATE runs here; a concurrent change raises StaleDataError
+    from ..reminders.operations import sync_reminders
+    sync_reminders(case)   # cancel what no longer applies, start what does, in this transaction
     return case
 
 

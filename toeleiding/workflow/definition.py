@@ -334,6 +334,28 @@ def _compile(path: str, data: dict) -> Workflow:
             fail(f"{key}.reason", f"unknown reason {raw['reason']!r}")
         if raw["name"] in {r.name for r in reminders}:
             fail(f"{key}.name", f"duplicate reminder name {raw['name']!r}")
+        # again_days count from the same start as after_days (or the age milestone), so they must
+        # come later and in order; an escalation needs a reminder after the N-th to go anywhere.
+        first = raw.get("after_days", 0)
+        again = list(raw.get("again_days") or ())
+        if again and (again != sorted(set(again)) or again[0] <= first):
+            fail(f"{key}.again_days", f"must rise and come after the first reminder (day {first})")
+        esc = raw.get("escalate")
+        if esc and not raw.get("repeat_days") and esc["after"] >= 1 + len(again):
+            fail(f"{key}.escalate.after", f"the rule sends only {1 + len(again)} reminder(s); "
+                                          "add repeat_days or again_days so there is one to escalate")
+        # Exactly one rule per (state, reason): a reason-specific rule beats the generic one of
+        # its state, and two rules of the same specificity would both fire. Age milestones are
+        # counted separately: one rule per (state, age).
+        for prev in reminders:
+            for s in rstates:
+                if s not in prev.states:
+                    continue
+                if "at_age_months" in raw and prev.at_age_months == raw["at_age_months"]:
+                    fail(f"{key}.state", f"rule {prev.name!r} already fires at {prev.at_age_months} months in {s!r}")
+                if "after_days" in raw and prev.after_days is not None and prev.reason == raw.get("reason"):
+                    what = f"reason {prev.reason!r}" if prev.reason else "any reason"
+                    fail(f"{key}.state", f"rule {prev.name!r} already covers {s!r} with {what}")
         reminders.append(ReminderRule(
             name=raw["name"], states=rstates, reason=raw.get("reason"), role=raw["role"],
             after_days=raw.get("after_days"), at_age_months=raw.get("at_age_months"),
