@@ -173,9 +173,10 @@ def deliver_due(now: dt.datetime, batch_size: int = 500,
 
 def _own_reminder(user: User, reminder_id: Any) -> Reminder:
     """A reminder in the user's inbox (delivered to its organisation and role); NotFound otherwise."""
-    rid = reminder_id if isinstance(reminder_id, int) else (int(reminder_id) if str(reminder_id).isdigit() else None)
+    raw = str(reminder_id)
+    rid = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 10 else None
     r = None
-    if rid is not None and user.role in INBOX_ROLES:
+    if rid is not None and rid < 2**31 and user.role in INBOX_ROLES:   # an id the column can hold
         r = db.session.scalar(select(Reminder).where(
             Reminder.id == rid, Reminder.organisation_id == user.organisation_id, Reminder.role == user.role,
             Reminder.state != "pending"))
