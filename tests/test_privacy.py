@@ -139,3 +139,26 @@ def test_the_seventh_failure_is_refused_across_two_worker_processes(app, world, 
     assert worker("wrong", 3) == ["401"] * 3     # worker one
     assert worker("wrong", 3) == ["401"] * 3     # worker two
     assert worker(PASSWORD, 1) == ["429"]        # the seventh attempt, on either worker
+
+
+def test_totp_second_factor_is_enrolled_then_required(client, api, world):
+    import pyotp
+    admin = api("admin")
+    uri = admin.post("/auth/totp/setup").json["otpauth_uri"]
+    secret = pyotp.parse_uri(uri).secret
+    assert admin.post("/auth/totp/confirm", {"totp": "000000"}).json["error"]["field"] == "totp"
+    assert admin.post("/auth/totp/confirm", {"totp": pyotp.TOTP(secret).now()}).status_code == 200
+    email = world.emails["admin"]
+    r = client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+    assert r.status_code == 403 and r.json["error"]["code"] == "totp_required"
+    r = client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD, "totp": pyotp.TOTP(secret).now()})
+    assert r.status_code == 200
+
+
+def test_admin_must_enrol_totp_in_production(app, api, world):
+    admin = api("admin")
+    app.config["ENV_NAME"] = "production"
+    r = admin.get(f"/audit?user_id=1")
+    assert r.status_code == 403 and r.json["error"]["code"] == "totp_enrolment_required"
+    assert admin.get("/me").status_code == 200
+    assert api("jgz").get("/cases").status_code == 200   # other roles: optional

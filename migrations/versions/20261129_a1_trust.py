@@ -1,4 +1,4 @@
-"""trust: break-the-glass grants, sign-in attempts, erasure mark on cases
+"""trust: break-the-glass grants, sign-in attempts, erasure mark on cases, TOTP
 
 Revision ID: a1_trust
 Revises: 64479c54552d
@@ -48,9 +48,15 @@ def upgrade():
 
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.add_column(sa.Column('erased_at', sa.DateTime(timezone=True), nullable=True))
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('totp_secret', sa.LargeBinary(), nullable=True))
+        batch_op.add_column(sa.Column('totp_enabled', sa.Boolean(), server_default=sa.false(), nullable=False))
 
 
 def downgrade():
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('totp_enabled')
+        batch_op.drop_column('totp_secret')
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_column('erased_at')
     with op.batch_alter_table('login_attempts', schema=None) as batch_op:

@@ -14,12 +14,15 @@ from ..crypto.keyring import KeyringError
 from ..audit.operations import log_denied
 from ..errors import AppError, NotFound, StaleVersion
 from ..extensions import db, login_manager
+from ..users import totp
 from ..users.models import User
 from ..users.operations import user_for_token
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 log = logging.getLogger(__name__)
 PUBLIC_ENDPOINTS = {"api.login", "api.openapi"}
+# What an admin may do in production before the second factor is set up.
+ENROLMENT_ENDPOINTS = PUBLIC_ENDPOINTS | {"api.me", "api.logout", "api.totp_setup", "api.totp_confirm"}
 
 
 # The session user_loader lives in web/auth.py: it also checks that the session was not signed out.
@@ -45,6 +48,10 @@ def _authenticate():
     g.client = "api"
     if request.endpoint not in PUBLIC_ENDPOINTS and not current_user.is_authenticated:
         return error_response(401, "unauthorized", "Aanmelden vereist (Authorization: Bearer <token>).")
+    if (current_user.is_authenticated and request.endpoint not in ENROLMENT_ENDPOINTS
+            and totp.required_for(current_user) and not current_user.totp_enabled):
+        return error_response(403, "totp_enrolment_required",
+                              "Stel eerst tweestapsverificatie in (POST /auth/totp/setup en /auth/totp/confirm).")
 
 
 @bp.errorhandler(AppError)

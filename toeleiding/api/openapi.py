@@ -61,8 +61,16 @@ def openapi_document() -> dict:
                 "security": [], "summary": "Exchange e-mail and password for a bearer token",
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
                     "type": "object", "required": ["email", "password"],
-                    "properties": {"email": {"type": "string"}, "password": {"type": "string"}}}}}},
+                    "properties": {"email": {"type": "string"}, "password": {"type": "string"},
+                                   "totp": {"type": "string", "description": "when the second factor is on"}}}}}},
                 "responses": {"200": _json("Token"), "400": _error("Not JSON"), "401": _error("Wrong credentials")}}},
+            "/auth/totp/setup": {"post": {"summary": "Propose a TOTP secret (returns an otpauth:// URI)",
+                                          "responses": {"200": {"description": "Proposed"}, **std}}},
+            "/auth/totp/confirm": {"post": {
+                "summary": "Switch the second factor on with a code from the app",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["totp"], "properties": {"totp": {"type": "string"}}}}}},
+                "responses": {"200": {"description": "On"}, "400": _error("Not JSON"), **std}}},
             "/auth/logout": {"post": {"summary": "Revoke the token", "responses": {"204": {"description": "Revoked"}, **std}}},
             "/me": {"get": {"summary": "The signed-in user", "responses": {"200": _json("User"), **std}}},
             "/workflow": {"get": {"summary": "States, transitions with roles and fields, reasons",

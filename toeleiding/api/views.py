@@ -14,6 +14,8 @@ from ..cases.validation import parse_date
 from ..errors import ValidationError
 from ..extensions import db
 from ..organisations.util import get_municipality, list_locations, list_municipalities, list_schools
+from ..errors import NotPermitted
+from ..users import throttle, totp
 from ..users.operations import authenticate, issue_token, revoke_token
 from . import serializers as s
 from .blueprint import bp, json_body
@@ -24,6 +26,11 @@ from .openapi import openapi_document
 def login():
     body = json_body()
     user = authenticate(body.get("email"), body.get("password"))
+    try:
+        totp.check(user, body.get("totp"))
+    except NotPermitted:
+        throttle.record(user.email, success=False)   # guessing codes counts as failing to sign in
+        raise
     token, row = issue_token(user, current_app.config["API_TOKEN_HOURS"])
     db.session.commit()
     return jsonify({"token": token, "expires_at": row.expires_at.isoformat()})
@@ -36,9 +43,23 @@ def logout():
     return "", 204
 
 
+@bp.post("/auth/totp/setup")
+def totp_setup():
+    uri = totp.propose(current_user)
+    db.session.commit()
+    return jsonify({"otpauth_uri": uri})
+
+
+@bp.post("/auth/totp/confirm")
+def totp_confirm():
+    totp.confirm(current_user, json_body().get("totp"))
+    db.session.commit()
+    return jsonify({"totp_enabled": True})
+
+
 @bp.get("/me")
 def me():
-    return jsonify(s.user_json(current_user))
+    return jsonify({**s.user_json(current_user), "totp_enabled": current_user.totp_enabled})
 
 
 @bp.get("/workflow")

@@ -4,9 +4,11 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..crypto.fields import Encrypted
 from ..extensions import UTCDateTime, db
 from ..organisations.models import Organisation
 
@@ -30,6 +32,10 @@ class User(UserMixin, db.Model):
     # Part of every web session; raising it (sign-out, reset, deactivation) ends all of them.
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     organisation: Mapped[Organisation] = relationship(lazy="joined")
+    # Optional TOTP second factor (required for admins in production); the secret is encrypted.
+    _totp_secret: Mapped[bytes | None] = mapped_column("totp_secret", LargeBinary)
+    totp_secret = Encrypted()
+    totp_enabled: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
