@@ -8,7 +8,8 @@ NODE_W, NODE_H, ROW_GAP, WIDTH = 200, 44, 96, 900
 
 def _levels(wf: Workflow) -> dict[str, int]:
     """Longest distance from the initial state along forward edges (back edges are ignored)."""
-    edges = {s: sorted({t.dest for t in wf.transitions.values() if s in t.sources}) for s in wf.states}
+    # In the file's order of transitions: the main path is written first, so it becomes the spine.
+    edges = {s: list(dict.fromkeys(t.dest for t in wf.transitions.values() if s in t.sources)) for s in wf.states}
     order, state_of = [], {}
 
     def visit(s):   # depth-first, marking edges into the current path as back edges
@@ -46,9 +47,22 @@ def workflow_diagram(wf: Workflow, state_label, trigger_label) -> dict:
     edges = []
     for t in wf.transitions.values():
         roles = ", ".join(sorted(t.all_roles()))
-        for src in t.sources:
+        for i, src in enumerate(t.sources):
             a, b = nodes[src], nodes[t.dest]
-            if b["y"] > a["y"]:
+            span = round((b["y"] - a["y"]) / (NODE_H + ROW_GAP))
+            if span > 1 and not (len(t.sources) > 3):   # skips rows: around the left, clear of the boxes between
+                if b["cx"] >= WIDTH / 2:   # on the side the destination stands, so no box is crossed
+                    x1, x2 = a["x"] + NODE_W, b["x"] + NODE_W
+                    bend = max(x1, x2) + 60 + 25 * span
+                    lx = bend - 40
+                else:
+                    x1, x2 = a["x"], b["x"]
+                    bend = min(x1, x2) - 60 - 25 * span
+                    lx = bend + 40
+                y1, y2 = a["y"] + NODE_H / 2, b["y"] + NODE_H / 2
+                d = f"M{x1:.0f},{y1:.0f} C{bend:.0f},{y1:.0f} {bend:.0f},{y2:.0f} {x2:.0f},{y2:.0f}"
+                ly = (y1 + y2) / 2
+            elif b["y"] > a["y"]:
                 x1, y1, x2, y2 = a["cx"], a["y"] + NODE_H, b["cx"], b["y"]
                 d = f"M{x1:.0f},{y1:.0f} C{x1:.0f},{y1 + 40:.0f} {x2:.0f},{y2 - 40:.0f} {x2:.0f},{y2:.0f}"
                 lx, ly = (x1 + x2) / 2, (y1 + y2) / 2
@@ -58,7 +72,7 @@ def workflow_diagram(wf: Workflow, state_label, trigger_label) -> dict:
                 d = f"M{x1:.0f},{y1:.0f} C{bend:.0f},{y1:.0f} {bend:.0f},{y2:.0f} {x2:.0f},{y2:.0f}"
                 lx, ly = bend - 20, (y1 + y2) / 2
             edges.append({"d": d, "lx": lx, "ly": ly, "label": f"{trigger_label(t.trigger)} ({roles})",
-                          "bulk": len(t.sources) > 3, "trigger": t.trigger})
+                          "bulk": len(t.sources) > 3, "trigger": t.trigger, "labelled": i == 0})
     height = 40 + (max(rows) + 1) * (NODE_H + ROW_GAP)
-    return {"nodes": list(nodes.values()), "edges": edges, "width": WIDTH + 120, "height": height,
+    return {"nodes": list(nodes.values()), "edges": edges, "width": WIDTH + 160, "height": height,
             "node_w": NODE_W, "node_h": NODE_H}

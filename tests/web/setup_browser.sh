@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# What the end-to-end browser test needs, installed idempotently: Debian's chromium (Playwright's
+# own browser download cannot work here), axe-core from the npm registry, and the Python
+# package playwright (pyproject's optional group web-test) into the project's .venv.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+
+if [ ! -x /usr/bin/chromium ]; then
+    echo "==> installing chromium (Debian package)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq chromium >/dev/null
+fi
+
+if [ ! -f "$here/node_modules/axe-core/axe.min.js" ]; then
+    echo "==> installing axe-core (npm)"
+    (cd "$here" && npm install --no-audit --no-fund --loglevel=error)
+fi
+
+py="$root/.venv/bin/python"
+[ -x "$py" ] || py=python3
+if ! "$py" -c "import playwright" 2>/dev/null; then
+    echo "==> installing playwright (Python)"
+    "$py" -m pip install --quiet --disable-pip-version-check -e "$root[web-test]"
+fi
+echo "browser test: $(/usr/bin/chromium --version 2>/dev/null | head -1), axe-core $(node -p "require('$here/node_modules/axe-core/package.json').version")"
