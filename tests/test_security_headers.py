@@ -1,0 +1,22 @@
+"""Every answer carries the hardening headers; personal data is never cached; big bodies are refused."""
+from __future__ import annotations
+
+
+def test_api_answers_carry_strict_headers(client, api):
+    r = api("jgz").get("/cases")
+    csp = r.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    assert r.headers["Cache-Control"] == "no-store"
+
+
+def test_oversized_requests_are_refused_without_storing(app, api):
+    jgz = api("jgz")
+    big = {"municipality": "GM0375", "child": {"given_name": "x" * (300 * 1024)}}
+    r = jgz.post("/cases", big)
+    assert r.status_code == 413
+    assert jgz.get("/cases").json["total"] == 0
+
+
+def test_session_cookie_flags(app):
+    assert app.config["SESSION_COOKIE_HTTPONLY"] and app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
