@@ -4,12 +4,16 @@ A table is a set of cells (any hashable key -> non-negative integer) and a list 
 line says ``total = sum(parts)``: a row total, a column total, the region total, or a breakdown
 such as ``not_reached = sum(not_reached_<reason>)``.
 
-1. *Primary*: a count from 1 to ``threshold - 1`` is published as ``<threshold``.
-2. *Complementary*: further cells are hidden (published as ``x``) until no hidden cell can be
-   recomputed from what is published. Only cells of at least ``threshold`` are chosen (never a
-   zero, never a small cell published as a number), the smallest first, so the table loses as
-   little as possible. Everyone reading the table may therefore know that a ``<10`` cell holds
-   1..9 and an ``x`` cell at least 10: these are the domains the checks below assume.
+1. *Primary*: a count from 1 to ``threshold - 1`` is hidden.
+2. *Complementary*: further cells are hidden until no hidden cell can be recomputed from what
+   is published: first zeros, then the smallest cells of at least ``threshold``, so the table
+   loses as little as possible.
+
+A hidden cell below the threshold (a small count, or a zero hidden beside one) is published as
+``<threshold``; a hidden cell of at least the threshold as ``x``. So everyone reading the table
+may know that a ``<10`` cell holds 0..9 and an ``x`` cell at least 10: these are the domains the
+checks below assume. (Were "<10" to mean 1..9, a total "<10" of two "<10" parts could give all
+three away: 2 = 1 + 1 with a threshold of 3.)
 
 What "cannot be recomputed" means here, and why it is enough: for every line on its own, each
 hidden cell must have at least two values that fit the line, given the published cells and the
@@ -19,7 +23,9 @@ exactly: with interval domains and coefficients of +1/-1 the values a line allow
 form an integer interval (``_line_range``). Before that check the domains are narrowed by
 propagating every line through every other (``_propagate``), so that a chain of two or three
 subtractions across rows and columns is caught as well; the propagation can only narrow, so the
-per-line guarantee holds whether or not it reaches its fixpoint.
+per-line guarantee holds whether or not it reaches its fixpoint. A line whose cells are all
+hidden never pins one of them (a "<10" part ranges over 0..9 and an "x" total is unbounded), so
+hiding more always ends.
 """
 from __future__ import annotations
 
@@ -29,7 +35,7 @@ from typing import Hashable, Iterable, Mapping
 
 Key = Hashable
 INF = math.inf
-PRIMARY, COMPLEMENTARY = "primary", "complementary"
+SMALL, LARGE = "small", "large"   # shown as "<threshold" and as "x"
 
 
 @dataclass(frozen=True)
@@ -49,23 +55,26 @@ def minimum_threshold() -> int:
 
 def domain(kind: str, threshold: int) -> tuple[float, float]:
     """What a reader knows of a hidden cell from how it is shown."""
-    return (1, threshold - 1) if kind == PRIMARY else (threshold, INF)
+    return (0, threshold - 1) if kind == SMALL else (threshold, INF)
+
+
+def kind_of(value: int, threshold: int) -> str:
+    return SMALL if value < threshold else LARGE
 
 
 def suppress(values: Mapping[Key, int], lines: Iterable[Line], threshold: int,
              forced: Iterable[Key] = ()) -> dict[Key, str]:
-    """The hidden cells: key -> ``primary`` or ``complementary``.
+    """The hidden cells: key -> ``small`` (shown ``<threshold``) or ``large`` (shown ``x``).
 
-    ``forced`` cells are hidden as complementary whatever their value (used to keep a cell that
-    appears in two tables hidden in both).
+    ``forced`` cells are hidden whatever their value.
     """
     if threshold < minimum_threshold():
         raise ValueError(f"threshold must be at least {minimum_threshold()}")
     lines = list(lines)
-    hidden: dict[Key, str] = {k: PRIMARY for k, v in values.items() if 1 <= v < threshold}
+    hidden: dict[Key, str] = {k: SMALL for k, v in values.items() if 1 <= v < threshold}
     for k in forced:
-        if k in values and k not in hidden and values[k] != 0:
-            hidden[k] = COMPLEMENTARY
+        if k in values:
+            hidden[k] = kind_of(values[k], threshold)
     lines_of: dict[Key, list[Line]] = {}
     for line in lines:
         for k, _ in line.terms():
@@ -74,29 +83,26 @@ def suppress(values: Mapping[Key, int], lines: Iterable[Line], threshold: int,
         pinned = pinned_cells(values, hidden, lines, threshold)
         if not pinned:
             return hidden
-        added = False
+        candidate = None
         for key in sorted(pinned, key=repr):
-            candidate = _candidate(values, hidden, lines_of.get(key, ()), threshold)
-            if candidate is None:   # pinned through other lines: widen the search to every line with a hidden cell
-                candidate = _candidate(values, hidden, [ln for ln in lines if any(k in hidden for k, _ in ln.terms())],
-                                       threshold)
+            candidate = _candidate(values, hidden, lines_of.get(key, ()))
             if candidate is not None:
-                hidden[candidate] = COMPLEMENTARY
-                added = True
                 break
-        if not added:   # cannot happen with consistent sums; refuse rather than publish a pinned cell
-            raise ValueError("suppression found no complementary cell; are the totals consistent?")
+        if candidate is None:   # pinned through other lines only: any line with a hidden cell
+            candidate = _candidate(values, hidden, [ln for ln in lines if any(k in hidden for k, _ in ln.terms())])
+        if candidate is None:   # every cell is hidden; a fully hidden table pins nothing
+            return hidden
+        hidden[candidate] = kind_of(values[candidate], threshold)
 
 
-def _candidate(values, hidden, lines: Iterable[Line], threshold: int) -> Key | None:
-    """The smallest published cell of at least ``threshold`` on one of these lines (parts before totals)."""
+def _candidate(values, hidden, lines: Iterable[Line]) -> Key | None:
+    """The published cell on these lines that costs least to hide: a zero, else the smallest (parts before totals)."""
     best = None
     for line in lines:
         for k, coefficient in line.terms():
-            v = values[k]
-            if k in hidden or v < threshold:
+            if k in hidden:
                 continue
-            rank = (v, coefficient == 1, repr(k))
+            rank = (values[k], coefficient == 1, repr(k))
             if best is None or rank < best[0]:
                 best = (rank, k)
     return None if best is None else best[1]

@@ -297,14 +297,14 @@ def present(data: MonitorData, threshold: int | None) -> dict:
 
     Returns ``{"rows": {row: {cell: ...}}, "flows": {row: {location code: ...}}}``.
     """
-    from .suppression import PRIMARY, suppress
+    from .suppression import SMALL, suppress
     values = monitor_values(data)
     hidden = suppress(values, monitor_lines(data), threshold) if threshold is not None else {}
 
     def cell(key) -> dict:
         v = values[key]
         if key in hidden:
-            return {"value": None, "display": f"<{threshold}" if hidden[key] == PRIMARY else "x"}
+            return {"value": None, "display": f"<{threshold}" if hidden[key] == SMALL else "x"}
         return {"value": v, "display": _count_display(v)}
 
     rows = {}
