@@ -57,6 +57,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_commands(app)
 
     logging.getLogger("transitions").setLevel(logging.WARNING)
+    if not logging.getLogger().handlers and not app.testing:
+        # Workers log to stderr (gunicorn and systemd collect it). Messages never carry
+        # submitted values; see the error handlers.
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return app
 
 
