@@ -15,6 +15,8 @@ from ..users.models import User
 # Pages that work without a session, and the static files: no idle check, no user load.
 OPEN_ENDPOINTS = {"static", "web.login", "web.set_password", "web.language", "web.public_index",
                   "web.public_municipality", "web.index"}
+# What an admin who must still switch on the second factor may open (production only).
+ENROLMENT_ENDPOINTS = {"web.two_factor", "web.logout"}
 
 
 def init_app(app: Flask) -> None:
@@ -74,6 +76,11 @@ def _idle_timeout():
                 minutes=current_app.config["IDLE_MINUTES"]), "info")
         return redirect(url_for("web.login", next=_relative_url()))
     session["seen"] = now
+    from ..users import totp
+    if (request.endpoint not in ENROLMENT_ENDPOINTS and current_user.is_authenticated
+            and totp.required_for(current_user) and not current_user.totp_enabled):
+        flash(_("Stel eerst tweestapsverificatie in."), "info")
+        return redirect(url_for("web.two_factor"))
     return None
 
 

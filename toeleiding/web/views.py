@@ -13,10 +13,11 @@ from .. import clock
 from ..cases.operations import log_access
 from ..cases.util import search_cases, work_list_counts, work_list_page, work_lists_for
 from ..cases.validation import normalise_bsn
-from ..errors import NotFound, TooManyAttempts, Unauthorized, ValidationError
+from ..errors import NotFound, NotPermitted, TooManyAttempts, Unauthorized, ValidationError
 from ..extensions import db
 from ..organisations.models import Location, Municipality, Organisation, Region
 from ..organisations.util import list_locations
+from ..users import throttle, totp
 from ..users.operations import authenticate, set_password as set_user_password, user_for_password_token
 from ..workflow import current_workflow
 from .auth import home_for, roles_required, safe_next, sign_in, sign_out
@@ -63,26 +64,77 @@ def index():
 
 @bp.route("/aanmelden", methods=["GET", "POST"])
 def login():
+    """Sign in: e-mail and password, then, for users with the second factor on, the code."""
     next_url = request.values.get("next")
     if current_user.is_authenticated and request.method == "GET":
         return redirect(safe_next(next_url, home_for(current_user)))
-    error, email, status = None, "", 401
+    error, email, status, step = None, "", 401, "password"
     if request.method == "POST":
-        email = request.form.get("email", "")[:254]
+        pending = _pending_second_factor()
         try:
-            user = authenticate(email, request.form.get("password", "")[:1000])
-        except Unauthorized:
+            if pending is not None and "totp" in request.form:
+                user, step = pending, "totp"
+                try:
+                    totp.check(user, request.form.get("totp", "")[:20])
+                except NotPermitted:
+                    throttle.record(user.email, success=False)   # guessing codes counts as failing
+                    raise Unauthorized("De code klopt niet.")
+            else:
+                email = request.form.get("email", "")[:254]
+                user = authenticate(email, request.form.get("password", "")[:1000])
+                db.session.commit()   # a rehashed password is kept
+                if user.totp_enabled:
+                    session["pending_2fa"] = {"uid": user.id, "at": clock.now().timestamp()}
+                    return render_template("web/login.html", step="totp", error=None, email="",
+                                           next=safe_next(next_url, ""))
+        except Unauthorized as exc:
             db.session.rollback()
-            error = _("Onbekende combinatie van e-mailadres en wachtwoord.")
+            error = _("De code klopt niet.") if step == "totp" else _(
+                "Onbekende combinatie van e-mailadres en wachtwoord.")
         except TooManyAttempts:
             db.session.rollback()
             error, status = _("Te veel mislukte pogingen om aan te melden; probeer het over een minuut opnieuw."), 429
         else:
-            db.session.commit()   # a rehashed password is kept
             sign_in(user)
             return redirect(safe_next(next_url, home_for(user)))
-    return render_template("web/login.html", error=error, email=email,
+    return render_template("web/login.html", step=step, error=error, email=email,
                            next=safe_next(next_url, "")), (status if error else 200)
+
+
+def _pending_second_factor():
+    """The user who gave the right password in the last five minutes and still owes the code."""
+    pending = session.get("pending_2fa")
+    if not isinstance(pending, dict) or clock.now().timestamp() - pending.get("at", 0) > 300:
+        return None
+    from ..users.models import User
+    user = db.session.get(User, pending.get("uid")) if isinstance(pending.get("uid"), int) else None
+    return user if user is not None and user.active and user.totp_enabled else None
+
+
+@bp.route("/account/tweestapsverificatie", methods=["GET", "POST"])
+@login_required
+def two_factor():
+    """Switch on the second factor: a secret is proposed, a code from the app confirms it."""
+    uri, error, status = None, None, 200
+    if request.method == "POST":
+        try:
+            if request.form.get("action") == "propose":
+                uri = totp.propose(current_user)
+            else:
+                totp.confirm(current_user, request.form.get("totp", "")[:20])
+                flash(_("Tweestapsverificatie staat aan."), "success")
+            db.session.commit()
+        except ValidationError as exc:
+            db.session.rollback()
+            error, status = exc.message, 422
+        if uri is None and error is None:
+            return redirect(home_for(current_user))
+    secret = None
+    if uri:
+        from urllib.parse import parse_qs, urlsplit
+        secret = parse_qs(urlsplit(uri).query).get("secret", [""])[0]
+    return render_template("web/two_factor.html", uri=uri, secret=secret, error=error,
+                           required=totp.required_for(current_user)), status
 
 
 @bp.post("/afmelden")

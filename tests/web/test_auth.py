@@ -1,0 +1,174 @@
+"""Signing in and out: CSRF on every form, a sign-out that ends every copy of the session, idle timeout, safe next."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from toeleiding.extensions import db
+
+from ..factories import PASSWORD
+from .conftest import WebClient, text
+
+
+def test_sign_in_lands_on_the_work_list_and_admin_on_administration(web):
+    assert web("jgz").get("/").location == "/werkvoorraad"
+    assert web("admin").get("/").location == "/beheer"
+
+
+def test_wrong_password_is_refused_without_saying_which_part(app, world):
+    c = WebClient(app)
+    c.get("/aanmelden")
+    r = c.post("/aanmelden", {"email": world.emails["jgz"], "password": "wrong password!"})
+    assert r.status_code == 401 and "Onbekende combinatie van e-mailadres en wachtwoord." in text(r)
+    r2 = c.post("/aanmelden", {"email": "nobody@test.example", "password": "wrong password!"})
+    assert r2.status_code == 401 and "Onbekende combinatie" in text(r2)
+    assert c.get("/werkvoorraad").status_code == 302
+
+
+def test_post_without_csrf_token_is_refused_and_changes_nothing(app, world):
+    c = WebClient(app)
+    r = c.post("/aanmelden", {"email": world.emails["jgz"], "password": PASSWORD}, csrf=False)
+    assert r.status_code == 400 and "Het formulier is verlopen" in text(r)
+    assert c.get("/werkvoorraad").status_code == 302   # not signed in
+    signed_in = WebClient(app).sign_in(world.emails["jgz"])
+    r = signed_in.post("/dossiers/nieuw", {"given_name": "X"}, csrf=False)
+    assert r.status_code == 400
+    r = signed_in.post("/afmelden", {"csrf_token": "forged"}, csrf=False)
+    assert r.status_code == 400 and signed_in.get("/werkvoorraad").status_code == 200
+
+
+def test_api_keeps_working_with_bearer_tokens_without_csrf(api):
+    jgz = api("jgz")
+    assert jgz.register()["state"] == "signalled"
+
+
+@pytest.mark.parametrize("target,expected", [
+    ("/zoeken", "/zoeken"),
+    ("/werkvoorraad?lijst=to_refer", "/werkvoorraad?lijst=to_refer"),
+    ("https://evil.example/phish", "/werkvoorraad"),
+    ("//evil.example/phish", "/werkvoorraad"),
+    ("/\\\\evil.example", "/werkvoorraad"),
+    ("javascript:alert(1)", "/werkvoorraad"),
+    ("zoeken", "/werkvoorraad"),
+])
+def test_next_only_goes_to_this_site(app, world, target, expected):
+    c = WebClient(app)
+    c.get("/aanmelden")
+    r = c.post("/aanmelden", {"email": world.emails["jgz"], "password": PASSWORD, "next": target})
+    assert r.status_code == 302 and r.location == expected
+
+
+def test_a_page_asked_for_before_sign_in_is_shown_after_it(app, world):
+    c = WebClient(app)
+    r = c.get("/zoeken?achternaam=Fictiefsma")
+    assert r.status_code == 302 and r.location == "/aanmelden?next=/zoeken?achternaam%3DFictiefsma"
+    c.get(r.location)
+    r = c.post("/aanmelden", {"email": world.emails["jgz"], "password": PASSWORD, "next": "/zoeken?achternaam=Fictiefsma"})
+    assert r.location == "/zoeken?achternaam=Fictiefsma"
+
+
+def test_sign_out_ends_every_copy_of_the_session(app, world):
+    c = WebClient(app).sign_in(world.emails["jgz"])
+    stolen = app.test_client()
+    stolen.set_cookie("session", c.client.get_cookie("session").value)
+    assert stolen.get("/werkvoorraad").status_code == 200
+    r = c.post("/afmelden")
+    assert r.status_code == 302 and r.location == "/aanmelden"
+    assert c.get("/werkvoorraad").status_code == 302
+    assert stolen.get("/werkvoorraad").status_code == 302   # the copied cookie is dead too
+
+
+def test_idle_session_ends_and_activity_keeps_it(app, world):
+    c = WebClient(app).sign_in(world.emails["jgz"])
+    start = dt.datetime.now(dt.timezone.utc)
+    app.config["CLOCK_NOW"] = start + dt.timedelta(minutes=25)
+    assert c.get("/werkvoorraad").status_code == 200
+    app.config["CLOCK_NOW"] = start + dt.timedelta(minutes=50)   # 25 minutes after the last request
+    assert c.get("/werkvoorraad").status_code == 200
+    app.config["CLOCK_NOW"] = start + dt.timedelta(minutes=81)
+    r = c.get("/werkvoorraad")
+    assert r.status_code == 302 and r.location.startswith("/aanmelden?next=/werkvoorraad")
+    assert "30 minuten" in text(c.get(r.location))
+    assert c.get("/werkvoorraad").status_code == 302
+
+
+def test_deactivated_user_is_signed_out_at_once(app, web, world):
+    jgz, admin = web("jgz"), web("admin")
+    from toeleiding.users.models import User
+    with app.app_context():
+        uid = db.session.query(User.id).filter_by(email=world.emails["jgz"]).scalar()
+    assert admin.post(f"/beheer/gebruikers/{uid}/deactiveren").status_code == 302
+    assert jgz.get("/werkvoorraad").status_code == 302
+    c = WebClient(app)
+    c.get("/aanmelden")
+    assert c.post("/aanmelden", {"email": world.emails["jgz"], "password": PASSWORD}).status_code == 401
+
+
+def test_password_reset_link_works_once_and_ends_the_old_password(app, web, world):
+    from toeleiding.users.models import User
+    with app.app_context():
+        uid = db.session.query(User.id).filter_by(email=world.emails["ve"]).scalar()
+    ve = web("ve")
+    r = web("admin").post(f"/beheer/gebruikers/{uid}/wachtwoord")
+    assert r.status_code == 200
+    link = r.get_data(as_text=True).split('readonly value="')[1].split('"')[0]
+    path = link.replace("http://localhost", "")
+    assert ve.get("/werkvoorraad").status_code == 302           # sessions ended
+    c = WebClient(app)
+    c.get("/aanmelden")
+    assert c.post("/aanmelden", {"email": world.emails["ve"], "password": PASSWORD}).status_code == 401
+    assert c.get(path).status_code == 200
+    r = c.post(path, {"password": "kort", "repeat": "kort"})
+    assert r.status_code == 422 and "minstens 12 tekens" in text(r)
+    r = c.post(path, {"password": "een nieuw lang wachtwoord", "repeat": "iets anders dan dat"})
+    assert r.status_code == 422 and "niet gelijk" in text(r)
+    r = c.post(path, {"password": "een nieuw lang wachtwoord", "repeat": "een nieuw lang wachtwoord"})
+    assert r.status_code == 302 and r.location == "/aanmelden"
+    assert c.get(path).status_code == 404                        # used once
+    c.get("/aanmelden")
+    assert c.post("/aanmelden", {"email": world.emails["ve"], "password": "een nieuw lang wachtwoord"}).status_code == 302
+
+
+def test_forged_or_tampered_password_link_is_refused(web):
+    c = web()
+    assert c.get("/wachtwoord/not-a-token").status_code == 404
+
+
+def test_second_factor_is_asked_after_the_password(app, web, world):
+    import pyotp
+    c = web("jgz")
+    r = c.post("/account/tweestapsverificatie", {"action": "propose"})
+    secret = r.get_data(as_text=True).split('<code id="secret">')[1].split("<")[0]
+    r = c.post("/account/tweestapsverificatie", {"action": "confirm", "totp": "000000"})
+    assert r.status_code == 422
+    assert c.post("/account/tweestapsverificatie", {"action": "confirm", "totp": pyotp.TOTP(secret).now()}).status_code == 302
+    fresh = WebClient(app)
+    fresh.get("/aanmelden")
+    r = fresh.post("/aanmelden", {"email": world.emails["jgz"], "password": PASSWORD})
+    assert r.status_code == 200 and 'name="totp"' in r.get_data(as_text=True)
+    assert fresh.get("/werkvoorraad").status_code == 302          # not signed in yet
+    r = fresh.post("/aanmelden", {"totp": "123"})
+    assert r.status_code == 401 and "De code klopt niet." in text(r)
+    r = fresh.post("/aanmelden", {"totp": pyotp.TOTP(secret).now()})
+    assert r.status_code == 302 and fresh.get("/werkvoorraad").status_code == 200
+
+
+def test_admin_must_enrol_second_factor_in_production(app, web):
+    admin = web("admin")
+    app.config["ENV_NAME"] = "production"
+    r = admin.get("/beheer")
+    assert r.status_code == 302 and r.location == "/account/tweestapsverificatie"
+    assert admin.get("/account/tweestapsverificatie").status_code == 200
+
+
+def test_english_on_request_dutch_by_default(web):
+    c = web("jgz")
+    r = c.get("/werkvoorraad")
+    assert '<html lang="nl">' in r.get_data(as_text=True) and "Werkvoorraad" in text(r)
+    assert c.get("/taal/en?next=/werkvoorraad").location == "/werkvoorraad"
+    r = c.get("/werkvoorraad")
+    assert '<html lang="en">' in r.get_data(as_text=True)
+    assert "Work list" in text(r) and "Sign out" in text(r)
+    assert c.get("/taal/en?next=https://evil.example").location == "/"
+    assert c.get("/taal/xx").status_code == 404
