@@ -1,6 +1,6 @@
-"""No lost updates: two writers of one case at the same moment, on PostgreSQL's real row locks.
+"""No lost updates: one version per transition, and two writers of one case at the same moment.
 
-Each request runs in its own thread, app context, session and connection. A barrier at the
+The races run on PostgreSQL's real row locks. Each request runs in its own thread, app context, session and connection. A barrier at the
 first flush of each request holds both until both have read the case and passed the version
 check, so the database's versioned UPDATE, not the read-then-check, has to decide.
 """
@@ -17,8 +17,6 @@ from toeleiding.models import AccessLogEntry, CaseEvent
 from toeleiding.extensions import db
 
 from .factories import ApiClient, days_ago
-
-pytestmark = pytest.mark.postgres
 
 DATA = {"indicate": {"criteria": ["home_language"], "indication_date": days_ago(1)},
         "reject": {"reason_text": "Geen risicofactoren gevonden."}}
@@ -60,6 +58,23 @@ def race():
     return run
 
 
+def test_each_transition_raises_the_version_by_exactly_one(api, world):
+    # The version a client sends back is the count of steps it has seen; the history is numbered alike.
+    jgz, ve = api("jgz"), api("ve")
+    case = jgz.register()
+    path = [(jgz, "indicate", {"criteria": ["home_language"], "indication_date": days_ago(20)}),
+            (jgz, "refer", {"location_id": world.ids["loc"], "consent": True, "referral_date": days_ago(15)}),
+            (ve, "place", {"start_date": days_ago(10), "hours_per_week": 16}),
+            (ve, "hand_over_to_school", {"school_id": world.ids["school"], "handover_date": days_ago(1)}),
+            (ve, "close", {"outcome": "at_school", "date": days_ago(0)})]
+    for who, trigger, data in path:
+        moved = who.fire(case, trigger, **data)
+        assert moved["version"] == case["version"] + 1, trigger
+        assert [h["seq"] for h in moved["history"]] == list(range(1, moved["version"] + 1))
+        case = moved
+
+
+@pytest.mark.postgres
 @pytest.mark.parametrize("triggers", [("indicate", "indicate"), ("indicate", "reject")])
 def test_two_transitions_with_the_same_version_at_once_one_wins(app, world, postgres, race, triggers):
     # Two signed-in clients of their own, so no test-client state is shared between the threads.
@@ -88,6 +103,7 @@ def test_two_transitions_with_the_same_version_at_once_one_wins(app, world, post
     assert logged == [f"transition:{winner['history'][-1]['trigger']}"]   # the loser left no log row
 
 
+@pytest.mark.postgres
 def test_the_loser_can_retry_with_the_new_version(app, world, postgres, race):
     nurses = [ApiClient.sign_in(app.test_client(), world.emails["jgz"]) for _ in range(2)]
     case = nurses[0].register()

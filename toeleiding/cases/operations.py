@@ -138,7 +138,11 @@ def _apply(case: Case, t, values: dict) -> None:
     else:
         case.not_reached_reason = None
     location = values.get("location_id")
-    if isinstance(location, Location) and db.session.get(CaseLocation, (case.id, location.id)) is None:
+    # No autoflush: it would write the half-applied change as a version of its own, so the
+    # version (and the next history seq) would jump by two on every referral and placement.
+    with db.session.no_autoflush:
+        known = isinstance(location, Location) and db.session.get(CaseLocation, (case.id, location.id))
+    if isinstance(location, Location) and known is None:
         db.session.add(CaseLocation(case_id=case.id, location_id=location.id))
 
 
