@@ -108,12 +108,13 @@ def deliver_due(now: dt.datetime, batch_size: int = 500,
     postgres = db.session.get_bind().dialect.name == "postgresql"
     if not postgres:
         db.session.execute(text("UPDATE reminders SET id = id WHERE 0"))
-    q = (select(Reminder.id, Reminder.case_id, Reminder.rule, Reminder.stay, Reminder.anchor, Reminder.occurrence,
-                Reminder.deliveries, Reminder.role, Reminder.organisation_id,
-                Case.state.label("case_state"), Case.not_reached_reason, Case.registered_by_organisation_id,
-                Case.location_id, Case.municipality_id)
-         .join(Case, Case.id == Reminder.case_id)
-         .where(Reminder.wake_at <= now).order_by(Reminder.wake_at, Reminder.id).limit(batch_size))
+    # Core on the tables, not ORM entities: a sweep moves many rows and needs no objects.
+    r, c = Reminder.__table__.c, Case.__table__.c
+    q = (select(r.id, r.case_id, r.rule, r.stay, r.anchor, r.occurrence, r.deliveries, r.role, r.organisation_id,
+                c.state.label("case_state"), c.not_reached_reason, c.registered_by_organisation_id,
+                c.location_id, c.municipality_id)
+         .select_from(Reminder.__table__.join(Case.__table__, c.id == r.case_id))
+         .where(r.wake_at <= now).order_by(r.wake_at, r.id).limit(batch_size))
     if postgres:
         q = q.with_for_update(of=(Reminder.__table__, Case.__table__), skip_locked=True)
     rows = db.session.execute(q).all()
@@ -124,10 +125,11 @@ def deliver_due(now: dt.datetime, batch_size: int = 500,
     workflow, today = current_workflow(), local_day(now)
     rules_for: dict[tuple, list] = {}
     deliver, cancel, defer, created = [], [], [], []
+    dues: dict[tuple, dt.datetime | None] = {}
     for row in rows:
         key = (row.case_state, row.not_reached_reason)
         if key not in rules_for:
-            rules_for[key] = [r.name for r in applicable_rules(workflow, *key)]
+            rules_for[key] = [x.name for x in applicable_rules(workflow, *key)]
         rule = find_rule(workflow, row.rule)
         if rule is None or rule.name not in rules_for[key]:
             cancel.append(row.id)   # the workflow file changed since: the rule no longer applies
@@ -140,7 +142,9 @@ def deliver_due(now: dt.datetime, batch_size: int = 500,
         if row.deliveries:
             continue   # back from a snooze: its chain already has its next occurrence
         n = row.occurrence + 1
-        due = next_due(rule, row.anchor, n, now)
+        if (rule.name, row.anchor, n) not in dues:   # many rows share a chain position
+            dues[rule.name, row.anchor, n] = next_due(rule, row.anchor, n, now)
+        due = dues[rule.name, row.anchor, n]
         if due is None:
             continue
         role = role_for(rule, n)
@@ -150,20 +154,19 @@ def deliver_due(now: dt.datetime, batch_size: int = 500,
             "organisation_id": row.organisation_id if role == row.role else addressee(row, role),
             "state": "pending", "due_at": due, "wake_at": due, "deliveries": 0, "created_at": now})
 
-    quiet = {"synchronize_session": False}
+    table = Reminder.__table__
     if deliver:
-        db.session.execute(update(Reminder).where(Reminder.id.in_(deliver)).values(
-            state="open", wake_at=None, snoozed_until=None, delivered_at=now,
-            deliveries=Reminder.deliveries + 1).execution_options(**quiet))
+        db.session.execute(update(table).where(r.id.in_(deliver)).values(
+            state="open", wake_at=None, snoozed_until=None, delivered_at=now, deliveries=r.deliveries + 1))
     if cancel:
-        db.session.execute(update(Reminder).where(Reminder.id.in_(cancel)).values(
-            state="cancelled", wake_at=None, cancelled_at=now).execution_options(**quiet))
+        db.session.execute(update(table).where(r.id.in_(cancel)).values(
+            state="cancelled", wake_at=None, cancelled_at=now))
     if defer:
         # Not yet the exact day: look again tomorrow, without storing the day itself.
-        db.session.execute(update(Reminder).where(Reminder.id.in_(defer)).values(
-            wake_at=local_midnight(today + dt.timedelta(days=1))).execution_options(**quiet))
+        db.session.execute(update(table).where(r.id.in_(defer)).values(
+            wake_at=local_midnight(today + dt.timedelta(days=1))))
     if created:
-        db.session.execute(insert(Reminder), created)
+        db.session.execute(insert(table), created)
     result.delivered, result.cancelled, result.deferred, result.created = \
         len(deliver), len(cancel), len(defer), len(created)
     if after_claim is not None:
