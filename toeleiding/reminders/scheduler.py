@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from typing import Callable
 
 import click
@@ -73,6 +74,7 @@ def build_scheduler(app: Flask, background: bool):
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     cls = BackgroundScheduler if background else BlockingScheduler
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)   # not a line per minute; failures still show
     # coalesce + one instance: a job that overran or a suspended laptop gives one run, not a queue.
     scheduler = cls(timezone=clock.LOCAL_TZ, job_defaults={"coalesce": True, "max_instances": 1,
                                                            "misfire_grace_time": None})
@@ -101,5 +103,7 @@ def start_in_dev_server(app: Flask) -> bool:
     scheduler = build_scheduler(app, background=True)
     scheduler.start()
     app.extensions["toeleiding.scheduler"] = scheduler
-    log.info("reminders: scheduler started in the development server")
+    # Said on the console, so a developer sees it start once (and in which process).
+    click.echo(f" * Reminders scheduler running in this process (pid {os.getpid()}), "
+               f"every {app.config.get('REMINDER_INTERVAL_SECONDS', 60)} s", err=True)
     return True
