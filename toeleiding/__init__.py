@@ -50,6 +50,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .reminders import init_app as init_reminders
     init_reminders(app)   # inbox and bereik-overleg pages, header badge, the dev server's scheduler
 
+    from .monitor import init_app as init_monitor
+    init_monitor(app)   # monitor pages, downloads, publishing, recoding 'other'
+
     from . import security
     security.init_app(app)   # CSP, no-store, framing, cookie flags on every response
 

@@ -10,8 +10,10 @@ def register_commands(app: Flask) -> None:
     from .privacy.commands import retention_cli
     from .users.commands import users_cli
     from .workflow.commands import workflow_cli
+    from .monitor.commands import monitor_cli
     from .reminders.commands import reminders_cli, scheduler_command
 
+    app.cli.add_command(monitor_cli)
     for command in (reminders_cli, scheduler_command):
         app.cli.add_command(command)
 

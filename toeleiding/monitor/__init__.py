@@ -1,1 +1,14 @@
 """The regional monitor: reach per municipality at a reference date, from the cases' own history."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """The monitor pages and their place in the header navigation."""
+    from .views import bp
+    app.register_blueprint(bp)
+    if "web" in app.blueprints:
+        from ..web.nav import add_nav_item
+        add_nav_item(app, "monitor.index", "Monitor", ("gemeente", "admin", "cjg"))
+        add_nav_item(app, "monitor.other", "Anders hercoderen", ("cjg", "admin"))

@@ -1,0 +1,146 @@
+"""The monitor's charts, drawn on the server as SVG with matplotlib (no JavaScript, no CDN).
+
+Every chart is drawn from the *published* cells: a hidden cell is left out and named in the
+chart's note, so a chart never shows more than the table beside it.
+"""
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("svg")   # no display, no GUI toolkit; set before pyplot could ever be imported
+
+from matplotlib.figure import Figure  # noqa: E402
+
+_STYLE = {"svg.fonttype": "none", "svg.hashsalt": "toeleiding-monitor", "font.size": 9,
+          "font.family": "sans-serif", "axes.spines.top": False, "axes.spines.right": False}
+COLOURS = ["#1f5f8b", "#e07b39", "#3c8d5a", "#b8434e", "#7a5ba6", "#8c6d31", "#5a6f80", "#c2a83e",
+           "#3aa6a0", "#9b9b9b"]
+
+
+def _svg(fig: Figure) -> str:
+    buf = io.StringIO()
+    with matplotlib.rc_context(_STYLE):
+        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
+    text = buf.getvalue()
+    return text[text.index("<svg"):]   # inline in the page: drop the XML prologue and doctype
+
+
+def _figure(rows: int) -> Figure:
+    with matplotlib.rc_context(_STYLE):
+        return Figure(figsize=(7.5, 0.45 * rows + 1.4))   # bbox_inches="tight" on save does the layout
+
+
+def _hidden_note(ax, hidden: list[str]) -> None:
+    if hidden:
+        ax.figure.text(0.01, -0.04, "Niet getoond (verborgen kleine aantallen): " + ", ".join(hidden),
+                       fontsize=7.5, color="#555", va="top", wrap=True)
+
+
+def _is_hidden(cell: dict) -> bool:
+    """Suppressed, as opposed to not computable ("-": no target group, no figure entered)."""
+    return cell["value"] is None and cell["display"] != "-"
+
+
+def _empty(ax, values) -> None:
+    if not any(v for v in values if v):
+        ax.text(0.5, 0.5, "Geen gegevens om te tonen", transform=ax.transAxes, ha="center", color="#555")
+
+
+def reach_chart(rows: list[tuple[str, dict]], target: float = 100.0) -> str:
+    """Reach (placed / target group) per municipality and the region, against the 100% target."""
+    with matplotlib.rc_context(_STYLE):
+        fig = _figure(len(rows))
+        ax = fig.add_subplot()
+        names, values, hidden = [], [], []
+        for name, cells in rows:
+            v = cells["reach_pct"]["value"]
+            if v is None:
+                if _is_hidden(cells["reach_pct"]):
+                    hidden.append(name)
+                continue
+            names.append(name)
+            values.append(v)
+        ax.barh(names[::-1], values[::-1], color=COLOURS[0])
+        _empty(ax, [1] if values else [])
+        for y, v in enumerate(values[::-1]):
+            ax.text(v + 1, y, f"{v:.1f}%", va="center", fontsize=8)
+        ax.axvline(target, color=COLOURS[3], linestyle="--", linewidth=1.2, label=f"Doel {target:.0f}%")
+        ax.set_xlim(0, 115)
+        ax.set_xlabel("Bereik (%)")
+        ax.legend(loc="lower right", frameon=False)
+        ax.set_title("Bereik per gemeente tegen het doel van 100%", loc="left", fontsize=10)
+        _hidden_note(ax, hidden)
+        return _svg(fig)
+
+
+def reasons_chart(rows: list[tuple[str, dict]], reasons: list[str], labels: dict[str, str]) -> str:
+    """Children not reached, by reason, stacked per municipality (published cells only)."""
+    with matplotlib.rc_context(_STYLE):
+        fig = _figure(len(rows) + 2)
+        ax = fig.add_subplot()
+        names = [name for name, _ in rows][::-1]
+        left = [0] * len(names)
+        hidden = []
+        for i, reason in enumerate(reasons):
+            values = []
+            for name, cells in rows[::-1]:
+                v = cells[f"not_reached_{reason}"]["value"]
+                if _is_hidden(cells[f"not_reached_{reason}"]):
+                    hidden.append(f"{name}: {labels.get(reason, reason)}")
+                values.append(v or 0)
+            if any(values):
+                ax.barh(names, values, left=left, color=COLOURS[i % len(COLOURS)], label=labels.get(reason, reason))
+                left = [a + b for a, b in zip(left, values)]
+        ax.set_xlabel("Niet bereikt (aantal kinderen)")
+        ax.set_title("Redenen van niet-bereik per gemeente", loc="left", fontsize=10)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, frameon=False, fontsize=7.5)
+        _hidden_note(ax, hidden)
+        return _svg(fig)
+
+
+def cbs_jgz_chart(rows: list[tuple[str, dict]]) -> str:
+    """The CBS target-group figure beside the JGZ count (children indicated, from the cases)."""
+    with matplotlib.rc_context(_STYLE):
+        fig = _figure(len(rows) * 2)
+        ax = fig.add_subplot()
+        names = [name for name, _ in rows][::-1]
+        cbs = [cells["cbs_target_group"]["value"] for _, cells in rows][::-1]
+        jgz = [cells["target_group"]["value"] for _, cells in rows][::-1]
+        ys = range(len(names))
+        ax.barh([y + 0.2 for y in ys], [v or 0 for v in cbs], height=0.4, color=COLOURS[5], label="CBS")
+        ax.barh([y - 0.2 for y in ys], [v or 0 for v in jgz], height=0.4, color=COLOURS[0], label="JGZ (geïndiceerd)")
+        ax.set_yticks(list(ys), names)
+        ax.set_xlabel("Doelgroepkinderen")
+        ax.legend(loc="lower right", frameon=False)
+        ax.set_title("Doelgroep volgens CBS en volgens JGZ", loc="left", fontsize=10)
+        hidden = [f"{n} (CBS)" for n, (_, c) in zip(names, rows[::-1]) if _is_hidden(c["cbs_target_group"])] + \
+                 [f"{n} (JGZ)" for n, (_, c) in zip(names, rows[::-1]) if _is_hidden(c["target_group"])]
+        _hidden_note(ax, hidden[::-1])
+        return _svg(fig)
+
+
+def budget_chart(rows: list[tuple[str, dict]]) -> str:
+    """GOAB budget per target-group child."""
+    with matplotlib.rc_context(_STYLE):
+        fig = _figure(len(rows))
+        ax = fig.add_subplot()
+        names, values, hidden = [], [], []
+        for name, cells in rows:
+            v = cells["budget_per_target_child"]["value"]
+            if v is None:
+                if _is_hidden(cells["budget_per_target_child"]):
+                    hidden.append(name)
+                continue
+            names.append(name)
+            values.append(v)
+        ax.barh(names[::-1], values[::-1], color=COLOURS[2])
+        _empty(ax, values)
+        for y, v in enumerate(values[::-1]):
+            ax.text(v, y, f" € {v:,}".replace(",", "."), va="center", fontsize=8)
+        ax.set_xlabel("GOAB-budget per doelgroepkind (€)")
+        ax.set_title("Budget per doelgroepkind", loc="left", fontsize=10)
+        _hidden_note(ax, hidden)
+        return _svg(fig)

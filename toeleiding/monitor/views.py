@@ -1,0 +1,171 @@
+"""Monitor pages: the gemeente's own municipality beside the region, charts, downloads, publishing
+and recoding 'other'. Thin: the numbers come from util, changes from operations."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from .. import clock
+from ..errors import AppError
+from ..extensions import db
+from ..web.auth import roles_required
+from . import charts, exports, operations as ops, util
+
+bp = Blueprint("monitor", __name__, url_prefix="/monitor")
+
+
+def _context():
+    """Region, reference date and threshold of the request; a bad date falls back to today with a message."""
+    region = util.region_for(current_user, current_user.organisation.region.slug)
+    raw = request.args.get("peildatum")
+    try:
+        day = util.parse_peildatum(raw) if raw else None
+    except AppError as exc:
+        flash(exc.message, "error")
+        day = None
+    if day is None:
+        latest = util.publications_of(region)
+        day = latest[0].peildatum if latest else clock.today()
+    want_suppressed = request.args.get("suppressed") == "1"
+    return region, day, util.threshold_for(current_user, want_suppressed)
+
+
+def _own_codes() -> list[str]:
+    """A gemeente user's own municipalities (its organisation's), shown beside the region."""
+    if current_user.role != "gemeente":
+        return []
+    return [m.code for m in current_user.organisation.municipalities]
+
+
+@bp.get("/")
+@roles_required(*util.MONITOR_ROLES)
+def index():
+    region, day, threshold = _context()
+    data = util.compute_monitor(region, day)
+    presented = util.present(data, threshold)
+    rows = presented["rows"]
+    names = dict(data.municipalities)
+    chart_rows = [(names[code], rows[code]) for code, _ in data.municipalities] + [("Regio", rows["total"])]
+    publications = util.publications_of(region)
+    published = next((p for p in publications if p.peildatum == day), None)
+    diff = None
+    if published is not None:
+        pub_threshold = None if threshold is None else published.threshold
+        diff = util.differences(data, util.published_data(published), pub_threshold)
+    own = [c for c in _own_codes() if c in rows]
+    return render_template(
+        "monitor/index.html", region=region, peildatum=day, threshold=threshold, data=data, rows=rows,
+        flows=presented["flows"], cells=util.cell_names(data.reasons), own=own, names=names,
+        publications=publications, published=published, diff=diff,
+        charts=[("Bereik per gemeente tegen het doel van 100%", _data_uri(charts.reach_chart(chart_rows))),
+                ("Redenen van niet-bereik per gemeente",
+                 _data_uri(charts.reasons_chart(chart_rows[:-1], data.reasons, data.reason_labels))),
+                ("Doelgroep volgens CBS en volgens JGZ", _data_uri(charts.cbs_jgz_chart(chart_rows[:-1]))),
+                ("Budget per doelgroepkind", _data_uri(charts.budget_chart(chart_rows)))],
+        labels=cell_labels(data))
+
+
+def _data_uri(svg: str) -> str:
+    """An <img> source: the page's CSP allows data: images, and keeps the SVG's own styles out of the page."""
+    import base64
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+
+
+def cell_labels(data) -> dict[str, str]:
+    labels = {"target_group": "Doelgroep", "placed": "Geplaatst", "waitlisted": "Wachtlijst",
+              "not_reached": "Niet bereikt", "not_yet_placed": "Nog niet geplaatst", "reach_pct": "Bereik",
+              "placed_elsewhere": "Geplaatst in andere gemeente", "cbs_target_group": "Doelgroep CBS",
+              "goab_budget": "GOAB-budget", "budget_per_target_child": "Budget per doelgroepkind"}
+    for r in data.reasons:
+        labels[f"not_reached_{r}"] = f"– {data.reason_labels.get(r, r)}"
+    return labels
+
+
+def _download(kind: str):
+    region, day, threshold = _context()
+    data = util.compute_monitor(region, day)
+    presented = util.present(data, threshold)
+    name = f"monitor-{region.slug}-{day.isoformat()}"
+    if kind == "csv":
+        return Response(exports.to_csv(data, presented), mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    return Response(exports.to_xlsx(data, presented),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+
+
+@bp.get("/monitor.csv")
+@roles_required(*util.MONITOR_ROLES)
+def download_csv():
+    return _download("csv")
+
+
+@bp.get("/monitor.xlsx")
+@roles_required(*util.MONITOR_ROLES)
+def download_xlsx():
+    return _download("xlsx")
+
+
+@bp.post("/publish")
+@roles_required("admin")
+def publish():
+    try:
+        pub = ops.publish_monitor(current_user, current_user.organisation.region.slug, request.form.get("peildatum"))
+        db.session.commit()
+    except AppError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("monitor.index", peildatum=request.form.get("peildatum") or None))
+    flash(f"De monitor op {pub.peildatum:%d-%m-%Y} is gepubliceerd.", "success")
+    return redirect(url_for("monitor.index", peildatum=pub.peildatum.isoformat()))
+
+
+@bp.get("/anders")
+@roles_required("cjg", "admin")
+def other():
+    """The 'other' explanations to recode into a reason or a category of the region."""
+    from ..cases.operations import log_access
+    region = util.region_for(current_user, current_user.organisation.region.slug)
+    events = list(db.session.scalars(ops.other_reports_query(current_user, region)))
+    recodings = ops.recodings_for([e.id for e in events])
+    reasons, labels = util.reason_keys(region)
+    log_access(current_user, "read_other_reasons", [e.case_id for e in events] or [None])
+    db.session.commit()
+    choices = [r for r in reasons if r not in ("other", util.CLOSED_REASON)]
+    return render_template("monitor/other.html", region=region, events=events, recodings=recodings,
+                           choices=choices, labels=labels, workflow_reasons=set(util.current_workflow().reasons))
+
+
+@bp.post("/anders/<int:event_id>")
+@roles_required("cjg", "admin")
+def recode(event_id):
+    choice = request.form.get("choice", "")
+    try:
+        if choice == "":
+            ops.undo_recoding(current_user, event_id)
+        elif choice.startswith("reason:"):
+            ops.recode_other(current_user, event_id, reason=choice.removeprefix("reason:"))
+        elif choice.startswith("category:"):
+            ops.recode_other(current_user, event_id, category=choice.removeprefix("category:"))
+        else:
+            abort(400)
+        db.session.commit()
+        flash("Hercodering opgeslagen.", "success")
+    except AppError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    return redirect(url_for("monitor.other"))
+
+
+@bp.post("/categorieen")
+@roles_required("cjg", "admin")
+def add_category():
+    try:
+        ops.create_category(current_user, current_user.organisation.region.slug, request.form.get("code"),
+                            request.form.get("label"))
+        db.session.commit()
+        flash("Categorie toegevoegd.", "success")
+    except AppError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    return redirect(url_for("monitor.other"))
