@@ -5,6 +5,7 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import Select, exists, false, func, select
+from sqlalchemy.orm import joinedload
 
 from ..errors import NotFound
 from ..extensions import db
@@ -57,9 +58,11 @@ def find_case(user: User, case_id, for_update: bool = False) -> Case:
     cid = parse_case_id(case_id)
     case = None
     if cid is not None:
-        q = scoped_cases(user).where(Case.id == cid)
+        # The municipality in the same round trip: every caller needs it (its rules, its code in
+        # every answer), and a lazy load would cost a query of its own on every transition.
+        q = scoped_cases(user).where(Case.id == cid).options(joinedload(Case.municipality, innerjoin=True))
         if for_update:
-            q = q.with_for_update()
+            q = q.with_for_update(of=Case)   # lock the case, not its municipality
         case = db.session.scalar(q)
     if case is None:
         raise NotFound("Dossier niet gevonden.", case_id=str(cid) if cid else None)
