@@ -21,7 +21,7 @@ from ..users import throttle, totp
 from ..users.operations import authenticate, set_password as set_user_password, user_for_password_token
 from ..workflow import current_workflow
 from .auth import home_for, roles_required, safe_next, sign_in, sign_out
-from .i18n import LANGUAGES, state_label
+from .i18n import LANGUAGES, nldate, state_label
 
 bp = Blueprint("web", __name__)
 PER_PAGE = 50
@@ -221,11 +221,7 @@ def worklist():
     rows = work_list_page(current_user, selected, page, PER_PAGE, mid, state or None)
     if rows:
         log_access(current_user, "list", [c.id for c in rows])
-    today = clock.today()
-    items = [{"id": c.id, "name": f"{c.given_name} {c.family_name}", "birth_date": c.birth_date,
-              "age_months": clock.months_between(c.birth_date, today), "municipality": c.municipality.name,
-              "state": c.state, "state_since": c.state_since, "days": (today - c.state_since).days}
-             for c in rows]
+    items = _worklist_rows(rows)
     db.session.commit()
     filters = {"gemeente": municipality.code if municipality else "", "status": state}
     total = counts[selected.key]
@@ -234,6 +230,24 @@ def worklist():
                            state_options=[(s, state_label(s)) for s in current_workflow().states],
                            filters=filters, errors=errors, page=page, pages=max(1, -(-total // PER_PAGE)),
                            total=total), (400 if errors else 200)
+
+
+def _worklist_rows(rows) -> list[dict]:
+    """Each row's text, formatted here once: translations are looked up per page, not per cell."""
+    from flask_babel import get_translations
+    today, tr = clock.today(), get_translations()
+    months, labels, items = tr.gettext("%(m)s mnd"), {}, []
+    for c in rows:
+        born = c.birth_date
+        days = (today - c.state_since).days
+        if c.state not in labels:
+            labels[c.state] = state_label(c.state)
+        items.append({"url": url_for("cases.show", case_id=c.id), "name": f"{c.given_name} {c.family_name}",
+                      "birth_date": nldate(born), "age": months % {"m": clock.months_between(born, today)},
+                      "municipality": c.municipality.name, "state": c.state, "state_label": labels[c.state],
+                      "state_since": nldate(c.state_since),
+                      "days": tr.ngettext("%(num)s dag", "%(num)s dagen", days) % {"num": days}})
+    return items
 
 
 @bp.get("/zoeken")
