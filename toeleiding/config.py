@@ -116,6 +116,7 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "BLIND_INDEX_KEY": env.get("TOELEIDING_BLIND_INDEX_KEY"),
         "API_TOKEN_HOURS": _int(env, "TOELEIDING_API_TOKEN_HOURS", 12),
         "PAGE_SIZE_MAX": _int(env, "TOELEIDING_PAGE_SIZE_MAX", 200),
+        "IDLE_MINUTES": _int(env, "TOELEIDING_IDLE_MINUTES", 30),   # a web session ends after this long unused
         # Monitor counts from 1 to threshold-1 are published as "<threshold"; below 3 that says "1".
         "SUPPRESSION_THRESHOLD": _int(env, "TOELEIDING_SUPPRESSION_THRESHOLD", 10, minimum=3),
         "MAX_CONTENT_LENGTH": _int(env, "TOELEIDING_MAX_REQUEST_BYTES", 256 * 1024),
