@@ -27,7 +27,7 @@ LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--di
 
 def _missing() -> str | None:
     try:
-        import playwright.sync_api  # noqa: F401
+        import playwright.sync_api  # noqa: F401  (only whether it is installed)
     except ImportError:
         return "the Python package playwright is not installed (pip install -e '.[web-test]')"
     if not CHROMIUM.exists():

@@ -95,9 +95,8 @@ def act(case_id, trigger):
     except NotPermitted as exc:
         db.session.rollback()
         return _render_case(find_case(current_user, case_id), None, {}, notice=exc.message, status=403)
-    label = t.label if t else trigger
     from ..web.i18n import trigger_label
-    flash(_("Opgeslagen: %(action)s.", action=trigger_label(trigger) or label), "success")
+    flash(_("Opgeslagen: %(action)s.", action=trigger_label(trigger)), "success")
     return redirect(url_for("cases.show", case_id=case_id))
 
 
@@ -158,9 +157,8 @@ def _timeline(case: Case) -> list[dict]:
             elif isinstance(value, bool):
                 shown = _("ja") if value else _("nee")
             elif key.endswith("date") and isinstance(value, str):
-                shown = value   # formatted in the template
                 details.append({"label": str(forms.FIELD_LABELS.get(key, key)), "date": value})
-                continue
+                continue   # formatted in the template, in the reader's language
             else:
                 shown = str(value)
             details.append({"label": str(forms.FIELD_LABELS.get(key, key)), "value": shown})
@@ -169,9 +167,3 @@ def _timeline(case: Case) -> list[dict]:
                     "user": e.user.name, "role": e.role, "organisation": e.organisation.name, "details": details})
     return out
 
-
-def location_name(location_id: int | None) -> str | None:
-    if location_id is None:
-        return None
-    loc = db.session.get(Location, location_id)
-    return forms._location_label(loc) if loc else None

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request, session,
-                   url_for)
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -15,7 +14,7 @@ from ..cases.util import search_cases, work_list_counts, work_list_page, work_li
 from ..cases.validation import normalise_bsn
 from ..errors import NotFound, NotPermitted, TooManyAttempts, Unauthorized, ValidationError
 from ..extensions import db
-from ..organisations.models import Location, Municipality, Organisation, Region
+from ..organisations.models import Municipality, Region
 from ..organisations.util import list_locations
 from ..users import throttle, totp
 from ..users.operations import authenticate, set_password as set_user_password, user_for_password_token
@@ -87,7 +86,7 @@ def login():
                     session["pending_2fa"] = {"uid": user.id, "at": clock.now().timestamp()}
                     return render_template("web/login.html", step="totp", error=None, email="",
                                            next=safe_next(next_url, ""))
-        except Unauthorized as exc:
+        except Unauthorized:
             db.session.rollback()
             error = _("De code klopt niet.") if step == "totp" else _(
                 "Onbekende combinatie van e-mailadres en wachtwoord.")
