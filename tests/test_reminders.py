@@ -15,7 +15,7 @@ from toeleiding import clock
 from toeleiding.extensions import db
 from toeleiding.reminders.models import MeetingNote, Reminder
 
-from .factories import ApiClient, child, make_bsn
+from .factories import ApiClient, child
 
 T0 = dt.datetime(2026, 3, 2, 10, 0, tzinfo=clock.LOCAL_TZ)   # a Monday morning in the Netherlands
 
@@ -371,6 +371,9 @@ def test_bereik_overleg_lists_children_not_reached_or_waiting_with_days_and_open
     assert region.who("jgz").get("/bereik-overleg/GM0664").status_code == 404   # another region
     r = region.who("jgz").get("/bereik-overleg/GM9999")
     assert r.status_code == 422 and r.json["error"]["field"] == "municipality"
+    for odd in ("GM%00375", "x" * 300, "%F0%9F%98%80"):   # never reaches the database as text
+        r = region.who("jgz").get(f"/bereik-overleg/{odd}")
+        assert r.status_code == 422 and r.json["error"]["field"] == "municipality", odd
 
 
 def test_bereik_overleg_note_is_stored_encrypted_and_shown_to_the_meeting(region, app):

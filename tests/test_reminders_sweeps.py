@@ -14,7 +14,6 @@ import subprocess
 import sys
 import time
 
-import pytest
 from sqlalchemy import func, select, text
 
 from toeleiding import clock

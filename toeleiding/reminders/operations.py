@@ -7,7 +7,6 @@ snooze them; the bereik-overleg adds notes; ``queue_digest`` prepares the daily 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any, Callable
@@ -24,12 +23,11 @@ from ..cases.validation import parse_date
 from ..errors import Conflict, NotFound, NotPermitted, ValidationError
 from ..extensions import db
 from ..organisations.models import Organisation
-from ..organisations.util import get_municipality
 from ..users.models import User
 from ..workflow import current_workflow
 from .models import LIVE_STATES, DigestRun, MeetingNote, Reminder
 from .util import (INBOX_ROLES, addressee, age_milestone, applicable_rules, case_anchor, digest_counts, find_rule,
-                   local_day, local_midnight, next_due, role_for)
+                   local_day, local_midnight, meeting_municipality, next_due, role_for)
 
 SNOOZE_MAX_DAYS = 90
 TEXT_MAX = 2000
@@ -225,7 +223,7 @@ def add_meeting_note(user: User, municipality_code: Any, case_id: Any, note: Any
     """Record what the bereik-overleg agreed about a child in the user's scope."""
     if user.role not in INBOX_ROLES:
         raise NotPermitted("Alleen JGZ, VE-aanbieders en CJG nemen deel aan het bereik-overleg.")
-    municipality = get_municipality(municipality_code)
+    municipality = meeting_municipality(municipality_code)
     case = find_case(user, case_id)
     if case.municipality_id != municipality.id:
         raise ValidationError("Dit kind woont niet in deze gemeente.", "case_id")

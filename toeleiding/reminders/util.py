@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -189,11 +190,10 @@ def meeting_overview(user: User, municipality_code) -> MeetingOverview:
     or waiting, and every other child with a reminder open, longest waiting first."""
     from ..cases.util import scoped_cases
     from ..errors import NotFound, NotPermitted
-    from ..organisations.util import get_municipality
 
     if user.role not in INBOX_ROLES:
         raise NotPermitted("Alleen JGZ, VE-aanbieders en CJG nemen deel aan het bereik-overleg.")
-    municipality = get_municipality(municipality_code)
+    municipality = meeting_municipality(municipality_code)
     if municipality.region_id != user.organisation.region_id:
         raise NotFound("Gemeente niet gevonden in uw regio.")
     with_open = select(Reminder.case_id).where(Reminder.state.in_(("open", "snoozed")))
@@ -211,6 +211,16 @@ def meeting_overview(user: User, municipality_code) -> MeetingOverview:
     today = clock.today()
     return MeetingOverview(municipality, [MeetingItem(c, (today - c.state_since).days, reminders[c.id], notes[c.id])
                                           for c in cases])
+
+
+def meeting_municipality(code) -> Municipality:
+    """A municipality by CBS code; the shape is checked first, so no odd text reaches the database."""
+    from ..errors import ValidationError
+    from ..organisations.util import get_municipality
+
+    if not isinstance(code, str) or not re.fullmatch(r"GM[0-9]{4}", code.strip().upper()):
+        raise ValidationError("Gemeente is een CBS-code, bijv. GM0375.", "municipality")
+    return get_municipality(code.strip())
 
 
 def meeting_municipalities(user: User) -> list[Municipality]:
