@@ -417,3 +417,15 @@ def test_the_cjg_cannot_note_on_a_child_outside_its_scope(region):
     _, waiting, _ = _overleg_world(region)
     r = region.who("cjg").post("/bereik-overleg/GM0375/notes", {"case_id": waiting["id"], "text": "iets"})
     assert r.status_code == 404
+
+
+def test_sync_command_re_derives_without_duplicating(region, app):
+    _indicated(region)
+    region.sweep(14)
+    with app.app_context():
+        before = db.session.scalar(select(func.count()).select_from(Reminder))
+    result = region.runner.invoke(args=["reminders", "sync"])
+    assert result.exit_code == 0 and "synced 1 cases" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Reminder)) == before
+    assert len(region.inbox("jgz")) == 1
