@@ -14,8 +14,8 @@ encrypted columns hold one fixed dummy blob: the monitor never reads them.
 What is timed, in the same run and on the same rows, each the best of ``--repeat`` runs after one
 warm-up:
 
-- ``monitor``: ``compute_monitor`` for every region (one query per region, all municipalities),
-  as the API and the page run it;
+- ``monitor``: ``compute_monitors`` for every region: the one query over all municipalities at
+  P, then the cells in Python (the API and the page run the same query for one region);
 - ``floor``: a hand-written ``GROUP BY`` over the same history rows, the least any monitor
   must do: ``SELECT municipality_id, to_state, count(*) FROM case_events WHERE effective_date
   <= P GROUP BY 1, 2``;
@@ -320,12 +320,12 @@ def run(backend: str, url: str, n: int, repeat: int, reuse: bool) -> dict:
                 conn.execute(sa.text("VACUUM ANALYZE" if backend == "postgresql" else "ANALYZE"))
         events = db.session.scalar(sa.text("SELECT count(*) FROM case_events"))
 
-        from toeleiding.monitor.util import compute_monitor
+        from toeleiding.monitor.util import compute_monitors
         from toeleiding.organisations.models import Region
         regions = list(db.session.scalars(sa.select(Region).order_by(Region.slug)))
 
         def monitor():
-            out = [compute_monitor(r, PEILDATUM) for r in regions]
+            out = compute_monitors(regions, PEILDATUM)
             db.session.rollback()
             return out
 

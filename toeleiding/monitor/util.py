@@ -28,7 +28,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, and_, case, cast, func, literal, or_, select
+from sqlalchemy import BigInteger, and_, case, cast, func, literal, or_, select, text
 
 from .. import clock
 from ..cases.models import Case, CaseEvent
@@ -161,7 +161,10 @@ def monitor_query(peildatum: dt.date, municipality_ids: list[int], youngest: dic
     per_case = (select(e.c.case_id, Case.birth_month, state_key, home_key)
                 .select_from(e.join(Case, Case.id == e.c.case_id).outerjoin(r, r.c.case_event_id == e.c.id))
                 .where(Case.birth_month >= oldest, Case.birth_month <= latest,
-                       Case.municipality_id.in_(municipality_ids))
+                       Case.municipality_id.in_(municipality_ids), or_(on_p, e.c.seq == 1),
+                       # Exact, and cheap before the join: every event of a child in the age window
+                       # lies on or after its birth, so on or after `oldest`.
+                       e.c.effective_date >= oldest)
                 .group_by(e.c.case_id, Case.birth_month)
                 .subquery("per_case"))
 
@@ -180,24 +183,47 @@ def monitor_query(peildatum: dt.date, municipality_ids: list[int], youngest: dic
 
 def compute_monitor(region: Region, peildatum: dt.date) -> MonitorData:
     """The live, unsuppressed monitor of ``region`` at ``peildatum``."""
-    municipalities = list(db.session.scalars(select(Municipality).where(Municipality.region_id == region.id)
-                                             .order_by(Municipality.name)))
-    reasons, labels = reason_keys(region)
-    counts, flows = _empty_tables(municipalities, reasons)
-    youngest = {}
-    for m in municipalities:
-        d = m.definition_on(peildatum)
-        if d is not None:
-            youngest[m.id] = clock.add_months(peildatum.replace(day=1), -d.min_age_months)
-    if youngest:
-        categories = dict(db.session.execute(select(RecodeCategory.id, RecodeCategory.code)
+    return compute_monitors([region], peildatum)[0]
+
+
+def compute_monitors(regions: list[Region], peildatum: dt.date) -> list[MonitorData]:
+    """The monitors of several regions at ``peildatum``, all municipalities in one query."""
+    prepared, ids, youngest, reasons, categories = [], [], {}, [], {}
+    for region in regions:
+        municipalities = list(db.session.scalars(select(Municipality).where(Municipality.region_id == region.id)
+                                                 .order_by(Municipality.name)))
+        region_reasons, labels = reason_keys(region)
+        prepared.append((region, municipalities, region_reasons, labels))
+        reasons += [r for r in region_reasons if r not in reasons]
+        for m in municipalities:
+            ids.append(m.id)
+            d = m.definition_on(peildatum)
+            if d is not None:
+                youngest[m.id] = clock.add_months(peildatum.replace(day=1), -d.min_age_months)
+        categories.update(db.session.execute(select(RecodeCategory.id, RecodeCategory.code)
                                              .where(RecodeCategory.region_id == region.id)).all())
-        query = monitor_query(peildatum, [m.id for m in municipalities], youngest, reasons, categories)
-        _fill(counts, flows, db.session.execute(query).all(), {m.id: m.code for m in municipalities}, reasons)
-    data = MonitorData(region=region, peildatum=peildatum, municipalities=[(m.code, m.name) for m in municipalities],
-                       reasons=reasons, reason_labels=labels, counts=counts, flows=flows)
-    data.figures = figures_for(municipalities, peildatum.year)
-    return data
+    rows = []
+    if youngest:
+        _tune_session()
+        rows = db.session.execute(monitor_query(peildatum, ids, youngest, reasons, categories)).all()
+    out = []
+    for region, municipalities, region_reasons, labels in prepared:
+        counts, flows = _empty_tables(municipalities, region_reasons)
+        _fill(counts, flows, rows, {m.id: m.code for m in municipalities}, reasons)
+        data = MonitorData(region=region, peildatum=peildatum, municipalities=[(m.code, m.name) for m in municipalities],
+                           reasons=region_reasons, reason_labels=labels, counts=counts, flows=flows)
+        data.figures = figures_for(municipalities, peildatum.year)
+        out.append(data)
+    return out
+
+
+def _tune_session() -> None:
+    """PostgreSQL settings for this transaction only: JIT would spend seconds compiling the packed
+    CASE expressions (bench: 3.2 s of 4.3 s at a million cases) to save far less, and the per-case
+    aggregate fits in memory instead of spilling its sort to disk."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL jit = off"))
+        db.session.execute(text("SET LOCAL work_mem = '128MB'"))
 
 
 def _empty_tables(municipalities, reasons):
