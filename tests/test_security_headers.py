@@ -20,3 +20,13 @@ def test_oversized_requests_are_refused_without_storing(app, api):
 
 def test_session_cookie_flags(app):
     assert app.config["SESSION_COOKIE_HTTPONLY"] and app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_nul_characters_are_a_400_and_store_nothing(client, api, world):
+    r = client.post("/api/v1/auth/login", json={"email": "a\x00@test.example", "password": "x"})
+    assert r.status_code == 400 and r.json["error"]["code"] == "bad_request"
+    jgz = api("jgz")
+    r = jgz.post("/cases", {"municipality": "GM0375", "child": {"given_name": "Te\x00st"}})
+    assert r.status_code == 400
+    assert jgz.get("/cases?municipality=GM03\x0075").status_code == 400
+    assert jgz.get("/cases").json["total"] == 0

@@ -20,7 +20,28 @@ def init_app(app: Flask) -> None:
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=10),   # a working day, then sign in again
         REMEMBER_COOKIE_DURATION=dt.timedelta(0),
     )
+    app.before_request(_refuse_nul)
     app.after_request(_headers)
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _refuse_nul():
+    """No text field anywhere takes a NUL character, and PostgreSQL cannot store one: refuse it
+    up front with a 400 rather than fail deep inside a query."""
+    body = request.get_json(silent=True) if request.is_json else None
+    if (_has_nul(request.path) or any(_has_nul(v) for v in request.args.values())
+            or any(_has_nul(v) for v in request.form.values()) or _has_nul(body)):
+        from .errors import BadRequest
+        raise BadRequest("Het verzoek bevat een ongeldig teken (NUL).")
 
 
 def _headers(response):

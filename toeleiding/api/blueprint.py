@@ -100,6 +100,17 @@ def _unexpected(exc: Exception):
     return error_response(500, "internal_error", "Er ging iets mis; de wijziging is niet opgeslagen.")
 
 
+def int_arg(name: str, default: int, maximum: int) -> int:
+    """A whole-number query argument from 1 to ``maximum``, or a 422 naming it."""
+    from ..errors import ValidationError
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise ValidationError(f"'{name}' moet een getal van 1 tot en met {maximum} zijn.", name)
+    return int(raw)
+
+
 def json_body() -> dict:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):

@@ -18,7 +18,7 @@ from ..errors import NotPermitted
 from ..users import throttle, totp
 from ..users.operations import authenticate, issue_token, revoke_token
 from . import serializers as s
-from .blueprint import bp, json_body
+from .blueprint import bp, int_arg, json_body
 from .openapi import openapi_document
 
 
@@ -102,15 +102,6 @@ def create_case():
     return jsonify(out), 201
 
 
-def _int_arg(name: str, default: int, maximum: int) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
-        raise ValidationError(f"'{name}' moet een getal van 1 tot en met {maximum} zijn.", name)
-    return int(raw)
-
-
 @bp.get("/cases")
 def cases():
     q = scoped_cases(current_user)
@@ -123,8 +114,8 @@ def cases():
     municipality = _municipality_arg()
     if municipality is not None:
         q = q.where(Case.municipality_id == municipality.id)
-    page = _int_arg("page", 1, 10**6)
-    per_page = _int_arg("per_page", 50, current_app.config["PAGE_SIZE_MAX"])
+    page = int_arg("page", 1, 10**6)
+    per_page = int_arg("per_page", 50, current_app.config["PAGE_SIZE_MAX"])
     total = db.session.scalar(q.with_only_columns(func.count()).order_by(None))
     rows = list(db.session.scalars(q.options(selectinload(Case.municipality))
                                    .order_by(Case.state_since, Case.id).limit(per_page).offset((page - 1) * per_page)))

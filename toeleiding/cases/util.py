@@ -19,7 +19,7 @@ def scoped_cases(user: User) -> Select:
 
     JGZ: every case in its organisation's region. VE: cases ever referred to one of its own
     locations (until consent is withdrawn). CJG: cases in its municipalities that are or have
-    been not reached. Admins: only cases opened under break-the-glass, while the grant lasts.
+    been not reached, or whose reminders escalated to it. Admins: only cases opened under break-the-glass, while the grant lasts.
     Municipal users: none (they see aggregates).
     """
     q = select(Case)
@@ -35,7 +35,13 @@ def scoped_cases(user: User) -> Select:
     if user.role == "cjg":
         served = select(organisation_municipalities.c.municipality_id).where(
             organisation_municipalities.c.organisation_id == user.organisation_id)
-        return q.where(Case.ever_not_reached.is_(True), Case.municipality_id.in_(served))
+        # A long waiting list escalates to the CJG as well (workflow reminder rules): the CJG
+        # then has to be able to open the case it is reminded about.
+        from ..reminders.models import Reminder
+        escalated = select(Reminder.id).where(Reminder.case_id == Case.id, Reminder.role == "cjg",
+                                              Reminder.organisation_id == user.organisation_id,
+                                              Reminder.delivered_at.is_not(None))
+        return q.where(Case.municipality_id.in_(served), Case.ever_not_reached.is_(True) | exists(escalated))
     if user.role == "admin":
         # Only the records opened under break-the-glass, while the grant lasts.
         from ..privacy.models import BreakGlassGrant

@@ -9,7 +9,7 @@ from flask import current_app, jsonify, request
 from flask_login import current_user
 from sqlalchemy import func
 
-from ..api.blueprint import bp, json_body
+from ..api.blueprint import bp, int_arg, json_body
 from ..cases.operations import log_access
 from ..errors import ValidationError
 from ..extensions import db
@@ -30,23 +30,14 @@ def reminder_json(r: Reminder) -> dict:
             "snoozed_until": _iso(r.snoozed_until)}
 
 
-def _int_arg(name: str, default: int, maximum: int) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
-        raise ValidationError(f"'{name}' moet een getal van 1 tot en met {maximum} zijn.", name)
-    return int(raw)
-
-
 @bp.get("/reminders")
 def reminders():
     state = request.args.get("state", "open")
     if state not in INBOX_STATES:
         raise ValidationError(f"Onbekende status; kies uit {', '.join(INBOX_STATES)}.", "state")
     q = inbox_query(current_user, state)
-    page = _int_arg("page", 1, 10**6)
-    per_page = _int_arg("per_page", 50, current_app.config["PAGE_SIZE_MAX"])
+    page = int_arg("page", 1, 10**6)
+    per_page = int_arg("per_page", 50, current_app.config["PAGE_SIZE_MAX"])
     total = db.session.scalar(q.with_only_columns(func.count()).order_by(None))
     rows = list(db.session.scalars(q.order_by(Reminder.due_at, Reminder.id).limit(per_page)
                                    .offset((page - 1) * per_page)))

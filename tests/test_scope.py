@@ -1,0 +1,25 @@
+"""Who sees which case, beyond the basic paths of test_referral_api.py."""
+from __future__ import annotations
+
+import datetime as dt
+
+from toeleiding import clock
+
+from .factories import days_ago
+
+
+def test_cjg_sees_a_waiting_child_once_the_reminders_escalate_to_it(app, api, world, runner):
+    jgz, ve = api("jgz"), api("ve")
+    case = jgz.register()
+    case = jgz.fire(case, "indicate", criteria=["home_language"], indication_date=days_ago(3))
+    case = jgz.fire(case, "refer", location_id=world.ids["loc"], consent=True, referral_date=days_ago(2))
+    case = ve.fire(case, "waitlist")
+    assert api("cjg").get(f"/cases/{case['id']}").status_code == 404
+    start = clock.now()
+    # Waitlisted: the provider is reminded after 28 days and every 28 days; after 3, the CJG.
+    for weeks in (4, 8, 12, 16):
+        result = runner.invoke(args=["reminders", "run", "--now", (start + dt.timedelta(weeks=weeks, hours=1)).isoformat()])
+        assert result.exit_code == 0, result.output
+    app.config["CLOCK_NOW"] = start + dt.timedelta(weeks=16, hours=2)
+    assert api("cjg").get(f"/cases/{case['id']}").status_code == 200
+    assert api("cjg2").get(f"/cases/{case['id']}").status_code == 404   # another municipality's CJG
