@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import base64
 import datetime as dt
-import hashlib
 import json
 import os
 import random
@@ -251,7 +250,9 @@ def write_readme(results: dict, cases: int, requests: int) -> None:
              "machine: 2 cores). The page is GET /werkvoorraad as a JGZ nurse, list \"indicated, not yet "
              "referred\": counts of all four lists, 50 rows decrypted (name, birth date), rendered, and 50 "
              "access-log rows written. The floor is the same SQL (the four counts and the page query) "
-             "without decryption or rendering, measured in the same run, interleaved with the page.", "",
+             "without decryption or rendering, measured in the same run, interleaved with the page. "
+             "Other test runs shared the machine; compare the ratios.", "",
+             "```sh", ".venv/bin/python bench/worklist.py          # SQLite file + PostgreSQL test_web_bench", "```", "",
              "| database | page median | page p95 | floor median | floor p95 | page / floor |",
              "|---|---|---|---|---|---|"]
     for name, r in results.items():
