@@ -110,6 +110,12 @@ def expect(target_group=0, placed=0, waitlisted=0, not_reached=0, not_yet_placed
 
 def test_every_cell_at_three_reference_dates_with_a_correction_after_publication(app, api, histories):
     admin = histories["admin"]
+    # 25 January: only H counts, indicated on 20 January although registered on 1 February.
+    at(app, "2025-07-01")
+    early, _ = cells(admin, "2025-01-25")
+    assert early["GM0375"] == expect(1, not_yet_placed=1, cbs_target_group=130, goab_budget=2424145,
+                                     budget_per_target_child=2424145)
+    assert early["GM0396"]["target_group"] == 0
     # P1, as published on 1 July. H was referred, not yet placed; C (Heemskerk) just reached 30 months.
     at(app, "2025-07-01")
     got, body = cells(admin, P1)
