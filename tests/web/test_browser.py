@@ -178,6 +178,14 @@ def test_two_children_across_three_roles(browser, live_server, world):
     assert first_bsn not in ve.page.content()   # only JGZ sees the BSN
     form = ve.open_action("Plaatsen")
     form.get_by_label("Startdatum").fill(_days_ago(5))
+    form.get_by_label("Uren per week").fill("60")
+    form.locator("button[type=submit]").click()
+    ve.check("ve-plaatsen-fout")   # the error beside its field, announced, with what was typed kept
+    error = ve.page.locator("#f-place-hours_per_week-error")
+    assert "Vul een getal van 1 tot en met 40 in." in error.inner_text()
+    assert ve.page.locator("#f-place-hours_per_week").input_value() == "60"
+    assert ve.page.locator("#f-place-start_date").input_value() == _days_ago(5)
+    form = ve.page.locator("#actie-place")
     form.get_by_label("Uren per week").fill("16")
     ve.submit(form, "ve-geplaatst", "Geplaatst")
 
