@@ -18,8 +18,12 @@ if [ ! -f "$here/node_modules/axe-core/axe.min.js" ]; then
     (cd "$here" && npm install --no-audit --no-fund --loglevel=error)
 fi
 
+# The same .venv that ./dev creates and the test run uses (CI starts from a fresh clone without one).
 py="$root/.venv/bin/python"
-[ -x "$py" ] || py=python3
+if [ ! -x "$py" ]; then
+    echo "==> creating .venv"
+    "${PYTHON:-python3}" -m venv "$root/.venv"
+fi
 if ! "$py" -c "import playwright" 2>/dev/null; then
     echo "==> installing playwright (Python)"
     "$py" -m pip install --quiet --disable-pip-version-check -e "$root[web-test]"
