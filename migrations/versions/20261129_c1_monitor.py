@@ -9,8 +9,8 @@ Create Date: 2026-11-29
   with the threshold stored on the publication).
 - monitor_recode_categories / monitor_recodings: the region's recodings of 'other' non-reach
   reports into a workflow reason or a category of its own, keyed by the reporting case event.
-- ix_case_events_monitor: the monitor reads the history per case in sequence order with only
-  these columns; the index lets PostgreSQL answer it from the index alone.
+- No index on case_events: the monitor scans the recent history sequentially (bench/README.md,
+  "Monitor").
 
 """
 from alembic import op
