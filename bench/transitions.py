@@ -39,7 +39,8 @@ _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 sys.path.insert(0, str(_HERE.parent))
 
-from bench.common import DEFAULT_PG_URL, Progress, bsns, fresh_schema, load_world, make_app, register_cases  # noqa: E402
+from bench.common import (DEFAULT_PG_URL, Progress, bsns, fresh_schema, load_world, make_app,  # noqa: E402
+                          register_cases)
 
 STEPS_PER_CASE = 5
 FREE_TEXT = "Warme overdracht afgerond; ouders tevreden (benchmarktekst)."
@@ -96,7 +97,8 @@ def run_http(app, world, cases, plan, progress, tokens) -> int:
             r = client.post(f"/api/v1/cases/{case_id}/transitions", headers=headers,
                             json={"trigger": step["trigger"], "version": versions[case_id], "data": step["data"]})
             if r.status_code != 200:
-                raise SystemExit(f"HTTP path: {step['trigger']} answered {r.status_code}: {r.get_data(as_text=True)[:300]}")
+                raise SystemExit(f"HTTP path: {step['trigger']} answered {r.status_code}: "
+                                 f"{r.get_data(as_text=True)[:300]}")
             versions[case_id] = r.json["version"]
             done += 1
             progress(done)
@@ -155,7 +157,8 @@ class Floor:
                         now = clock.now()
                         secret = None
                         if step.get("secret"):
-                            plain = json.dumps({k: step["data"][k] for k in step["secret"]}, separators=(",", ":")).encode()
+                            plain = json.dumps({k: step["data"][k] for k in step["secret"]},
+                                               separators=(",", ":")).encode()
                             if self.crypto:
                                 secret = self.keyring.encrypt(plain, f"case_events.secret:{case_id}:{i + 2}".encode())
                             else:
@@ -295,7 +298,8 @@ def profile_report(profiler: cProfile.Profile, top: int = 30) -> str:
     return "\n".join(lines)
 
 
-def bench_database(label: str, url: str, n: int, rounds: int, crypto: bool, profile: str | None) -> list[dict]:
+def bench_database(label: str, url: str, n: int, rounds: int, crypto: bool, profile: str | None,
+                   profile_out: str | None = None) -> list[dict]:
     app = make_app(url)
     print(f"== {label}: preparing a fresh database ({app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]})",
           file=sys.stderr)
@@ -353,6 +357,8 @@ def bench_database(label: str, url: str, n: int, rounds: int, crypto: bool, prof
             profiler.enable()
             runners[profile](chunk, progress)
             profiler.disable()
+        if profile_out:
+            profiler.dump_stats(f"{profile_out}.{label}.{profile}.prof")
         print(f"\n== profile of the {profile} path on {label} ({count} transitions)")
         print(statements.report(count))
         print(profile_report(profiler))
@@ -375,7 +381,8 @@ LABELS = {"floor": "floor (SQLAlchemy Core)", "service": "service layer", "http"
 
 def report(results: list[dict], n: int, rounds: int, crypto: bool) -> str:
     n = math.ceil(n / STEPS_PER_CASE) * STEPS_PER_CASE
-    lines = [f"Transitions per second: {n} transitions per path and round, {rounds} round(s); one commit per transition",
+    lines = [f"Transitions per second: {n} transitions per path and round, {rounds} round(s); "
+             "one commit per transition",
              f"{'database':<10} {'path':<25} {'median [min–max]':>22} {'ms each':>8} {'× floor':>8} "
              f"{'× floor, best':>14} {'CPU ms each':>12}"]
     floors = {r["db"]: statistics.median(r["rates"]) for r in results if r["path"] == "floor"}
@@ -415,6 +422,8 @@ def main(argv=None) -> int:
     parser.add_argument("--sqlite-path", default=None, help="a new SQLite file (default: in a temporary folder)")
     parser.add_argument("--profile", choices=("service", "http", "floor"),
                         help="after measuring, profile one more batch of this path with cProfile")
+    parser.add_argument("--profile-out", metavar="PREFIX",
+                        help="also save the profile as PREFIX.<db>.<path>.prof (for pstats or snakeviz)")
     parser.add_argument("--floor-without-crypto", action="store_true",
                         help="leave the encryption of the event secret out of the floor")
     args = parser.parse_args(argv)
@@ -432,7 +441,8 @@ def main(argv=None) -> int:
         targets.append(("postgres", args.pg_url))
     results = []
     for label, url in targets:
-        results += bench_database(label, url, args.n, args.rounds, not args.floor_without_crypto, args.profile)
+        results += bench_database(label, url, args.n, args.rounds, not args.floor_without_crypto, args.profile,
+                                  args.profile_out)
     print()
     print(report(results, args.n, args.rounds, not args.floor_without_crypto))
     return 0
