@@ -94,7 +94,8 @@ def test_organisation_and_user_created_from_the_command_line_can_sign_in(app, ru
     result = _organisation(runner, "--name", "Peuterspeelzaal Het Duintje (test)", "--kind", "ve_provider",
                            "--region", "ijmond", "--municipality", "GM0375", "--municipality", "gm0396")
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("organisation ") and "ve_provider Peuterspeelzaal Het Duintje (test)" in result.output
+    assert result.output.startswith("organisation ")
+    assert "ve_provider Peuterspeelzaal Het Duintje (test)" in result.output
     org_id = result.output.split()[1]
     password = "lang en geheim wachtwoord"
     result = runner.invoke(args=["users", "create", "--email", "Medewerker@Duintje.example", "--name", "Medewerker",
@@ -106,10 +107,13 @@ def test_organisation_and_user_created_from_the_command_line_can_sign_in(app, ru
         "id": int(org_id), "name": "Peuterspeelzaal Het Duintje (test)", "kind": "ve_provider", "region": "ijmond"}
 
 
+IJMOND_CJG = ["--name", "X", "--kind", "cjg", "--region", "ijmond"]
+
+
 @pytest.mark.parametrize("args,message", [
     (["--name", "X", "--kind", "cjg", "--region", "atlantis"], "region: Onbekende regio 'atlantis'."),
-    (["--name", "X", "--kind", "cjg", "--region", "ijmond", "--municipality", "GM0664"], "municipality: Goes hoort niet"),
-    (["--name", "X", "--kind", "cjg", "--region", "ijmond", "--municipality", "GM9999"], "municipality: Onbekende gemeente"),
+    (IJMOND_CJG + ["--municipality", "GM0664"], "municipality: Goes hoort niet"),
+    (IJMOND_CJG + ["--municipality", "GM9999"], "municipality: Onbekende gemeente"),
     (["--name", "  ", "--kind", "cjg", "--region", "ijmond"], "name: Naam is verplicht."),
     (["--name", "X", "--kind", "bakery", "--region", "ijmond"], "'--kind'"),
     (["--kind", "cjg", "--region", "ijmond"], "'--name'"),

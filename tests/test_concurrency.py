@@ -1,8 +1,9 @@
 """No lost updates: one version per transition, and two writers of one case at the same moment.
 
-The races run on PostgreSQL's real row locks. Each request runs in its own thread, app context, session and connection. A barrier at the
-first flush of each request holds both until both have read the case and passed the version
-check, so the database's versioned UPDATE, not the read-then-check, has to decide.
+The races run on PostgreSQL's real row locks. Each request runs in its own thread, app context,
+session and connection. A barrier at the first flush of each request holds both until both
+have read the case and passed the version check, so the database's versioned UPDATE, not the
+read-then-check, has to decide.
 """
 from __future__ import annotations
 
