@@ -52,6 +52,13 @@ def _organisation(raw: str | None, field: str = "organisation") -> Organisation:
     return org
 
 
+def _get_or_404(model, ident: int):
+    """A row by id, 404 for ids no INTEGER column can hold (PostgreSQL would refuse the query)."""
+    if not 0 < ident < 2**31:
+        abort(404)
+    return _in_region_or_404(db.session.get(model, ident))
+
+
 def _in_region_or_404(obj):
     region_id = obj.organisation.region_id if isinstance(obj, User) else (
         obj.municipality.region_id if isinstance(obj, Location) else None)
@@ -124,7 +131,7 @@ def locations():
 
 @bp.route("/locaties/<int:location_id>", methods=["GET", "POST"])
 def location(location_id):
-    loc = _in_region_or_404(db.session.get(Location, location_id))
+    loc = _get_or_404(Location, location_id)
     errors, status = {}, 200
     if request.method == "POST":
         try:
@@ -170,7 +177,7 @@ def users():
 
 @bp.post("/gebruikers/<int:user_id>/deactiveren")
 def user_deactivate(user_id):
-    user = _in_region_or_404(db.session.get(User, user_id))
+    user = _get_or_404(User, user_id)
     try:
         deactivate_user(user, current_user)
         db.session.commit()
@@ -183,7 +190,7 @@ def user_deactivate(user_id):
 
 @bp.post("/gebruikers/<int:user_id>/activeren")
 def user_activate(user_id):
-    user = _in_region_or_404(db.session.get(User, user_id))
+    user = _get_or_404(User, user_id)
     reactivate_user(user)
     db.session.commit()
     flash(_("%(name)s kan zich weer aanmelden.", name=user.name), "success")
@@ -192,7 +199,7 @@ def user_activate(user_id):
 
 @bp.post("/gebruikers/<int:user_id>/wachtwoord")
 def user_reset(user_id):
-    user = _in_region_or_404(db.session.get(User, user_id))
+    user = _get_or_404(User, user_id)
     if not user.active:
         flash(_("Activeer het account eerst."), "error")
         return redirect(url_for("admin.users"))

@@ -207,6 +207,8 @@ def _parse_field(workflow: Workflow, f: Field, case, raw: Any, values: dict) -> 
             ident = int(raw)
         except (TypeError, ValueError):
             raise ValidationError("Ongeldige keuze.", f.name) from None
+        if not 0 < ident < 2**31:   # beyond an INTEGER column PostgreSQL would fail the query itself
+            raise ValidationError("Ongeldige keuze.", f.name)
         if f.type == "location":
             obj = db.session.scalar(select(Location).join(Municipality, Location.municipality_id == Municipality.id)
                                     .where(Location.id == ident, Location.active.is_(True),
