@@ -56,6 +56,8 @@ def test_jgz_exports_everything_held_on_a_child(app, api, world):
     assert body["parents"][0]["name"] == "Ouder Fictief"
     assert [h["trigger"] for h in body["history"]] == ["register", "indicate", "refer"]
     assert {e["action"] for e in body["access_log"]} >= {"create", "transition:refer"}
+    assert "referral_unanswered" in {r["rule"] for r in body["reminders"]["reminders"]}   # the provider's pending one
+    assert body["reminders"]["meeting_notes"] == []
     assert api("ve").get(f"/cases/{case['id']}/export").status_code == 403
     with app.app_context():
         actions = list(db.session.scalars(select(AccessLogEntry.action).where(AccessLogEntry.case_id == uuid.UUID(case["id"]))))
@@ -162,3 +164,43 @@ def test_admin_must_enrol_totp_in_production(app, api, world):
     assert r.status_code == 403 and r.json["error"]["code"] == "totp_enrolment_required"
     assert admin.get("/me").status_code == 200
     assert api("jgz").get("/cases").status_code == 200   # other roles: optional
+
+
+def test_retention_leaves_no_ciphertext_of_an_expired_case_and_the_published_monitor_unchanged(app, api, world, runner):
+    # Three years ago: a child indicated, referred, not reached, discussed at the bereik-overleg, closed.
+    then = clock.now() - dt.timedelta(days=1000)
+    app.config["CLOCK_NOW"] = then
+    jgz, ve, cjg = api("jgz"), api("ve"), api("cjg")
+    today = then.date().isoformat()
+    case = jgz.register(birth_date=clock.add_months(then.date(), -36).isoformat())   # 3 years old then
+    case = jgz.fire(case, "indicate", criteria=["home_language"], indication_date=today)
+    case = jgz.fire(case, "refer", location_id=world.ids["loc"], consent=True, referral_date=today)
+    case = ve.fire(case, "report_not_reached", reason="other", reason_text="Familie Fictief belt niet terug.", date=today)
+    r = cjg.post("/bereik-overleg/GM0375/notes", {"case_id": case["id"], "text": "Afgesproken: huisbezoek door CJG."})
+    assert r.status_code == 201, r.json
+    app.config["CLOCK_NOW"] = then + dt.timedelta(days=1)
+    jgz = api("jgz")
+    jgz.fire(jgz.get(f"/cases/{case['id']}").json, "close", outcome="other", reason_text="Gezin onbereikbaar.",
+             date=(then + dt.timedelta(days=1)).date().isoformat())
+    admin = api("admin")
+    assert admin.post("/monitor/publications", {"region": "ijmond", "peildatum": today}).status_code == 201
+    query = f"/monitor?region=ijmond&peildatum={today}"
+    live_before = admin.get(query).json
+    published_before = admin.get(f"/monitor/publications/{today}?region=ijmond").json
+    beverwijk = next(m for m in live_before["municipalities"] if m["code"] == "GM0375")
+    assert beverwijk["cells"]["target_group"]["value"] == 1      # the child is in the numbers
+
+    app.config["CLOCK_NOW"] = None
+    assert runner.invoke(args=["retention", "run"]).exit_code == 0
+    with app.app_context():
+        case_hex = uuid.UUID(case["id"]).hex if db.engine.dialect.name == "sqlite" else case["id"]
+        row = db.session.execute(sa.text("SELECT given_name, family_name, bsn, birth_date, postcode, house_number, "
+                                         "parents, bsn_index, name_index FROM cases WHERE id = :id"), {"id": case_hex}).one()
+        assert set(row) == {None}
+        assert set(db.session.scalars(sa.text("SELECT secret FROM case_events WHERE case_id = :id"), {"id": case_hex})) == {None}
+        assert db.session.scalar(sa.text("SELECT count(*) FROM meeting_notes WHERE case_id = :id"), {"id": case_hex}) == 0
+        snoozes = db.session.scalars(sa.text("SELECT snooze_reason FROM reminders WHERE case_id = :id"), {"id": case_hex})
+        assert set(snoozes) <= {None}
+    admin = api("admin")
+    assert admin.get(query).json == live_before
+    assert admin.get(f"/monitor/publications/{today}?region=ijmond").json == published_before

@@ -29,4 +29,8 @@ def init_app(app: Flask) -> None:
             return open_count(current_user)
         return {"open_reminder_count": open_reminder_count}
 
+    from ..privacy.operations import EXPORT_SECTIONS
+    from .util import export_section
+    EXPORT_SECTIONS["reminders"] = export_section   # the parents' export holds everything on a child
+
     start_in_dev_server(app)

@@ -81,7 +81,23 @@ def build_scheduler(app: Flask, background: bool):
     scheduler.add_job(run_job, "interval", args=[app], id=JOB_ID,
                       seconds=app.config.get("REMINDER_INTERVAL_SECONDS", 60),
                       next_run_time=dt.datetime.now(clock.LOCAL_TZ))
+    # Retention (privacy): once a night, erase personal data past its period. Lives on the same
+    # clock so production has one scheduler process, not one per periodic duty.
+    scheduler.add_job(run_retention, "cron", args=[app], id="retention", hour=3, minute=17)
     return scheduler
+
+
+def run_retention(app: Flask) -> None:
+    from ..privacy.operations import erase_expired
+    with app.app_context():
+        try:
+            count = erase_expired()
+            if count:
+                log.info("retention: personal data of %d closed cases erased", count)
+        except Exception as exc:   # as above: the type only, and tomorrow's run tries again
+            log.error("retention job failed: %s", type(exc).__name__)
+        finally:
+            db.session.remove()
 
 
 def should_run_in_process(app: Flask) -> bool:

@@ -229,3 +229,19 @@ def meeting_municipalities(user: User) -> list[Municipality]:
         return []
     return list(db.session.scalars(select(Municipality).where(Municipality.region_id == user.organisation.region_id)
                                    .order_by(Municipality.name)))
+
+
+def export_section(case: Case) -> dict:
+    """The reminders and bereik-overleg notes about one child, for the parents' export."""
+    def iso(v):
+        return v.isoformat() if v is not None else None
+    reminders = db.session.scalars(select(Reminder).where(Reminder.case_id == case.id).order_by(Reminder.id))
+    notes = db.session.scalars(select(MeetingNote).where(MeetingNote.case_id == case.id)
+                               .order_by(MeetingNote.created_at))
+    return {
+        "reminders": [{"rule": r.rule, "label": rule_label(r.rule), "role": r.role, "state": r.state,
+                       "due_at": iso(r.due_at), "delivered_at": iso(r.delivered_at), "done_at": iso(r.done_at),
+                       "snoozed_until": iso(r.snoozed_until), "snooze_reason": r.snooze_reason} for r in reminders],
+        "meeting_notes": [{"created_at": iso(n.created_at), "organisation": n.organisation.name, "text": n.text}
+                          for n in notes],
+    }
