@@ -168,3 +168,19 @@ def test_bad_version_field_is_refused(web, referred):
     r = web("ve").post(f"/dossiers/{referred['id']}/acties/place",
                        {"version": "abc", "start_date": days_ago(1), "hours_per_week": "12"})
     assert r.status_code == 422 and "Versie ontbreekt" in text(r)
+
+
+def test_case_erased_by_retention_still_opens_without_personal_data(app, api, web):
+    import datetime as dt
+
+    from toeleiding.privacy.operations import erase_expired
+    jgz_api = api("jgz")
+    case = jgz_api.fire(jgz_api.register(given_name="Vergeten"), "reject")
+    app.config["CLOCK_NOW"] = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=app.config["RETENTION_DAYS"] + 2)
+    with app.app_context():
+        assert erase_expired() == 1
+    jgz = web("jgz")
+    listed = jgz.get("/werkvoorraad?lijst=all&status=closed")
+    assert listed.status_code == 200 and "(gegevens verwijderd)" in text(listed) and "Vergeten" not in text(listed)
+    r = jgz.get(f"/dossiers/{case['id']}")
+    assert r.status_code == 200 and "(gegevens verwijderd)" in text(r) and "Geen doelgroep" in text(r)

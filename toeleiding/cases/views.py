@@ -116,8 +116,11 @@ def _render_case(case: Case, open_trigger: str | None = None, errors: dict | Non
     timeline = _timeline(case)
     log_access(current_user, "read", [case.id])
     today = clock.today()
-    child = {"given_name": case.given_name, "family_name": case.family_name, "birth_date": case.birth_date,
-             "age_months": clock.months_between(case.birth_date, today), "postcode": case.postcode,
+    erased = case.given_name is None   # the retention job removed the personal data; history stays
+    child = {"given_name": case.given_name if not erased else _("(gegevens verwijderd)"),
+             "family_name": case.family_name or "", "birth_date": case.birth_date, "erased": erased,
+             "age_months": clock.months_between(case.birth_date, today) if case.birth_date else None,
+             "postcode": case.postcode,
              "house_number": case.house_number, "bsn": case.bsn if may_see_bsn(current_user) else None}
     page = render_template("cases/case.html", case=case, child=child, parents=case.parents or [],
                            actions=actions, timeline=timeline, notice=notice,

@@ -236,13 +236,16 @@ def _worklist_rows(rows) -> list[dict]:
     from flask_babel import get_translations
     today, tr = clock.today(), get_translations()
     months, labels, items = tr.gettext("%(m)s mnd"), {}, []
+    erased = _("(gegevens verwijderd)")
     for c in rows:
         born = c.birth_date
         days = (today - c.state_since).days
         if c.state not in labels:
             labels[c.state] = state_label(c.state)
-        items.append({"url": url_for("cases.show", case_id=c.id), "name": f"{c.given_name} {c.family_name}",
-                      "birth_date": nldate(born), "age": months % {"m": clock.months_between(born, today)},
+        # The retention job erases the personal data of long-closed cases; their history stays.
+        name = f"{c.given_name} {c.family_name}" if c.given_name is not None else erased
+        items.append({"url": url_for("cases.show", case_id=c.id), "name": name, "birth_date": nldate(born),
+                      "age": months % {"m": clock.months_between(born, today)} if born else "",
                       "municipality": c.municipality.name, "state": c.state, "state_label": labels[c.state],
                       "state_since": nldate(c.state_since),
                       "days": tr.ngettext("%(num)s dag", "%(num)s dagen", days) % {"num": days}})
@@ -269,7 +272,7 @@ def search():
         given = request.args.get("voornaam", "").strip().casefold()
         if given:   # the given name is not indexed: filter the few matches after decryption
             found = [c for c in found if given in (c.given_name or "").casefold()]
-        results = [{"id": c.id, "name": f"{c.given_name} {c.family_name}", "birth_date": c.birth_date,
+        results = [{"id": c.id, "name": f"{c.given_name or ''} {c.family_name or ''}", "birth_date": c.birth_date,
                     "municipality": c.municipality.name, "state": c.state} for c in found]
         log_access(current_user, "search", [c.id for c in found] or [None])
         db.session.commit()
