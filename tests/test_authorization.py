@@ -80,6 +80,12 @@ EXPECTED = {
     "monitor.publish": ("POST", "/monitor/publish", signed_in(403, anon=302, admin=302)),
     "monitor.add_category": ("POST", "/monitor/categorieen", signed_in(403, anon=302, cjg=302, admin=302)),
     "monitor.recode": ("POST", "/monitor/anders/1", signed_in(403, anon=302, cjg=302, admin=302)),
+    # The privacy officer's pages and the parents' export; an admin sees no case without break-the-glass.
+    "privacy.audit": ("GET", "/beheer/toegangslog", signed_in(403, anon=302, admin=200)),
+    "privacy.audit_csv": ("GET", "/beheer/toegangslog.csv", signed_in(403, anon=302, admin=422)),
+    "privacy.emergency_access": ("POST", "/beheer/noodtoegang", signed_in(403, anon=302, admin=422)),
+    "privacy.export_page": ("GET", "/dossiers/{case}/inzage", signed_in(403, anon=302, jgz=200, admin=404)),
+    "privacy.export_json": ("GET", "/dossiers/{case}/inzage.json", signed_in(403, anon=302, jgz=200, admin=404)),
 }
 
 

@@ -36,7 +36,7 @@ EXPECTED = {
     "web.public_index": ("GET", "/ve", _all(200)),
     "web.public_municipality": ("GET", "/ve/GM0375", _all(200)),
     "cases.register": ("GET", "/dossiers/nieuw", {"anon": 302, "jgz": 200, "ve": 403, "cjg": 403, "gemeente": 403, "admin": 403}),
-    "cases.show": ("GET", "/dossiers/{case}", {"anon": 302, "jgz": 200, "ve": 200, "cjg": 404, "gemeente": 403, "admin": 403}),
+    "cases.show": ("GET", "/dossiers/{case}", {"anon": 302, "jgz": 200, "ve": 200, "cjg": 404, "gemeente": 403, "admin": 404}),
     # An empty "place" form: the provider is told what is missing, JGZ that its role may not.
     "cases.act": ("POST", "/dossiers/{case}/acties/place", {"anon": 302, "jgz": 403, "ve": 422, "cjg": 404, "gemeente": 403, "admin": 403}),
     "admin.index": ("GET", "/beheer", {**_signed_in(403), "admin": 200}),

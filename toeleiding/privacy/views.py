@@ -1,0 +1,117 @@
+"""Pages for the privacy officer (admin) and the parents' export (JGZ).
+
+The access log per child or per user, with its CSV export; break-the-glass; and the printable
+copy of everything held on one child. Each calls the same services as the API.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..audit.operations import log_access
+from ..audit.util import entries, entry_json, iter_csv
+from ..cases.util import parse_case_id
+from ..errors import ValidationError
+from ..extensions import db
+from ..users.models import User
+from ..web.auth import roles_required
+from .operations import break_glass, export_case
+
+bp = Blueprint("privacy", __name__)
+
+
+def _filters() -> tuple:
+    """The officer's question: a case id, a user, or both; errors name the field."""
+    errors, case_id, user_id = {}, None, None
+    if request.args.get("case_id"):
+        case_id = parse_case_id(request.args["case_id"].strip())
+        if case_id is None:
+            errors["case_id"] = _("Geen geldig dossiernummer.")
+    if request.args.get("user_id"):
+        raw = request.args["user_id"]
+        if raw.isdigit() and len(raw) < 10:
+            user_id = int(raw)
+        else:
+            errors["user_id"] = _("Kies een gebruiker uit de lijst.")
+    return case_id, user_id, errors
+
+
+@bp.get("/beheer/toegangslog")
+@roles_required("admin")
+def audit():
+    case_id, user_id, errors = _filters()
+    rows = []
+    if (case_id or user_id) and not errors:
+        rows = [entry_json(e) for e in db.session.scalars(entries(case_id, user_id).limit(500))]
+        log_access(current_user, "audit_read", [case_id])
+    users = db.session.scalars(select(User).order_by(User.name)).all()
+    names = {u.id: u.name for u in users}
+    page = render_template("privacy/audit.html", rows=rows, errors=errors, user_options=_user_options(users), names=names,
+                           case_id=request.args.get("case_id", ""), user_id=request.args.get("user_id", ""),
+                           grant_errors={}, grant_values={})
+    db.session.commit()
+    return page, 422 if errors else 200
+
+
+@bp.get("/beheer/toegangslog.csv")
+@roles_required("admin")
+def audit_csv():
+    case_id, user_id, errors = _filters()
+    if errors or not (case_id or user_id):
+        raise ValidationError(_("Geef een dossiernummer of een gebruiker op."), "case_id")
+    log_access(current_user, "audit_export", [case_id])
+    body = "".join(iter_csv(db.session.scalars(entries(case_id, user_id))))
+    db.session.commit()
+    return Response(body, mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=toegangslog.csv"})
+
+
+@bp.post("/beheer/noodtoegang")
+@roles_required("admin")
+def emergency_access():
+    values = {k: request.form.get(k, "") for k in ("case_id", "reason", "minutes")}
+    minutes = int(values["minutes"]) if values["minutes"].isdigit() and len(values["minutes"]) < 6 else None
+    try:
+        grant = break_glass(current_user, values["case_id"].strip(), values["reason"], minutes)
+        db.session.commit()
+    except ValidationError as exc:
+        db.session.rollback()
+        return _render_grant_error(values, {exc.field or "case_id": exc.message})
+    except Exception as exc:   # NotFound / NotPermitted: same page, message beside the case id
+        from ..errors import AppError
+        if not isinstance(exc, AppError):
+            raise
+        db.session.rollback()
+        return _render_grant_error(values, {"case_id": _("Geen dossier met dit nummer.")})
+    return redirect(url_for("cases.show", case_id=grant.case_id))
+
+
+def _user_options(users) -> list[tuple[str, str]]:
+    return [("", _("– alle gebruikers –"))] + [(str(u.id), f"{u.name} ({u.organisation.name})") for u in users]
+
+
+def _render_grant_error(values: dict, errors: dict):
+    users = db.session.scalars(select(User).order_by(User.name)).all()
+    return render_template("privacy/audit.html", rows=[], errors={}, user_options=_user_options(users), names={}, case_id="",
+                           user_id="", grant_errors=errors, grant_values=values), 422
+
+
+@bp.get("/dossiers/<case_id>/inzage")
+@roles_required("jgz", "admin")
+def export_page(case_id):
+    data = export_case(current_user, case_id)
+    page = render_template("privacy/export.html", data=data)
+    db.session.commit()
+    return page
+
+
+@bp.get("/dossiers/<case_id>/inzage.json")
+@roles_required("jgz", "admin")
+def export_json(case_id):
+    import json
+    data = export_case(current_user, case_id)
+    db.session.commit()
+    return Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json",
+                    headers={"Content-Disposition": f"attachment; filename=inzage-{data['id']}.json"})
