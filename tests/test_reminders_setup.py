@@ -147,11 +147,14 @@ def test_never_in_a_test_app_or_when_switched_off(app, monkeypatch):
     assert "toeleiding.scheduler" not in app.extensions
 
 
-def test_the_scheduler_has_one_interval_job_and_holds_no_reminder(app):
+def test_the_scheduler_has_one_sweep_job_and_holds_no_reminder(app):
     app.config["REMINDER_INTERVAL_SECONDS"] = 60
     scheduler = build_scheduler(app, background=True)
-    job, = scheduler.get_jobs()
-    assert job.id == "reminders.sweep" and job.trigger.interval.total_seconds() == 60
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    # One interval job sweeps every reminder (none is a job of its own); retention runs nightly.
+    assert set(jobs) == {"reminders.sweep", "retention"}
+    assert jobs["reminders.sweep"].trigger.interval.total_seconds() == 60
+    assert str(jobs["retention"].trigger).startswith("cron[")
 
 
 def test_the_scheduler_command_is_registered(runner):
