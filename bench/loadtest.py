@@ -92,6 +92,12 @@ def check(env: dict, outcomes_file: Path) -> list[str]:
             "SELECT count(*) FROM cases c WHERE c.version <> (SELECT count(*) FROM case_events e WHERE e.case_id = c.id)")).scalar()
         dup = conn.execute(sa.text("SELECT count(*) FROM (SELECT case_id, trigger FROM case_events "
                                    "GROUP BY case_id, trigger HAVING count(*) > 1) d")).scalar()
+    with app.app_context():
+        from toeleiding.audit.util import verify_chain
+        chain = verify_chain()
+    if not chain.ok:
+        problems.append(f"access log chain broken at row {chain.broken_id}: {chain.problem}")
+    print(f"access log: {chain.rows} rows, chain {'intact' if chain.ok else 'BROKEN'}")
     if events != len(succeeded):
         problems.append(f"{len(succeeded)} transitions answered 200 but {events} are in the history")
     if mismatched:

@@ -160,6 +160,14 @@ def upgrade():
             END $$ LANGUAGE plpgsql""")
         op.execute("CREATE TRIGGER access_log_append_only BEFORE UPDATE OR DELETE ON access_log "
                    "FOR EACH ROW EXECUTE FUNCTION access_log_append_only()")
+        # Appending takes the chain lock, then reads the head: in a function, so it is one round
+        # trip, and the read is a statement of its own that sees the previous holder's commit.
+        op.execute("""
+            CREATE FUNCTION access_log_lock_head() RETURNS text AS $$
+            BEGIN
+                PERFORM pg_advisory_xact_lock(7513);
+                RETURN (SELECT hash FROM access_log ORDER BY id DESC LIMIT 1);
+            END $$ LANGUAGE plpgsql VOLATILE""")
     else:
         op.execute("CREATE TRIGGER access_log_no_update BEFORE UPDATE ON access_log "
                    "BEGIN SELECT RAISE(ABORT, 'access_log is append-only (UPDATE refused)'); END")
@@ -282,6 +290,7 @@ def downgrade():
 
     op.drop_table('api_tokens')
     if op.get_bind().dialect.name == 'postgresql':
+        op.execute("DROP FUNCTION access_log_lock_head()")
         op.execute("DROP TRIGGER access_log_append_only ON access_log")
         op.execute("DROP FUNCTION access_log_append_only()")
     else:

@@ -20,8 +20,7 @@ from .models import GENESIS, AccessLogEntry, chain_hash
 _PENDING = "toeleiding.audit.pending"
 _SQLITE_LOCK = threading.Lock()
 _LOCK_HELD = "toeleiding.audit.lock_held"
-# Any constant: identifies the access-log chain among PostgreSQL advisory locks.
-_ADVISORY_KEY = 7513
+# The PostgreSQL advisory lock key (7513) lives in access_log_lock_head(), in the migration.
 
 
 def log_access(user, action: str, case_ids: Iterable = (None,), result: str = "allowed",
@@ -74,11 +73,13 @@ def _write_pending(session: Session) -> None:
         return
     bind = session.get_bind()
     if bind.dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ADVISORY_KEY})
+        # One round trip: the function takes the chain lock, then reads the head in a statement
+        # of its own (so it sees what the previous lock holder committed).
+        prev = session.scalar(text("SELECT access_log_lock_head()")) or GENESIS
     else:
         _SQLITE_LOCK.acquire()
         session.info[_LOCK_HELD] = True
-    prev = session.scalar(select(AccessLogEntry.hash).order_by(AccessLogEntry.id.desc()).limit(1)) or GENESIS
+        prev = session.scalar(select(AccessLogEntry.hash).order_by(AccessLogEntry.id.desc()).limit(1)) or GENESIS
     for row in rows:
         row["prev_hash"] = prev
         row["hash"] = prev = chain_hash(prev, row)

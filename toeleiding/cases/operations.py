@@ -61,7 +61,7 @@ def register_case(user: User, municipality_code: Any, child: Any, parents: Any =
     log_access(user, "create", [case.id])
     db.session.flush()
     from ..reminders.operations import sync_reminders
-    sync_reminders(case)   # the reminders of the new state, in this transaction
+    sync_reminders(case, entered_seq=1)   # the reminders of the new state, in this transaction
     return case
 
 
@@ -121,7 +121,7 @@ def fire_transition(user: User, case_id: Any, trigger: Any, version: Any, data: 
     log_access(user, f"transition:{trigger}", [case.id])
     db.session.flush()   # the versioned UPDATE runs here; a concurrent change raises StaleDataError
     from ..reminders.operations import sync_reminders
-    sync_reminders(case)   # cancel what no longer applies, start what does, in this transaction
+    sync_reminders(case, entered_seq=seq)   # cancel what no longer applies, start what does, in this transaction
     return case
 
 

@@ -33,15 +33,17 @@ SNOOZE_MAX_DAYS = 90
 TEXT_MAX = 2000
 
 
-def sync_reminders(case: Case) -> None:
+def sync_reminders(case: Case, entered_seq: int | None = None) -> None:
     """Make the case's reminders match its state: cancel what no longer applies, start what does.
 
     Called at the end of every registration and transition, after the case row is flushed, so
     it runs under that row's lock and in its transaction. Idempotent: a chain that still
     applies (same rule, same stay in the state) is left alone, whatever became of it.
+    ``entered_seq``: the history seq that entered the current state, if the caller knows it
+    (saves a query on every transition).
     """
     workflow, now = current_workflow(), clock.now()
-    stay = None
+    stay = entered_seq   # the caller knows it when it has just moved the case into its state
     wanted: dict[str, tuple[Any, int]] = {}
     for rule in applicable_rules(workflow, case.state, case.not_reached_reason):
         if rule.at_age_months is None:
