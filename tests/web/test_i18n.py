@@ -16,7 +16,10 @@ def _page_strings() -> set:
                   ("toeleiding/cases/forms.py", "python"), ("toeleiding/admin/**.py", "python"),
                   ("templates/base.html", "jinja2"), ("templates/_macros.html", "jinja2"),
                   ("templates/web/**.html", "jinja2"), ("templates/cases/**.html", "jinja2"),
-                  ("templates/admin/**.html", "jinja2")]
+                  ("templates/admin/**.html", "jinja2"),
+                  ("toeleiding/reminders/**.py", "python"), ("toeleiding/monitor/**.py", "python"),
+                  ("toeleiding/privacy/**.py", "python"), ("templates/reminders/**.html", "jinja2"),
+                  ("templates/monitor/**.html", "jinja2"), ("templates/privacy/**.html", "jinja2")]
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
     found = set()
     for _, _, message, *_ in extract_from_dir(str(ROOT), method_map, keywords=keywords):
@@ -41,3 +44,11 @@ def test_compiled_catalogue_matches_the_source():
     with open(CATALOG / "messages.mo", "rb") as fh:
         mo = {_t(m.id): _t(m.string) for m in read_mo(fh) if m.id}
     assert po == mo, "run: pybabel compile -d toeleiding/translations"
+
+
+def test_reminder_rule_labels_are_marked_for_extraction():
+    """The pages translate a rule's Dutch label from reminders.util by its text; the views mark the
+    same texts so extraction keeps them in the catalogue (outside a request str() gives the msgid)."""
+    from toeleiding.reminders.util import RULE_LABELS
+    from toeleiding.reminders.views import RULE_LABEL_MSGIDS
+    assert {str(m) for m in RULE_LABEL_MSGIDS} == set(RULE_LABELS.values())

@@ -6,9 +6,11 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """The monitor pages and their place in the header navigation."""
+    from flask_babel import lazy_gettext as _l
+
     from .views import bp
     app.register_blueprint(bp)
     if "web" in app.blueprints:
         from ..web.nav import add_nav_item
-        add_nav_item(app, "monitor.index", "Monitor", ("gemeente", "admin", "cjg"))
-        add_nav_item(app, "monitor.other", "Anders hercoderen", ("cjg", "admin"))
+        add_nav_item(app, "monitor.index", _l("Monitor"), ("gemeente", "admin", "cjg"))
+        add_nav_item(app, "monitor.other", _l("Anders hercoderen"), ("cjg", "admin"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 
 import matplotlib
+from flask_babel import gettext as _
 
 matplotlib.use("svg")   # no display, no GUI toolkit; set before pyplot could ever be imported
 
@@ -34,7 +35,7 @@ def _figure(rows: int) -> Figure:
 
 def _hidden_note(ax, hidden: list[str]) -> None:
     if hidden:
-        ax.figure.text(0.01, -0.04, "Niet getoond (verborgen kleine aantallen): " + ", ".join(hidden),
+        ax.figure.text(0.01, -0.04, _("Niet getoond (verborgen kleine aantallen):") + " " + ", ".join(hidden),
                        fontsize=7.5, color="#555", va="top", wrap=True)
 
 
@@ -45,7 +46,7 @@ def _is_hidden(cell: dict) -> bool:
 
 def _empty(ax, values) -> None:
     if not any(v for v in values if v):
-        ax.text(0.5, 0.5, "Geen gegevens om te tonen", transform=ax.transAxes, ha="center", color="#555")
+        ax.text(0.5, 0.5, _("Geen gegevens om te tonen"), transform=ax.transAxes, ha="center", color="#555")
 
 
 def reach_chart(rows: list[tuple[str, dict]], target: float = 100.0) -> str:
@@ -66,11 +67,11 @@ def reach_chart(rows: list[tuple[str, dict]], target: float = 100.0) -> str:
         _empty(ax, [1] if values else [])
         for y, v in enumerate(values[::-1]):
             ax.text(v + 1, y, f"{v:.1f}%", va="center", fontsize=8)
-        ax.axvline(target, color=COLOURS[3], linestyle="--", linewidth=1.2, label=f"Doel {target:.0f}%")
+        ax.axvline(target, color=COLOURS[3], linestyle="--", linewidth=1.2, label=_("Doel %(pct)s%%", pct=format(target, ".0f")))
         ax.set_xlim(0, 115)
-        ax.set_xlabel("Bereik (%)")
+        ax.set_xlabel(_("Bereik (%)"))
         ax.legend(loc="lower right", frameon=False)
-        ax.set_title("Bereik per gemeente tegen het doel van 100%", loc="left", fontsize=10)
+        ax.set_title(_("Bereik per gemeente tegen het doel van 100%"), loc="left", fontsize=10)
         _hidden_note(ax, hidden)
         return _svg(fig)
 
@@ -80,7 +81,7 @@ def reasons_chart(rows: list[tuple[str, dict]], reasons: list[str], labels: dict
     with matplotlib.rc_context(_STYLE):
         fig = _figure(len(rows) + 2)
         ax = fig.add_subplot()
-        names = [name for name, _ in rows][::-1]
+        names = [name for name, _cells in rows][::-1]
         left = [0] * len(names)
         hidden = []
         for i, reason in enumerate(reasons):
@@ -93,8 +94,8 @@ def reasons_chart(rows: list[tuple[str, dict]], reasons: list[str], labels: dict
             if any(values):
                 ax.barh(names, values, left=left, color=COLOURS[i % len(COLOURS)], label=labels.get(reason, reason))
                 left = [a + b for a, b in zip(left, values)]
-        ax.set_xlabel("Niet bereikt (aantal kinderen)")
-        ax.set_title("Redenen van niet-bereik per gemeente", loc="left", fontsize=10)
+        ax.set_xlabel(_("Niet bereikt (aantal kinderen)"))
+        ax.set_title(_("Redenen van niet-bereik per gemeente"), loc="left", fontsize=10)
         if ax.get_legend_handles_labels()[0]:
             ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, frameon=False, fontsize=7.5)
         _hidden_note(ax, hidden)
@@ -106,18 +107,18 @@ def cbs_jgz_chart(rows: list[tuple[str, dict]]) -> str:
     with matplotlib.rc_context(_STYLE):
         fig = _figure(len(rows) * 2)
         ax = fig.add_subplot()
-        names = [name for name, _ in rows][::-1]
-        cbs = [cells["cbs_target_group"]["value"] for _, cells in rows][::-1]
-        jgz = [cells["target_group"]["value"] for _, cells in rows][::-1]
+        names = [name for name, _cells in rows][::-1]
+        cbs = [cells["cbs_target_group"]["value"] for _name, cells in rows][::-1]
+        jgz = [cells["target_group"]["value"] for _name, cells in rows][::-1]
         ys = range(len(names))
         ax.barh([y + 0.2 for y in ys], [v or 0 for v in cbs], height=0.4, color=COLOURS[5], label="CBS")
-        ax.barh([y - 0.2 for y in ys], [v or 0 for v in jgz], height=0.4, color=COLOURS[0], label="JGZ (geïndiceerd)")
+        ax.barh([y - 0.2 for y in ys], [v or 0 for v in jgz], height=0.4, color=COLOURS[0], label=_("JGZ (geïndiceerd)"))
         ax.set_yticks(list(ys), names)
-        ax.set_xlabel("Doelgroepkinderen")
+        ax.set_xlabel(_("Doelgroepkinderen"))
         ax.legend(loc="lower right", frameon=False)
-        ax.set_title("Doelgroep volgens CBS en volgens JGZ", loc="left", fontsize=10)
-        hidden = [f"{n} (CBS)" for n, (_, c) in zip(names, rows[::-1]) if _is_hidden(c["cbs_target_group"])] + \
-                 [f"{n} (JGZ)" for n, (_, c) in zip(names, rows[::-1]) if _is_hidden(c["target_group"])]
+        ax.set_title(_("Doelgroep volgens CBS en volgens JGZ"), loc="left", fontsize=10)
+        hidden = [f"{n} (CBS)" for n, (_name, c) in zip(names, rows[::-1]) if _is_hidden(c["cbs_target_group"])] + \
+                 [f"{n} (JGZ)" for n, (_name, c) in zip(names, rows[::-1]) if _is_hidden(c["target_group"])]
         _hidden_note(ax, hidden[::-1])
         return _svg(fig)
 
@@ -140,7 +141,7 @@ def budget_chart(rows: list[tuple[str, dict]]) -> str:
         _empty(ax, values)
         for y, v in enumerate(values[::-1]):
             ax.text(v, y, f" € {v:,}".replace(",", "."), va="center", fontsize=8)
-        ax.set_xlabel("GOAB-budget per doelgroepkind (€)")
-        ax.set_title("Budget per doelgroepkind", loc="left", fontsize=10)
+        ax.set_xlabel(_("GOAB-budget per doelgroepkind (€)"))
+        ax.set_title(_("Budget per doelgroepkind"), loc="left", fontsize=10)
         _hidden_note(ax, hidden)
         return _svg(fig)

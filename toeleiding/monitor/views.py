@@ -3,12 +3,14 @@ and recoding 'other'. Thin: the numbers come from util, changes from operations.
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import clock
 from ..errors import AppError
 from ..extensions import db
 from ..web.auth import roles_required
+from ..web.i18n import reason_label, select_locale
 from . import charts, exports, operations as ops, util
 
 bp = Blueprint("monitor", __name__, url_prefix="/monitor")
@@ -45,7 +47,7 @@ def index():
     presented = util.present(data, threshold)
     rows = presented["rows"]
     names = dict(data.municipalities)
-    chart_rows = [(names[code], rows[code]) for code, _ in data.municipalities] + [("Regio", rows["total"])]
+    chart_rows = [(names[code], rows[code]) for code, _name in data.municipalities] + [(_("Regio"), rows["total"])]
     publications = util.publications_of(region)
     published = next((p for p in publications if p.peildatum == day), None)
     diff = None
@@ -57,11 +59,11 @@ def index():
         "monitor/index.html", region=region, peildatum=day, threshold=threshold, data=data, rows=rows,
         flows=presented["flows"], cells=util.cell_names(data.reasons), own=own, names=names,
         publications=publications, published=published, diff=diff,
-        charts=[("Bereik per gemeente tegen het doel van 100%", _data_uri(charts.reach_chart(chart_rows))),
-                ("Redenen van niet-bereik per gemeente",
-                 _data_uri(charts.reasons_chart(chart_rows[:-1], data.reasons, data.reason_labels))),
-                ("Doelgroep volgens CBS en volgens JGZ", _data_uri(charts.cbs_jgz_chart(chart_rows[:-1]))),
-                ("Budget per doelgroepkind", _data_uri(charts.budget_chart(chart_rows)))],
+        charts=[(_("Bereik per gemeente tegen het doel van 100%"), _data_uri(charts.reach_chart(chart_rows))),
+                (_("Redenen van niet-bereik per gemeente"),
+                 _data_uri(charts.reasons_chart(chart_rows[:-1], data.reasons, reason_texts(data.reason_labels)))),
+                (_("Doelgroep volgens CBS en volgens JGZ"), _data_uri(charts.cbs_jgz_chart(chart_rows[:-1]))),
+                (_("Budget per doelgroepkind"), _data_uri(charts.budget_chart(chart_rows)))],
         labels=cell_labels(data))
 
 
@@ -72,13 +74,24 @@ def _data_uri(svg: str) -> str:
 
 
 def cell_labels(data) -> dict[str, str]:
-    labels = {"target_group": "Doelgroep", "placed": "Geplaatst", "waitlisted": "Wachtlijst",
-              "not_reached": "Niet bereikt", "not_yet_placed": "Nog niet geplaatst", "reach_pct": "Bereik",
-              "placed_elsewhere": "Geplaatst in andere gemeente", "cbs_target_group": "Doelgroep CBS",
-              "goab_budget": "GOAB-budget", "budget_per_target_child": "Budget per doelgroepkind"}
+    labels = {"target_group": _("Doelgroep"), "placed": _("Geplaatst"), "waitlisted": _("Wachtlijst"),
+              "not_reached": _("Niet bereikt"), "not_yet_placed": _("Nog niet geplaatst"), "reach_pct": _("Bereik"),
+              "placed_elsewhere": _("Geplaatst in andere gemeente"), "cbs_target_group": _("Doelgroep CBS"),
+              "goab_budget": _("GOAB-budget"), "budget_per_target_child": _("Budget per doelgroepkind")}
+    texts = reason_texts(data.reason_labels)
     for r in data.reasons:
-        labels[f"not_reached_{r}"] = f"– {data.reason_labels.get(r, r)}"
+        labels[f"not_reached_{r}"] = f"– {texts.get(r, r)}"
     return labels
+
+
+def reason_texts(labels: dict[str, str]) -> dict[str, str]:
+    """The reasons' labels for the page: Dutch as given; in English the workflow's reasons and
+    'closed' get their translation, a region's own category stays as the region wrote it."""
+    if select_locale() == "nl":
+        return dict(labels)
+    wf_reasons = set(util.current_workflow().reasons)
+    return {r: (reason_label(r) if r in wf_reasons else _("Afgesloten zonder plaatsing") if r == util.CLOSED_REASON
+                else text) for r, text in labels.items()}
 
 
 def _download(kind: str):
@@ -116,7 +129,7 @@ def publish():
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("monitor.index", peildatum=request.form.get("peildatum") or None))
-    flash(f"De monitor op {pub.peildatum:%d-%m-%Y} is gepubliceerd.", "success")
+    flash(_("De monitor op %(d)s is gepubliceerd.", d=pub.peildatum.strftime("%d-%m-%Y")), "success")
     return redirect(url_for("monitor.index", peildatum=pub.peildatum.isoformat()))
 
 
@@ -133,7 +146,8 @@ def other():
     db.session.commit()
     choices = [r for r in reasons if r not in ("other", util.CLOSED_REASON)]
     return render_template("monitor/other.html", region=region, events=events, recodings=recodings,
-                           choices=choices, labels=labels, workflow_reasons=set(util.current_workflow().reasons))
+                           choices=choices, labels=reason_texts(labels),
+                           workflow_reasons=set(util.current_workflow().reasons))
 
 
 @bp.post("/anders/<int:event_id>")
@@ -150,7 +164,7 @@ def recode(event_id):
         else:
             abort(400)
         db.session.commit()
-        flash("Hercodering opgeslagen.", "success")
+        flash(_("Hercodering opgeslagen."), "success")
     except AppError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -164,7 +178,7 @@ def add_category():
         ops.create_category(current_user, current_user.organisation.region.slug, request.form.get("code"),
                             request.form.get("label"))
         db.session.commit()
-        flash("Categorie toegevoegd.", "success")
+        flash(_("Categorie toegevoegd."), "success")
     except AppError as exc:
         db.session.rollback()
         flash(exc.message, "error")

@@ -9,6 +9,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Pages, the header badge's count, and (in the development server only) the scheduler."""
+    from flask_babel import lazy_gettext as _l
     from flask_login import current_user
 
     from .scheduler import start_in_dev_server
@@ -17,8 +18,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     if "toeleiding.nav" in app.extensions or "web" in app.blueprints:
         from ..web.nav import add_nav_item
-        add_nav_item(app, "reminders.inbox", "Herinneringen", ("jgz", "ve", "cjg"))
-        add_nav_item(app, "reminders.meetings", "Bereik-overleg", ("jgz", "ve", "cjg"))
+        add_nav_item(app, "reminders.inbox", _l("Herinneringen"), ("jgz", "ve", "cjg"))
+        add_nav_item(app, "reminders.meetings", _l("Bereik-overleg"), ("jgz", "ve", "cjg"))
 
     @app.context_processor
     def _reminder_badge():

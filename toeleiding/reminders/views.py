@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -15,7 +16,15 @@ from .operations import add_meeting_note, complete_reminder, snooze_reminder
 from .util import INBOX_ROLES, inbox_query, local_day, meeting_municipalities, meeting_overview, rule_label
 
 bp = Blueprint("reminders", __name__, url_prefix="/reminders")
-TABS = {"open": "Open", "snoozed": "Uitgesteld", "done": "Afgehandeld"}
+TABS = {"open": _l("Open"), "snoozed": _l("Uitgesteld"), "done": _l("Afgehandeld")}
+# util.RULE_LABELS holds the rules' Dutch labels (also used by the API and the parents' export);
+# these msgids equal them, so extraction finds them and the page can show them in English.
+RULE_LABEL_MSGIDS = (
+    _l("Geïndiceerd maar nog niet toegeleid"), _l("Toeleiding nog niet beantwoord door de aanbieder"),
+    _l("Lang op de wachtlijst"), _l("Niet bereikt: geen contact met ouders"),
+    _l("Niet bereikt: ouders zien af van VE"), _l("Niet bereikt: anders"), _l("Niet bereikt: nog geen vervolg"),
+    _l("Kind wordt 45 maanden: bereid de warme overdracht voor"), _l("Kind wordt 4 zonder afgesloten dossier"),
+)
 
 
 @bp.after_request
@@ -27,7 +36,8 @@ def _no_store(response):
 
 @bp.app_template_global()
 def reminder_rule_label(name: str) -> str:
-    return rule_label(name)
+    """The rule's label in the page's language; a label without a translation shows in Dutch."""
+    return _(rule_label(name))
 
 
 @bp.get("/")
@@ -54,7 +64,7 @@ def done(reminder_id):
     try:
         complete_reminder(current_user, reminder_id)
         db.session.commit()
-        flash("Herinnering afgehandeld.", "success")
+        flash(_("Herinnering afgehandeld."), "success")
     except AppError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -68,7 +78,7 @@ def snooze(reminder_id):
         r = snooze_reminder(current_user, reminder_id, request.form.get("until", ""), request.form.get("reason", ""))
         until = r.snoozed_until
         db.session.commit()
-        flash(f"Herinnering uitgesteld tot {until:%d-%m-%Y}.", "success")
+        flash(_("Herinnering uitgesteld tot %(d)s.", d=until.strftime("%d-%m-%Y")), "success")
     except AppError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -102,7 +112,7 @@ def add_note(code):
     try:
         add_meeting_note(current_user, code, case_id, request.form.get("text", ""))
         db.session.commit()
-        flash("Afspraak vastgelegd.", "success")
+        flash(_("Afspraak vastgelegd."), "success")
     except AppError as exc:
         db.session.rollback()
         flash(exc.message, "error")
