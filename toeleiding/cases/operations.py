@@ -108,6 +108,11 @@ def fire_transition(user: User, case_id: Any, trigger: Any, version: Any, data: 
     _apply(case, t, values)
     case.state_since = effective
     case.updated_at = clock.now()
+    # The versioned UPDATE of the case goes first, alone: a concurrent writer of the same
+    # version is stopped here (StaleDataError, answered 409) before any row that could collide
+    # with the winner's (its case_locations row, its history seq) is inserted.
+    db.session.flush()
+    _remember_location(case, values.get("location_id"))
 
     clear = {k: _plain(v) for k, v in values.items() if not t.fields[k].encrypted}
     secret = {k: v for k, v in values.items() if t.fields[k].encrypted}
@@ -126,7 +131,7 @@ def fire_transition(user: User, case_id: Any, trigger: Any, version: Any, data: 
 
 
 def _apply(case: Case, t, values: dict) -> None:
-    """Copy the fields the workflow ties to case columns, and remember the provider's scope."""
+    """Copy the fields the workflow ties to case columns."""
     for f in t.fields.values():
         if f.case_attribute and f.name in values:
             value = values[f.name]
@@ -137,12 +142,11 @@ def _apply(case: Case, t, values: dict) -> None:
         case.ever_not_reached = True
     else:
         case.not_reached_reason = None
-    location = values.get("location_id")
-    # No autoflush: it would write the half-applied change as a version of its own, so the
-    # version (and the next history seq) would jump by two on every referral and placement.
-    with db.session.no_autoflush:
-        known = isinstance(location, Location) and db.session.get(CaseLocation, (case.id, location.id))
-    if isinstance(location, Location) and known is None:
+
+
+def _remember_location(case: Case, location) -> None:
+    """The provider's scope: every location the case was ever referred to or placed at."""
+    if isinstance(location, Location) and db.session.get(CaseLocation, (case.id, location.id)) is None:
         db.session.add(CaseLocation(case_id=case.id, location_id=location.id))
 
 
