@@ -20,12 +20,18 @@ import sqlalchemy as sa
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test_bench"
 
 
-def _key() -> str:
+def key() -> str:
+    """A fresh random 32-byte key, base64 as the keyring reads it."""
     return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
 
 
-def make_app(database_url: str):
-    """The app as it runs for real (not TESTING), on ``database_url``, with fresh random keys."""
+_key = key
+
+
+def make_app(database_url: str, **overrides):
+    """The app as it runs for real (not TESTING), on ``database_url``, with fresh random keys.
+
+    Every benchmark builds its app here; ``overrides`` are extra config for one of them."""
     # Imported here so `--help` works without the app, and the instance folder is a temporary one.
     os.environ.setdefault("TOELEIDING_INSTANCE_PATH", tempfile.mkdtemp(prefix="toeleiding-bench-"))
     from toeleiding import create_app
@@ -39,6 +45,9 @@ def make_app(database_url: str):
         "ENCRYPTION_KEYS": f"b1:{_key()}", "BLIND_INDEX_KEY": _key(),
         # Only sign-in hashes passwords, and sign-in is not measured.
         "ARGON2_FAST": True,
+        # Benchmarks drive the sweep themselves: no scheduler thread in their process.
+        "RUN_SCHEDULER": False,
+        **overrides,
     })
 
 

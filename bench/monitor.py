@@ -59,19 +59,7 @@ REGIONS = {
 REASONS = ["parents_declined", "no_contact", "moved", "regular_childcare", "medical", "waiting_list", "other"]
 REASON_WEIGHTS = [20, 20, 8, 15, 5, 7, 25]
 
-
-def _key() -> str:
-    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
-
-
-def make_app(url: str):
-    os.environ.setdefault("TOELEIDING_INSTANCE_PATH", tempfile.mkdtemp(prefix="toeleiding-bench-"))
-    from toeleiding import create_app
-    from toeleiding.config import load_config
-    cfg = load_config(os.environ["TOELEIDING_INSTANCE_PATH"], {"DATABASE_URL": url})
-    return create_app({"SQLALCHEMY_DATABASE_URI": cfg["SQLALCHEMY_DATABASE_URI"],
-                       "SQLALCHEMY_ENGINE_OPTIONS": cfg["SQLALCHEMY_ENGINE_OPTIONS"],
-                       "ENCRYPTION_KEYS": f"b1:{_key()}", "BLIND_INDEX_KEY": _key(), "SECRET_KEY": _key()})
+from bench.common import key as _key, make_app  # noqa: E402
 
 
 def progress(label: str, done: int, total: int, started: float) -> None:

@@ -40,25 +40,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if sys.path and Path(sys.path[0]).resolve() == ROOT / "bench":
     sys.path[0] = str(ROOT)
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test_rem_bench"
+
+from bench.common import fresh_schema, make_app  # noqa: E402  (after the path fix above)
 RULE = "indicated_not_referred"
-
-
-def _key() -> str:
-    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
-
-
-def make_app(database_url: str):
-    os.environ.setdefault("TOELEIDING_INSTANCE_PATH", tempfile.mkdtemp(prefix="toeleiding-bench-"))
-    from toeleiding import create_app
-    from toeleiding.config import load_config
-
-    cfg = load_config(os.environ["TOELEIDING_INSTANCE_PATH"], {"DATABASE_URL": database_url})
-    return create_app({
-        "ENV_NAME": "development", "TESTING": False, "RUN_SCHEDULER": False, "SECRET_KEY": secrets.token_urlsafe(48),
-        "SQLALCHEMY_DATABASE_URI": cfg["SQLALCHEMY_DATABASE_URI"],
-        "SQLALCHEMY_ENGINE_OPTIONS": cfg["SQLALCHEMY_ENGINE_OPTIONS"],
-        "ENCRYPTION_KEYS": f"r1:{_key()}", "BLIND_INDEX_KEY": _key(), "ARGON2_FAST": True,
-    })
 
 
 def ensure_pg_database(url: str) -> None:
@@ -69,18 +53,6 @@ def ensure_pg_database(url: str) -> None:
         if not conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
             conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
-
-
-def fresh_schema(app) -> None:
-    from flask_migrate import upgrade
-
-    from toeleiding.extensions import db
-    with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
-                conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        upgrade(revision="heads")
-        db.engine.dispose()
 
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc)

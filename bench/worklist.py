@@ -46,10 +46,6 @@ GIVEN = ["Noah", "Emma", "Sem", "Julia", "Liam", "Mila", "Daan", "Sara", "Yara",
 FAMILY = ["Benchsma", "de Proef", "van Meting", "Testveld", "Kwartsma", "Tijdink", "Snelders", "Traagman"]
 
 
-def _key() -> str:
-    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
-
-
 def _bsn(n: int) -> str:
     """The n-th fictitious nine-digit number starting with 9 that passes the elfproef."""
     k = n * 7
@@ -62,15 +58,10 @@ def _bsn(n: int) -> str:
 
 
 def make_app(database_url: str):
-    os.environ.setdefault("TOELEIDING_INSTANCE_PATH", tempfile.mkdtemp(prefix="bench-instance-"))
-    from toeleiding import create_app
-    from toeleiding.config import load_config
-    cfg = load_config(os.environ["TOELEIDING_INSTANCE_PATH"], {**os.environ, "DATABASE_URL": database_url,
-                                                               "TOELEIDING_ENV": "testing"})
-    return create_app({"ENV_NAME": "testing", "TESTING": False, "SECRET_KEY": secrets.token_urlsafe(40),
-                       "SQLALCHEMY_DATABASE_URI": cfg["SQLALCHEMY_DATABASE_URI"], "ARGON2_FAST": True,
-                       "ENCRYPTION_KEYS": f"b1:{_key()}", "BLIND_INDEX_KEY": _key(), "WTF_CSRF_ENABLED": False,
-                       "LOGIN_FAILURES_PER_ACCOUNT": 1000, "LOGIN_FAILURES_PER_ADDRESS": 1000})
+    from bench.common import make_app as common_app
+    # The page is measured through the test client: no CSRF token round trip, no sign-in limit.
+    return common_app(database_url, WTF_CSRF_ENABLED=False,
+                      LOGIN_FAILURES_PER_ACCOUNT=1000, LOGIN_FAILURES_PER_ADDRESS=1000)
 
 
 def fill(app, count: int, seed: int = 1) -> dict:
