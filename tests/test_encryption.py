@@ -128,6 +128,10 @@ def test_a_ciphertext_copied_to_another_case_does_not_decrypt(app, api, world):
     r = jgz.get(f"/cases/{b['id']}")
     assert r.status_code == 409 and r.json["error"]["code"] == "unreadable_record"
     assert "Annelotte" not in r.get_data(as_text=True)
+    # The list still answers: the unreadable case is marked, the others are whole.
+    items = {i["id"]: i for i in jgz.get("/cases").json["items"]}
+    assert items[b["id"]]["unreadable"] is True and items[b["id"]]["child"] is None
+    assert items[a["id"]]["child"]["given_name"] == "Annelotte"
 
 
 def test_a_ciphertext_copied_to_another_column_does_not_decrypt(app, api, world):
@@ -232,3 +236,17 @@ def test_the_development_keys_file_is_private(make_app, tmp_path):
     assert stat.S_IMODE(keys_file.stat().st_mode) == 0o600
     data = json.loads(keys_file.read_text())
     assert data["encryption_keys"][0]["id"] == "k1" and data["blind_index_key"]
+
+
+def test_pages_survive_a_record_that_does_not_decrypt(app, api, world):
+    from .web.conftest import WebClient
+    jgz = api("jgz")
+    a = jgz.register(given_name="Annelotte")
+    b = jgz.register(given_name="Berendina")
+    _copy_column(app, a["id"], b["id"], "given_name", "given_name")
+    web = WebClient(app).sign_in(world.emails["jgz"])
+    page = web.get("/werkvoorraad?lijst=all")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Annelotte" in body and "niet te ontsleutelen" in body
+    opened = web.get(f"/dossiers/{b['id']}")
+    assert opened.status_code == 409 and "Annelotte" not in opened.get_data(as_text=True)

@@ -119,7 +119,7 @@ def cases():
     total = db.session.scalar(q.with_only_columns(func.count()).order_by(None))
     rows = list(db.session.scalars(q.options(selectinload(Case.municipality))
                                    .order_by(Case.state_since, Case.id).limit(per_page).offset((page - 1) * per_page)))
-    items = [s.case_summary(c, current_user) for c in rows]
+    items = [s.list_item(c, current_user) for c in rows]
     log_access(current_user, "list", [c.id for c in rows])
     db.session.commit()
     return jsonify({"items": items, "page": page, "per_page": per_page, "total": total})

@@ -60,6 +60,15 @@ def init_app(app: Flask) -> None:
             return error_page(404)
         return error_page(exc.status, exc.message)
 
+    from ..crypto.keyring import KeyringError
+
+    @app.errorhandler(KeyringError)
+    def _unreadable(exc):
+        # As in the API: a record that does not decrypt is a fault for the administrator.
+        db.session.rollback()
+        log.error("unreadable ciphertext in %s: %s", request.endpoint, exc)
+        return error_page(409, _("Dit dossier kan niet worden ontsleuteld; neem contact op met de beheerder."))
+
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         # The type and place only: an exception's message can carry what was typed.

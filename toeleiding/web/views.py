@@ -237,13 +237,18 @@ def _worklist_rows(rows) -> list[dict]:
     today, tr = clock.today(), get_translations()
     months, labels, items = tr.gettext("%(m)s mnd"), {}, []
     erased = _("(gegevens verwijderd)")
+    from ..crypto.keyring import KeyringError
+    unreadable = _("(niet te ontsleutelen: meld het de beheerder)")
     for c in rows:
-        born = c.birth_date
         days = (today - c.state_since).days
         if c.state not in labels:
             labels[c.state] = state_label(c.state)
-        # The retention job erases the personal data of long-closed cases; their history stays.
-        name = f"{c.given_name} {c.family_name}" if c.given_name is not None else erased
+        try:
+            born = c.birth_date
+            # The retention job erases the personal data of long-closed cases; their history stays.
+            name = f"{c.given_name} {c.family_name}" if c.given_name is not None else erased
+        except KeyringError:   # one damaged record must not take the whole work list down
+            born, name = None, unreadable
         items.append({"url": url_for("cases.show", case_id=c.id), "name": name, "birth_date": nldate(born),
                       "age": months % {"m": clock.months_between(born, today)} if born else "",
                       "municipality": c.municipality.name, "state": c.state, "state_label": labels[c.state],
