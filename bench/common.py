@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import itertools
 import os
 import secrets
 import sys
@@ -66,11 +65,8 @@ def fresh_schema(app) -> None:
 
 def bsns():
     """Fictitious BSNs (starting with 9) that pass the elfproef, each different."""
-    for k in itertools.count(1):
-        digits = [9] + [int(c) for c in f"{k:07d}"]
-        check = sum(d * w for d, w in zip(digits, (9, 8, 7, 6, 5, 4, 3, 2))) % 11
-        if check < 10:
-            yield "".join(map(str, digits + [check]))
+    from toeleiding.demo.commands import fictitious_bsns
+    return fictitious_bsns(1)
 
 
 @dataclass

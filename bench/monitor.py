@@ -26,9 +26,7 @@ warm-up:
 from __future__ import annotations
 
 import argparse
-import base64
 import datetime as dt
-import os
 import random
 import secrets
 import sys
@@ -59,7 +57,7 @@ REGIONS = {
 REASONS = ["parents_declined", "no_contact", "moved", "regular_childcare", "medical", "waiting_list", "other"]
 REASON_WEIGHTS = [20, 20, 8, 15, 5, 7, 25]
 
-from bench.common import key as _key, make_app  # noqa: E402
+from bench.common import make_app  # noqa: E402
 
 
 def progress(label: str, done: int, total: int, started: float) -> None:

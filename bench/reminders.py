@@ -20,11 +20,9 @@ The databases are emptied and migrated from scratch: never point this at data yo
 from __future__ import annotations
 
 import argparse
-import base64
 import datetime as dt
 import gc
 import os
-import secrets
 import sys
 import tempfile
 import time

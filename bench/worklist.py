@@ -16,13 +16,11 @@ PostgreSQL uses the database test_web_bench, dropped and created by this script.
 from __future__ import annotations
 
 import argparse
-import base64
 import datetime as dt
 import json
 import os
 import random
 import re
-import secrets
 import statistics
 import sys
 import tempfile
@@ -48,13 +46,8 @@ FAMILY = ["Benchsma", "de Proef", "van Meting", "Testveld", "Kwartsma", "Tijdink
 
 def _bsn(n: int) -> str:
     """The n-th fictitious nine-digit number starting with 9 that passes the elfproef."""
-    k = n * 7
-    while True:
-        digits = [9] + [int(c) for c in f"{k % 10**7:07d}"]
-        check = sum(d * w for d, w in zip(digits, (9, 8, 7, 6, 5, 4, 3, 2))) % 11
-        if check < 10:
-            return "".join(map(str, digits + [check]))
-        k += 1
+    from toeleiding.demo.commands import fictitious_bsns
+    return next(fictitious_bsns(n * 7))
 
 
 def make_app(database_url: str):

@@ -10,7 +10,6 @@ import base64
 import os
 import secrets
 import shutil
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -62,7 +61,7 @@ def migrated(base_config):
     """Run the real migrations once: from nothing to head (and on PostgreSQL, from a clean schema)."""
     app = create_app(base_config)
     with app.app_context():
-        from flask_migrate import downgrade, upgrade
+        from flask_migrate import upgrade
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:
                 conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))

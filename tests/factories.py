@@ -6,6 +6,7 @@ import itertools
 from dataclasses import dataclass, field
 
 from toeleiding import clock
+from toeleiding.demo.commands import fictitious_bsns
 from toeleiding.organisations.models import Municipality, Region
 from toeleiding.organisations.operations import add_definition, create_location, create_organisation
 from toeleiding.extensions import db
@@ -21,11 +22,7 @@ _bsn_counter = itertools.count(1)
 def make_bsn(n: int | None = None) -> str:
     """The n-th fictitious BSN (starting with 9) that passes the elfproef."""
     n = next(_bsn_counter) if n is None else n
-    for k in itertools.count(n * 13):
-        digits = [9] + [int(c) for c in f"{k % 10**7:07d}"]
-        check = sum(d * w for d, w in zip(digits, (9, 8, 7, 6, 5, 4, 3, 2))) % 11
-        if check < 10:
-            return "".join(map(str, digits + [check]))
+    return next(fictitious_bsns(n * 13))
 
 
 @dataclass

@@ -130,6 +130,8 @@ def test_organisation_create_refuses_bad_input_naming_the_field(app, runner, wor
     (["--email", "jgz@test.example", "--role", "jgz"], "lang en geheim wachtwoord", "email: Er bestaat al"),
     (["--email", "nieuw@test.example", "--role", "jgz"], "kort", "password: Wachtwoord moet minstens 12"),
     (["--email", "nieuw@test.example", "--role", "jgz"], "", "password: Wachtwoord moet minstens 12"),
+    # The demo's short password is for the demo command alone.
+    (["--email", "nieuw@test.example", "--role", "jgz"], "demo", "password: Wachtwoord moet minstens 12"),
     (["--email", "nieuw@test.example", "--role", "ve"], "lang en geheim wachtwoord", "organisation: Rol ve hoort bij"),
     (["--email", "nieuw@test.example", "--role", "nurse"], "lang en geheim wachtwoord", "'--role'"),
 ])
@@ -138,7 +140,7 @@ def test_user_create_refuses_bad_input_naming_the_field(app, runner, world, args
     result = runner.invoke(args=["users", "create", *args, "--organisation", str(world.ids["jgz"])],
                            input=password + "\n")
     assert result.exit_code != 0 and message in result.output, result.output
-    assert not password or password not in result.output
+    assert len(password) < 5 or password not in result.output
     assert _counts(app) == before
 
 

@@ -3,7 +3,6 @@ recoding 'other' and publication through the API, the pages and the CLI."""
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import re
 

@@ -30,3 +30,20 @@ def test_nul_characters_are_a_400_and_store_nothing(client, api, world):
     assert r.status_code == 400
     assert jgz.get("/cases?municipality=GM03\x0075").status_code == 400
     assert jgz.get("/cases").json["total"] == 0
+
+
+def test_session_cookie_is_secure_in_production(base_config):
+    from toeleiding import create_app
+    app = create_app({**base_config, "ENV_NAME": "production"})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["PERMANENT_SESSION_LIFETIME"].total_seconds() <= 12 * 3600
+
+
+def test_api_tokens_are_stored_only_as_hashes(app, client, world):
+    import sqlalchemy as sa
+    from toeleiding.extensions import db
+    token = client.post("/api/v1/auth/login", json={"email": world.emails["jgz"],
+                                                    "password": "correct horse battery"}).json["token"]
+    with app.app_context():
+        stored = db.session.execute(sa.text("SELECT * FROM api_tokens")).all()
+    assert len(stored) == 1 and token not in str(stored[0])

@@ -217,8 +217,6 @@ def definitions():
         try:
             m = _municipality(request.form.get("municipality"))
             name = request.form.get("name", "").strip()[:120]
-            if not name:
-                raise ValidationError("Naam is verplicht.", "name")
             add_definition(m, name, forms.parse_required_date(request.form.get("valid_from"), "valid_from"),
                            forms.parse_optional_date(request.form.get("valid_until"), "valid_until"),
                            forms.parse_int(request.form.get("min_age_months"), "min_age_months"),

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, request
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 
 from .. import clock
-from ..cases.models import Case, CaseEvent
+from ..cases.models import Case
 from ..cases.operations import fire_transition, log_access, register_case
 from ..cases.util import find_case, scoped_cases
 from ..cases.validation import parse_date

@@ -28,30 +28,19 @@ def log_access(user, action: str, case_ids: Iterable = (None,), result: str = "a
     """Queue one access-log row per case for the current transaction."""
     client, ip = _client()
     now = clock.now()
-    # Access under break-the-glass is marked on every row the request writes.
-    grant = g.get("break_glass") if has_app_context() else None
-    if grant:
-        emergency, on_behalf_of = True, on_behalf_of or grant
     pending = db.session.info.setdefault(_PENDING, [])
     for cid in case_ids:
+        flagged, behalf = emergency, on_behalf_of
         if getattr(user, "role", None) == "admin" and cid is not None and not emergency:
             # An admin only ever sees a child's record under break-the-glass: mark it so.
             from ..privacy.operations import active_grant
             grant = active_grant(user, cid)
             if grant is not None:
-                pending.append({**_row(user, now, client, ip, cid, action, result), "emergency": True,
-                                "on_behalf_of": f"break_glass:{grant.id}"})
-                continue
+                flagged, behalf = True, f"break_glass:{grant.id}"
         pending.append({"at": now, "user_id": getattr(user, "id", None), "role": getattr(user, "role", None),
-                        "organisation_id": getattr(user, "organisation_id", None), "on_behalf_of": on_behalf_of,
-                        "emergency": emergency, "case_id": cid, "action": action, "result": result,
+                        "organisation_id": getattr(user, "organisation_id", None), "on_behalf_of": behalf,
+                        "emergency": flagged, "case_id": cid, "action": action, "result": result,
                         "client": client, "ip": ip})
-
-
-def _row(user, now, client, ip, cid, action, result) -> dict:
-    return {"at": now, "user_id": getattr(user, "id", None), "role": getattr(user, "role", None),
-            "organisation_id": getattr(user, "organisation_id", None), "on_behalf_of": None,
-            "emergency": False, "case_id": cid, "action": action, "result": result, "client": client, "ip": ip}
 
 
 def log_denied(user, action: str, case_id) -> None:

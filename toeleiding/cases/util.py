@@ -166,12 +166,21 @@ def work_list_page(user: User, wl: WorkList, page: int, per_page: int, municipal
                                    .limit(per_page).offset((page - 1) * per_page)))
 
 
-def search_cases(user: User, bsn: str | None = None, family_name: str | None = None, limit: int = 50) -> list[Case]:
-    """Cases in ``user``'s scope with this BSN (exact, blind index) or family name (exact, normalised)."""
+def search_cases(user: User, bsn: str | None = None, family_name: str | None = None,
+                 given_name: str | None = None, limit: int = 50) -> list[Case]:
+    """Cases in ``user``'s scope with this BSN (exact, blind index; JGZ only) or family name
+    (exact, normalised), optionally narrowed by part of the given name."""
     from ..crypto import current_keyring
+    from ..errors import NotPermitted
+    if bsn and not may_see_bsn(user):
+        raise NotPermitted("Alleen de JGZ zoekt op BSN.")
     q = scoped_cases(user)
     if bsn:
         q = q.where(Case.bsn_index == current_keyring().blind_index(bsn))
     if family_name:
         q = q.where(Case.name_index == family_name_index(family_name))
-    return list(db.session.scalars(q.order_by(Case.state == "closed", Case.state_since.desc(), Case.id).limit(limit)))
+    found = list(db.session.scalars(q.order_by(Case.state == "closed", Case.state_since.desc(), Case.id).limit(limit)))
+    if given_name:   # the given name is not indexed: filter the few matches after decryption
+        wanted = given_name.strip().casefold()
+        found = [c for c in found if wanted in (c.given_name or "").casefold()]
+    return found

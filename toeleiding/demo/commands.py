@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 from decimal import Decimal
 
@@ -21,13 +22,22 @@ from ..users.operations import create_user
 from .data import CRITERIA, FAMILY_NAMES, GIVEN_NAMES, PERIODS, REGIONS
 
 
-def fictitious_bsn(rng: random.Random) -> str:
-    """A nine-digit number that passes the elfproef; starts with 9 so it is unlikely to be anyone's."""
-    while True:
-        digits = [9] + [rng.randrange(10) for _ in range(7)]
+def fictitious_bsns(start: int = 0):
+    """Distinct nine-digit numbers that pass the elfproef, in order from ``start``.
+
+    They start with 9 and are made up, so they are unlikely to be anyone's; the demo, the tests
+    and the benchmarks all take their BSNs from here.
+    """
+    for k in itertools.count(start):
+        digits = [9] + [int(c) for c in f"{k % 10**7:07d}"]
         check = sum(d * w for d, w in zip(digits, (9, 8, 7, 6, 5, 4, 3, 2))) % 11
         if check < 10:
-            return "".join(map(str, digits + [check]))
+            yield "".join(map(str, digits + [check]))
+
+
+def fictitious_bsn(rng: random.Random) -> str:
+    """A fictitious BSN at a random place in the sequence."""
+    return next(fictitious_bsns(rng.randrange(10**7)))
 
 
 @click.command("demo")
@@ -94,7 +104,8 @@ def load_region(slug: str, spec: dict) -> dict[str, User]:
                                       ("cjg", "cjg", cjg), ("gemeente", "gemeente", gemeente), ("admin", "admin", jgz)]:
         email = f"{local}@{slug}.demo"
         user = db.session.scalar(select(User).where(User.email == email))
-        users[local] = user or create_user(email, f"Demo {local.upper()} {spec['name']}", "demo", role, organisation)
+        users[local] = user or create_user(email, f"Demo {local.upper()} {spec['name']}", "demo", role, organisation,
+                                                     demo=True)
     return users
 
 

@@ -53,6 +53,8 @@ def create_location(provider: Organisation, municipality: Municipality, name: st
 def add_definition(municipality: Municipality, name: str, valid_from: dt.date, valid_until: dt.date | None,
                    min_age_months: int, criteria: list[dict]) -> TargetGroupDefinition:
     """A new policy period's definition; periods of one municipality may not overlap."""
+    if not name or not name.strip():
+        raise ValidationError("Naam is verplicht.", "name")
     if min_age_months not in (24, 30):
         raise ValidationError("Minimumleeftijd is 24 of 30 maanden.", "min_age_months")
     if valid_until is not None and valid_until < valid_from:

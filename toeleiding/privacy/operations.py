@@ -61,8 +61,7 @@ def export_case(user: User, case_id: Any) -> dict:
     case = find_case(user, case_id)
     if user.role not in ("jgz", "admin"):
         raise NotPermitted("Een inzageverzoek van ouders wordt door de JGZ behandeld.")
-    out = case_detail(case, user)
-    out["child"]["bsn"] = case.bsn   # the parents' own child's number belongs in their copy
+    out = case_detail(case, user)   # the BSN in it for JGZ only, as everywhere else
     for name, section in EXPORT_SECTIONS.items():
         out[name] = section(case)
     out["access_log"] = [entry_json(e) for e in db.session.scalars(
