@@ -7,6 +7,8 @@ import secrets
 import stat
 import subprocess
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -128,3 +130,20 @@ def test_development_makes_a_private_secret_key_once(tmp_path, monkeypatch, base
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert len(first.config["SECRET_KEY"]) >= 32
     assert create_app(config).config["SECRET_KEY"] == first.config["SECRET_KEY"]   # kept across restarts
+
+
+def test_processes_starting_together_share_one_whole_secret_key(tmp_path, monkeypatch, base_config):
+    """Several workers start at once on a fresh checkout: none may fail or read a half-written key."""
+    monkeypatch.setenv("TOELEIDING_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    config = {k: v for k, v in base_config.items() if k != "SECRET_KEY"}
+    start = threading.Barrier(6)
+
+    def start_app():
+        start.wait()
+        return create_app(config).config["SECRET_KEY"]
+
+    with ThreadPoolExecutor(6) as pool:
+        keys = list(pool.map(lambda _: start_app(), range(6)))
+    assert len(set(keys)) == 1 and len(keys[0]) >= 32
+    assert sorted(p.name for p in tmp_path.iterdir() if "secret" in p.name) == ["secret_key"]   # no leftovers

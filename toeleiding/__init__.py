@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from flask import Flask
@@ -71,10 +72,22 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _development_secret(instance: Path) -> str:
-    """A per-checkout random session key, kept in the instance folder (mode 0600)."""
+    """A per-checkout random session key, kept in the instance folder (mode 0600).
+
+    Several processes may start at once on a fresh checkout (gunicorn workers, two sweeps), so the
+    key is written whole to a private file first and then linked into place: link() refuses an
+    existing name, so exactly one key wins and nobody ever reads a half-written file.
+    """
     path = instance / "secret_key"
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_urlsafe(48))
+        fd, tmp = tempfile.mkstemp(dir=instance, prefix=".secret_key.")   # mkstemp makes it 0600
+        try:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(48))
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                pass   # another process got there first: use its key
+        finally:
+            os.unlink(tmp)
     return path.read_text().strip()
