@@ -131,6 +131,49 @@ class Floor:
             self.genesis = GENESIS
         except ImportError:
             self.chain = None
+        try:   # the reminders feature derives reminder rows on every transition; so does the floor
+            from toeleiding.reminders.models import Reminder
+            self.reminders = Reminder.__table__
+        except ImportError:
+            self.reminders = None
+
+    def reminder_writes(self, plan, birth: dt.date) -> list[tuple[list[str], list[dict]]]:
+        """Per step: the rules whose live reminders it cancels, and the chains it starts.
+
+        Worked out before the clock runs from the workflow's rules, as the app's
+        ``sync_reminders`` would for these cases (all born on one day, all on the main path)."""
+        from toeleiding import clock
+        from toeleiding.reminders.util import applicable_rules, local_midnight
+        from toeleiding.workflow import current_workflow
+
+        addressed = {"jgz": self.users["jgz"].organisation_id, "ve": self.users["ve"].organisation_id}
+        with self.app.app_context():
+            workflow = current_workflow()
+            live = {(r.name, 0 if r.at_age_months is not None else 1)   # started by the registration
+                    for r in applicable_rules(workflow, workflow.initial, None)}
+            writes = []
+            for i, step in enumerate(plan):
+                effective, stay = dt.date.fromisoformat(step["effective"]), i + 2
+                wanted = {(r.name, 0 if r.at_age_months is not None else stay): r
+                          for r in applicable_rules(workflow, step["to"], None)}
+                rows = []
+                for (name, chain_stay), rule in wanted.items():
+                    if (name, chain_stay) in live:
+                        continue
+                    if rule.at_age_months is None:
+                        anchor = effective
+                        due = local_midnight(anchor + dt.timedelta(days=rule.after_days))
+                    else:
+                        anchor = clock.add_months(birth.replace(day=1), rule.at_age_months)
+                        if clock.add_months(birth, rule.at_age_months) <= clock.today():
+                            raise SystemExit("floor: the bench's children are past an age milestone")
+                        due = local_midnight(anchor)
+                    rows.append({"rule": name, "stay": chain_stay, "anchor": anchor, "occurrence": 1,
+                                 "role": rule.role, "organisation_id": addressed[rule.role], "state": "pending",
+                                 "due_at": due, "wake_at": due, "deliveries": 0})
+                writes.append((sorted(name for name, s in live if (name, s) not in wanted), rows))
+                live = set(wanted)
+        return writes
 
     def run(self, cases, plan, progress) -> int:
         from sqlalchemy import insert, select, update
@@ -139,6 +182,9 @@ class Floor:
         from toeleiding.extensions import db
 
         done = 0
+        remind = self.reminder_writes(plan, cases[0][1]) if self.reminders is not None else None
+        if remind is not None and any(birth != cases[0][1] for _id, birth in cases):
+            raise SystemExit("floor: the cases must share one birth date")
         with self.app.app_context():
             conn = db.engine.connect()
             try:
@@ -178,6 +224,17 @@ class Floor:
                                 age_months=clock.months_between(birth, effective), data=stored, secret=secret))
                             if step.get("scope"):
                                 conn.execute(insert(self.scope).values(case_id=case_id, location_id=step["scope"]))
+                            if remind is not None:
+                                cancel, new_rows = remind[i]
+                                rem = self.reminders.c
+                                if cancel:
+                                    conn.execute(update(self.reminders)
+                                                 .where(rem.case_id == case_id, rem.rule.in_(cancel),
+                                                        rem.state.in_(("pending", "open", "snoozed")))
+                                                 .values(state="cancelled", wake_at=None, cancelled_at=now))
+                                if new_rows:
+                                    conn.execute(insert(self.reminders),
+                                                 [{**r, "case_id": case_id, "created_at": now} for r in new_rows])
                             row = {"at": now, "user_id": user.id, "role": user.role,
                                    "organisation_id": user.organisation_id, "on_behalf_of": None, "emergency": False,
                                    "case_id": case_id, "action": f"transition:{step['trigger']}", "result": "allowed",
@@ -215,8 +272,17 @@ def rows_of(app, case_id) -> dict:
         logged = db.session.execute(select(log.c.action, log.c.role, log.c.result)
                                     .where(log.c.case_id == case_id, log.c.action.like("transition:%"))
                                     .order_by(log.c.id)).all()
+        try:
+            from toeleiding.reminders.models import Reminder
+            r = Reminder.__table__.c
+            reminders = db.session.execute(
+                select(r.rule, r.stay, r.anchor, r.occurrence, r.role, r.organisation_id, r.state, r.due_at,
+                       r.wake_at, r.deliveries, r.cancelled_at.is_(None))
+                .where(r.case_id == case_id).order_by(r.rule, r.stay)).all()
+        except ImportError:
+            reminders = []
     return {"case": tuple(case), "events": [tuple(r) for r in events], "case_locations": scope,
-            "access_log": [tuple(r) for r in logged]}
+            "access_log": [tuple(r) for r in logged], "reminders": [tuple(r) for r in reminders]}
 
 
 # --- running, reporting, profiling -------------------------------------------------------------
@@ -401,7 +467,8 @@ def report(results: list[dict], n: int, rounds: int, crypto: bool) -> str:
                   else "") + ")")
     lines.append("       " + ("includes AES-GCM encryption of the event secret (free text of `close`), as the app does"
                               if crypto else "WITHOUT encryption: the event secret is written as plain bytes"))
-    lines.append("       it reads nothing, and it does not write reminder rows (the reminders feature does)")
+    lines.append("       and the reminder rows the transition cancels and starts (UPDATE reminders, INSERT reminders);")
+    lines.append("       it reads nothing: every value is worked out before the clock runs")
     for db_label in dict.fromkeys(r["db"] for r in results):
         ok = all(r["same_rows"] for r in results if r["db"] == db_label)
         lines.append(f"same rows check on {db_label}: " + ("the floor wrote what the app wrote" if ok else

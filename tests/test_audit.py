@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 
 import pytest
@@ -116,3 +117,29 @@ def test_privacy_officer_sees_who_looked_at_a_child(app, api, world):
     assert admin.get("/audit?case_id=xyz").json["error"]["field"] == "case_id"
     # The officer's own look is on record too.
     assert "audit_read" in [a for a, *_ in _rows(app, case["id"])]
+
+
+@pytest.mark.postgres
+def test_writers_at_once_keep_one_unbroken_chain_in_id_order(app, api, runner, postgres):
+    """PostgreSQL links the chain in a trigger: interleaved commits must still chain in id order."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .factories import ApiClient
+
+    case = api("jgz").register()
+    token = api("jgz").headers
+    start = threading.Barrier(6)
+
+    def reader(_):
+        reads = ApiClient(app.test_client(), token["Authorization"].split()[1])
+        start.wait()
+        return [reads.get(f"/cases/{case['id']}").status_code for _ in range(15)]
+
+    with ThreadPoolExecutor(6) as pool:
+        answers = [code for codes in pool.map(reader, range(6)) for code in codes]
+    assert answers == [200] * 90
+    report = runner.invoke(args=["audit", "verify"])
+    assert report.exit_code == 0 and "chain intact" in report.output, report.output
+    with app.app_context():
+        ids = db.session.scalars(select(AccessLogEntry.id).order_by(AccessLogEntry.id)).all()
+    assert len(ids) == 91 and ids == list(range(ids[0], ids[0] + 91))   # one number per row, no gaps

@@ -1,8 +1,8 @@
 """JSON shapes of the API. What a role may see is decided here, once per kind of object."""
 from __future__ import annotations
 
-from ..cases.models import Case, CaseEvent
-from ..cases.util import may_see_bsn
+from ..cases.models import Case
+from ..cases.util import HistoryEntry, history, may_see_bsn
 from ..organisations.models import Location, Municipality, Organisation
 from ..users.models import User
 from ..workflow import current_workflow
@@ -49,20 +49,21 @@ def case_summary(case: Case, user: User) -> dict:
     }
 
 
-def event_json(event: CaseEvent) -> dict:
+def event_json(entry: HistoryEntry) -> dict:
+    event = entry.event
     data = dict(event.data)
     data.update(event.secret or {})
     return {
         "seq": event.seq, "trigger": event.trigger, "from": event.from_state, "to": event.to_state,
         "effective_date": _iso(event.effective_date), "recorded_at": _iso(event.recorded_at),
-        "user": event.user.name, "role": event.role, "organisation": event.organisation.name, "data": data,
+        "user": entry.user, "role": event.role, "organisation": entry.organisation, "data": data,
     }
 
 
 def case_detail(case: Case, user: User) -> dict:
     out = case_summary(case, user)
     out["parents"] = case.parents or []
-    out["history"] = [event_json(e) for e in case.events]
+    out["history"] = [event_json(entry) for entry in history(case)]
     out["triggers"] = current_workflow().triggers_for(case.state, user.role)
     return out
 

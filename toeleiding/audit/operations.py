@@ -10,7 +10,7 @@ import threading
 from typing import Iterable
 
 from flask import g, has_app_context, has_request_context, request
-from sqlalchemy import event, insert, select, text
+from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
 from .. import clock
@@ -20,7 +20,7 @@ from .models import GENESIS, AccessLogEntry, chain_hash
 _PENDING = "toeleiding.audit.pending"
 _SQLITE_LOCK = threading.Lock()
 _LOCK_HELD = "toeleiding.audit.lock_held"
-# The PostgreSQL advisory lock key (7513) lives in access_log_lock_head(), in the migration.
+# The PostgreSQL advisory lock key (7513) lives in the access_log_chain() trigger, in the migrations.
 
 
 def log_access(user, action: str, case_ids: Iterable = (None,), result: str = "allowed",
@@ -60,18 +60,15 @@ def _write_pending(session: Session) -> None:
     rows = session.info.pop(_PENDING, None)
     if not rows:
         return
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        # One round trip: the function takes the chain lock, then reads the head in a statement
-        # of its own (so it sees what the previous lock holder committed).
-        prev = session.scalar(text("SELECT access_log_lock_head()")) or GENESIS
-    else:
+    if session.get_bind().dialect.name != "postgresql":
+        # SQLite links the chain here; on PostgreSQL a trigger does it under an advisory lock
+        # (migration f1_chain_in_database), so appending is this one INSERT.
         _SQLITE_LOCK.acquire()
         session.info[_LOCK_HELD] = True
         prev = session.scalar(select(AccessLogEntry.hash).order_by(AccessLogEntry.id.desc()).limit(1)) or GENESIS
-    for row in rows:
-        row["prev_hash"] = prev
-        row["hash"] = prev = chain_hash(prev, row)
+        for row in rows:
+            row["prev_hash"] = prev
+            row["hash"] = prev = chain_hash(prev, row)
     session.execute(insert(AccessLogEntry.__table__), rows)   # Core: no ORM bulk machinery per commit
 
 

@@ -5,6 +5,8 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .. import clock
 from ..crypto import current_keyring
@@ -108,11 +110,6 @@ def fire_transition(user: User, case_id: Any, trigger: Any, version: Any, data: 
     _apply(case, t, values)
     case.state_since = effective
     case.updated_at = clock.now()
-    # The versioned UPDATE of the case goes first, alone: a concurrent writer of the same
-    # version is stopped here (StaleDataError, answered 409) before any row that could collide
-    # with the winner's (its case_locations row, its history seq) is inserted.
-    db.session.flush()
-    _remember_location(case, values.get("location_id"))
 
     clear = {k: _plain(v) for k, v in values.items() if not t.fields[k].encrypted}
     secret = {k: v for k, v in values.items() if t.fields[k].encrypted}
@@ -124,7 +121,11 @@ def fire_transition(user: User, case_id: Any, trigger: Any, version: Any, data: 
     event.secret = secret or None
     db.session.add(event)
     log_access(user, f"transition:{trigger}", [case.id])
-    db.session.flush()   # the versioned UPDATE runs here; a concurrent change raises StaleDataError
+    # One flush; the unit of work runs the versioned UPDATE of the case before the history
+    # INSERT (the event depends on the case), so a concurrent writer of the same version stops
+    # there (StaleDataError, answered 409) before its event could collide with the winner's.
+    db.session.flush()
+    _remember_location(case, values.get("location_id"))
     from ..reminders.operations import sync_reminders
     sync_reminders(case, entered_seq=seq)   # cancel what no longer applies, start what does, in this transaction
     return case
@@ -145,9 +146,15 @@ def _apply(case: Case, t, values: dict) -> None:
 
 
 def _remember_location(case: Case, location) -> None:
-    """The provider's scope: every location the case was ever referred to or placed at."""
-    if isinstance(location, Location) and db.session.get(CaseLocation, (case.id, location.id)) is None:
-        db.session.add(CaseLocation(case_id=case.id, location_id=location.id))
+    """The provider's scope: every location the case was ever referred to or placed at.
+
+    An INSERT that skips a row already there: no read first (a re-referral to the same
+    location is common), and it is the same statement on PostgreSQL and SQLite.
+    """
+    if isinstance(location, Location):
+        dialect_insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        db.session.execute(dialect_insert(CaseLocation).values(case_id=case.id, location_id=location.id)
+                           .on_conflict_do_nothing())
 
 
 def _plain(value: Any) -> Any:

@@ -5,13 +5,13 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import Select, exists, false, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
 from ..errors import NotFound
 from ..extensions import db
-from ..organisations.models import Location, Municipality, organisation_municipalities
+from ..organisations.models import Location, Municipality, Organisation, organisation_municipalities
 from ..users.models import User
-from .models import Case, CaseLocation
+from .models import Case, CaseEvent, CaseLocation
 
 
 def scoped_cases(user: User) -> Select:
@@ -73,6 +73,27 @@ def find_case(user: User, case_id, for_update: bool = False) -> Case:
     if case is None:
         raise NotFound("Dossier niet gevonden.", case_id=str(cid) if cid else None)
     return case
+
+
+@dataclass
+class HistoryEntry:
+    event: CaseEvent
+    user: str           # the name of who fired it
+    organisation: str   # the organisation they acted for
+
+
+def history(case: Case) -> list[HistoryEntry]:
+    """A case's events in order, with the names of who and for which organisation.
+
+    One query for names only: the events' own eager loads would bring every column of each
+    user (password hash included) and organisation along, on every case answer.
+    """
+    rows = db.session.execute(
+        select(CaseEvent, User.name, Organisation.name)
+        .join(User, CaseEvent.user_id == User.id).join(Organisation, CaseEvent.organisation_id == Organisation.id)
+        .where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)
+        .options(lazyload(CaseEvent.user), lazyload(CaseEvent.organisation))).all()
+    return [HistoryEntry(event, user, organisation) for event, user, organisation in rows]
 
 
 def normalise_name(name: str) -> str:

@@ -20,7 +20,7 @@ from ..workflow import current_workflow
 from . import forms
 from .models import Case
 from .operations import fire_transition, log_access, register_case
-from .util import find_case, may_see_bsn
+from .util import find_case, history, may_see_bsn
 
 bp = Blueprint("cases", __name__, url_prefix="/dossiers")
 CASE_ROLES = ("jgz", "ve", "cjg")
@@ -132,14 +132,16 @@ def _render_case(case: Case, open_trigger: str | None = None, errors: dict | Non
 def _timeline(case: Case) -> list[dict]:
     """Each history event with who, organisation, when and what, values made readable."""
     from ..web.i18n import outcome_label, reason_label
-    events = list(case.events)
+    entries = history(case)
+    events = [entry.event for entry in entries]
     location_ids = {e.data.get("location_id") for e in events} | {e.location_id for e in events} | {case.location_id}
     location_ids.discard(None)
     locations = {loc.id: loc for loc in db.session.scalars(select(Location).where(Location.id.in_(location_ids)))}
     school_ids = {e.data.get("school_id") for e in events if e.data.get("school_id")}
     schools = {o.id: o.name for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(school_ids)))}
     out = []
-    for e in events:
+    for entry in entries:
+        e = entry.event
         values = dict(e.data)
         values.update(e.secret or {})
         details = []
@@ -167,6 +169,6 @@ def _timeline(case: Case) -> list[dict]:
             details.append({"label": str(forms.FIELD_LABELS.get(key, key)), "value": shown})
         out.append({"seq": e.seq, "trigger": e.trigger, "from": e.from_state, "to": e.to_state,
                     "effective_date": e.effective_date, "recorded_at": e.recorded_at,
-                    "user": e.user.name, "role": e.role, "organisation": e.organisation.name, "details": details})
+                    "user": entry.user, "role": e.role, "organisation": entry.organisation, "details": details})
     return out
 

@@ -12,7 +12,7 @@ from email.message import EmailMessage
 from typing import Any, Callable
 
 from flask import current_app
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import and_, case as case_, false, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
@@ -54,16 +54,25 @@ def sync_reminders(case: Case, entered_seq: int | None = None) -> None:
         else:
             wanted[rule.name] = (rule, 0)   # an age milestone spans every state of its rule
 
-    existing = db.session.execute(select(Reminder.id, Reminder.rule, Reminder.stay, Reminder.state)
-                                  .where(Reminder.case_id == case.id, Reminder.state != "cancelled")).all()
-    cancel = [r.id for r in existing
-              if r.state in LIVE_STATES and (r.rule not in wanted or wanted[r.rule][1] != r.stay)]
-    if cancel:
-        # No Reminder objects of this case are loaded here, so nothing in the session to sync.
-        db.session.execute(update(Reminder).where(Reminder.id.in_(cancel))
-                           .values(state="cancelled", wake_at=None, cancelled_at=now)
-                           .execution_options(synchronize_session=False))
-    kept = {(r.rule, r.stay) for r in existing if r.id not in cancel}
+    # One statement cancels what no longer applies and reports what stays: it touches the
+    # case's live rows and the rows of the chains still wanted, cancels the live ones that are
+    # not wanted, and returns them all as they are after it. Rows of other chains that are done
+    # are left alone. No Reminder objects of this case are loaded here, so nothing to sync.
+    wanted_pairs = [and_(Reminder.rule == name, Reminder.stay == chain_stay)
+                    for name, (_rule, chain_stay) in wanted.items()]
+    is_wanted = or_(*wanted_pairs) if wanted_pairs else false()
+    unwanted_live = Reminder.state.in_(LIVE_STATES) & ~is_wanted
+    touched = db.session.execute(
+        update(Reminder)
+        .where(Reminder.case_id == case.id, Reminder.state != "cancelled",
+               Reminder.state.in_(LIVE_STATES) | is_wanted)
+        .values(state=case_(
+                    (unwanted_live, "cancelled"), else_=Reminder.state),
+                wake_at=case_((unwanted_live, None), else_=Reminder.wake_at),
+                cancelled_at=case_((unwanted_live, now), else_=Reminder.cancelled_at))
+        .returning(Reminder.rule, Reminder.stay, Reminder.state)
+        .execution_options(synchronize_session=False)).all()
+    kept = {(r.rule, r.stay) for r in touched if r.state != "cancelled"}
 
     new_rows = []
     for name, (rule, chain_stay) in wanted.items():

@@ -111,7 +111,9 @@ def addressee(case, role: str) -> int | None:
     if role == "ve":
         if case.location_id is None:
             return None
-        return db.session.scalar(select(Location.provider_id).where(Location.id == case.location_id))
+        # By primary key: the transition that set the location has it in the session already.
+        location = db.session.get(Location, case.location_id)
+        return location.provider_id if location is not None else None
     if role == "cjg":
         return db.session.scalar(
             select(Organisation.id).join(organisation_municipalities,
