@@ -159,7 +159,7 @@ class HistoryMaker:
                                                               dt.timezone.utc),
                            "user_id": w["user"], "role": "jgz", "organisation_id": w["jgz"],
                            "municipality_id": state["home"], "location_id": location if location is not None else state["location"],
-                           "age_months": months_between(birth, day), "data": data, "secret": None})
+                           "birth_month": birth.replace(day=1), "age_months": months_between(birth, day), "data": data, "secret": None})
             if trigger != "move":
                 state["state"], state["since"] = to_state, day
             return True
@@ -317,6 +317,9 @@ def run(backend: str, url: str, n: int, repeat: int, reuse: bool) -> dict:
 
         def floor(sql):
             def go():
+                if backend == "postgresql":   # the monitor's own settings (no JIT, work_mem), so the floor is at its best too
+                    db.session.execute(sa.text("SET LOCAL jit = off"))
+                    db.session.execute(sa.text("SET LOCAL work_mem = '128MB'"))
                 rows = db.session.execute(sa.text(sql), {"p": PEILDATUM}).all()
                 db.session.rollback()
                 return rows

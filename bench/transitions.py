@@ -9,13 +9,16 @@ hand_over_to_school, close), one transition per unit of work and one commit each
 
 - floor:   plain SQLAlchemy Core on one connection: UPDATE cases (state and the columns the
            trigger sets, version + 1, WHERE id AND version), INSERT case_events, INSERT
-           case_locations on a referral, INSERT access_log; commit. The rows are the ones the
-           app writes (checked after the run), with values known in advance: no reads at all.
+           case_locations on a referral, the reminder rows the step cancels (UPDATE) and starts
+           (INSERT), INSERT access_log; commit. The rows are the ones the app writes (checked
+           after the run), with values worked out in advance: no reads at all.
 - service: ``fire_transition`` in a fresh app context per transition (as a request has), the
            user loaded by id, then commit.
 - http:    POST /api/v1/cases/<id>/transitions through the Flask test client with a bearer
            token: the full WSGI stack, authentication, the service, and the JSON answer.
 
+The three paths take turns every few dozen transitions within a round, so the load of other
+processes on a shared machine falls on all three alike.
 The cases are registered beforehand through the services (not timed) in the demo's world. The
 database is emptied and migrated first: --pg-url must point at a throw-away database.
 """
@@ -43,6 +46,7 @@ from bench.common import (DEFAULT_PG_URL, Progress, bsns, fresh_schema, load_wor
                           register_cases)
 
 STEPS_PER_CASE = 5
+CHUNK = 10   # cases per turn: the paths take turns every CHUNK transitions
 FREE_TEXT = "Warme overdracht afgerond; ouders tevreden (benchmarktekst)."
 
 
@@ -70,39 +74,30 @@ def steps(world, today: dt.date) -> list[dict]:
 
 # --- the three paths -------------------------------------------------------------------------
 
-def run_service(app, world, cases, plan, progress) -> int:
+def run_service(app, world, cases, plan, i) -> None:
+    """Step ``i`` of the plan for each case: the cases stand at version i + 1."""
     from toeleiding.cases.operations import fire_transition
     from toeleiding.extensions import db
     from toeleiding.users.models import User
 
-    done, versions = 0, {case_id: 1 for case_id, _birth in cases}
-    for step in plan:
-        for case_id, _birth in cases:
-            with app.app_context():
-                user = db.session.get(User, world.user_ids[step["who"]])
-                versions[case_id] = fire_transition(user, case_id, step["trigger"], versions[case_id],
-                                                    step["data"]).version
-                db.session.commit()
-            done += 1
-            progress(done)
-    return done
+    step = plan[i]
+    for case_id, _birth in cases:
+        with app.app_context():
+            user = db.session.get(User, world.user_ids[step["who"]])
+            fire_transition(user, case_id, step["trigger"], i + 1, step["data"])
+            db.session.commit()
 
 
-def run_http(app, world, cases, plan, progress, tokens) -> int:
+def run_http(app, world, cases, plan, i, tokens) -> None:
     client = app.test_client()
-    done, versions = 0, {case_id: 1 for case_id, _birth in cases}
-    for step in plan:
-        headers = {"Authorization": f"Bearer {tokens[step['who']]}"}
-        for case_id, _birth in cases:
-            r = client.post(f"/api/v1/cases/{case_id}/transitions", headers=headers,
-                            json={"trigger": step["trigger"], "version": versions[case_id], "data": step["data"]})
-            if r.status_code != 200:
-                raise SystemExit(f"HTTP path: {step['trigger']} answered {r.status_code}: "
-                                 f"{r.get_data(as_text=True)[:300]}")
-            versions[case_id] = r.json["version"]
-            done += 1
-            progress(done)
-    return done
+    step = plan[i]
+    headers = {"Authorization": f"Bearer {tokens[step['who']]}"}
+    for case_id, _birth in cases:
+        r = client.post(f"/api/v1/cases/{case_id}/transitions", headers=headers,
+                        json={"trigger": step["trigger"], "version": i + 1, "data": step["data"]})
+        if r.status_code != 200:
+            raise SystemExit(f"HTTP path: {step['trigger']} answered {r.status_code}: "
+                             f"{r.get_data(as_text=True)[:300]}")
 
 
 class Floor:
@@ -125,11 +120,19 @@ class Floor:
                                                   .where(User.id == uid)).one()
                           for who, uid in world.user_ids.items()}
             self.municipality_id = db.session.scalar(select(Case.municipality_id).limit(1))
+        self.conn, self.prev, self.remind, self.birth = None, None, None, None
         try:   # the access log may be hash-chained; then the floor writes the same chain
             from toeleiding.audit.models import GENESIS, chain_hash
             self.chain = chain_hash if "hash" in self.log.c else None
             self.genesis = GENESIS
         except ImportError:
+            self.chain = None
+        with app.app_context():
+            # On PostgreSQL a trigger links the chain inside the INSERT (migration f1), for the
+            # floor as for the app; computing it here as well would only slow the floor down.
+            self.db_links_chain = db.engine.dialect.name == "postgresql"
+        self.chain_in_db = self.chain is not None and self.db_links_chain
+        if self.chain_in_db:
             self.chain = None
         try:   # the reminders feature derives reminder rows on every transition; so does the floor
             from toeleiding.reminders.models import Reminder
@@ -175,80 +178,80 @@ class Floor:
                 live = set(wanted)
         return writes
 
-    def run(self, cases, plan, progress) -> int:
+    def run(self, cases, plan, i) -> None:
+        """Step ``i`` of the plan for each case, on one connection held for the whole run."""
         from sqlalchemy import insert, select, update
 
         from toeleiding import clock
         from toeleiding.extensions import db
 
-        done = 0
-        remind = self.reminder_writes(plan, cases[0][1]) if self.reminders is not None else None
-        if remind is not None and any(birth != cases[0][1] for _id, birth in cases):
+        if self.conn is None:
+            with self.app.app_context():
+                self.conn = db.engine.connect()
+            if self.chain:   # the previous hash, read once and then kept in memory
+                self.prev = self.conn.scalar(select(self.log.c.hash).order_by(self.log.c.id.desc()).limit(1)) \
+                    or self.genesis
+                self.conn.commit()
+        if self.reminders is not None and self.remind is None:
+            self.remind = self.reminder_writes(plan, cases[0][1])
+            self.birth = cases[0][1]
+        if self.remind is not None and any(birth != self.birth for _id, birth in cases):
             raise SystemExit("floor: the cases must share one birth date")
-        with self.app.app_context():
-            conn = db.engine.connect()
-            try:
-                prev = None
+        conn, step = self.conn, plan[i]
+        user = self.users[step["who"]]
+        effective = dt.date.fromisoformat(step["effective"])
+        location = next((s["set"]["location_id"] for s in reversed(plan[:i + 1]) if "location_id" in s["set"]), None)
+        stored = {k: v for k, v in {**step["data"], **step.get("stored", {})}.items()
+                  if k not in step.get("secret", ())}
+        for case_id, birth in cases:
+            now = clock.now()
+            secret = None
+            if step.get("secret"):
+                plain = json.dumps({k: step["data"][k] for k in step["secret"]}, separators=(",", ":")).encode()
+                if self.crypto:
+                    secret = self.keyring.encrypt(plain, f"case_events.secret:{case_id}:{i + 2}".encode())
+                else:
+                    secret = plain
+            with conn.begin():
+                r = conn.execute(update(self.cases)
+                                 .where(self.cases.c.id == case_id, self.cases.c.version == i + 1)
+                                 .values(state=step["to"], version=i + 2, state_since=effective,
+                                         updated_at=now, **step["set"]))
+                if r.rowcount != 1:
+                    raise SystemExit(f"floor: case {case_id} was not at version {i + 1}")
+                conn.execute(insert(self.events).values(
+                    case_id=case_id, seq=i + 2, trigger=step["trigger"], from_state=step["from"],
+                    to_state=step["to"], effective_date=effective, recorded_at=now, user_id=user.id,
+                    role=user.role, organisation_id=user.organisation_id,
+                    municipality_id=self.municipality_id, location_id=location, birth_month=birth.replace(day=1),
+                    age_months=clock.months_between(birth, effective), data=stored, secret=secret))
+                if step.get("scope"):
+                    conn.execute(insert(self.scope).values(case_id=case_id, location_id=step["scope"]))
+                if self.remind is not None:
+                    cancel, new_rows = self.remind[i]
+                    rem = self.reminders.c
+                    if cancel:
+                        conn.execute(update(self.reminders)
+                                     .where(rem.case_id == case_id, rem.rule.in_(cancel),
+                                            rem.state.in_(("pending", "open", "snoozed")))
+                                     .values(state="cancelled", wake_at=None, cancelled_at=now))
+                    if new_rows:
+                        conn.execute(insert(self.reminders),
+                                     [{**r, "case_id": case_id, "created_at": now} for r in new_rows])
+                row = {"at": now, "user_id": user.id, "role": user.role,
+                       "organisation_id": user.organisation_id, "on_behalf_of": None, "emergency": False,
+                       "case_id": case_id, "action": f"transition:{step['trigger']}", "result": "allowed",
+                       "client": "api", "ip": None}
+                row = {k: v for k, v in row.items() if k in self.log.c}
                 if self.chain:
-                    prev = conn.scalar(select(self.log.c.hash).order_by(self.log.c.id.desc()).limit(1)) or self.genesis
-                    conn.commit()
-                location = None
-                for i, step in enumerate(plan):
-                    user = self.users[step["who"]]
-                    effective = dt.date.fromisoformat(step["effective"])
-                    location = step["set"].get("location_id", location)
-                    stored = {k: v for k, v in {**step["data"], **step.get("stored", {})}.items()
-                              if k not in step.get("secret", ())}
-                    for case_id, birth in cases:
-                        now = clock.now()
-                        secret = None
-                        if step.get("secret"):
-                            plain = json.dumps({k: step["data"][k] for k in step["secret"]},
-                                               separators=(",", ":")).encode()
-                            if self.crypto:
-                                secret = self.keyring.encrypt(plain, f"case_events.secret:{case_id}:{i + 2}".encode())
-                            else:
-                                secret = plain
-                        with conn.begin():
-                            r = conn.execute(update(self.cases)
-                                             .where(self.cases.c.id == case_id, self.cases.c.version == i + 1)
-                                             .values(state=step["to"], version=i + 2, state_since=effective,
-                                                     updated_at=now, **step["set"]))
-                            if r.rowcount != 1:
-                                raise SystemExit(f"floor: case {case_id} was not at version {i + 1}")
-                            conn.execute(insert(self.events).values(
-                                case_id=case_id, seq=i + 2, trigger=step["trigger"], from_state=step["from"],
-                                to_state=step["to"], effective_date=effective, recorded_at=now, user_id=user.id,
-                                role=user.role, organisation_id=user.organisation_id,
-                                municipality_id=self.municipality_id, location_id=location,
-                                age_months=clock.months_between(birth, effective), data=stored, secret=secret))
-                            if step.get("scope"):
-                                conn.execute(insert(self.scope).values(case_id=case_id, location_id=step["scope"]))
-                            if remind is not None:
-                                cancel, new_rows = remind[i]
-                                rem = self.reminders.c
-                                if cancel:
-                                    conn.execute(update(self.reminders)
-                                                 .where(rem.case_id == case_id, rem.rule.in_(cancel),
-                                                        rem.state.in_(("pending", "open", "snoozed")))
-                                                 .values(state="cancelled", wake_at=None, cancelled_at=now))
-                                if new_rows:
-                                    conn.execute(insert(self.reminders),
-                                                 [{**r, "case_id": case_id, "created_at": now} for r in new_rows])
-                            row = {"at": now, "user_id": user.id, "role": user.role,
-                                   "organisation_id": user.organisation_id, "on_behalf_of": None, "emergency": False,
-                                   "case_id": case_id, "action": f"transition:{step['trigger']}", "result": "allowed",
-                                   "client": "api", "ip": None}
-                            row = {k: v for k, v in row.items() if k in self.log.c}
-                            if self.chain:
-                                row["prev_hash"] = prev
-                                row["hash"] = prev = self.chain(prev, row)
-                            conn.execute(insert(self.log).values(row))
-                        done += 1
-                        progress(done)
-            finally:
-                conn.close()
-        return done
+                    row["prev_hash"] = self.prev
+                    row["hash"] = self.prev = self.chain(self.prev, row)
+                conn.execute(insert(self.log).values(row))
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
 
 
 # --- the check that the floor writes what the app writes -----------------------------------------
@@ -265,7 +268,8 @@ def rows_of(app, case_id) -> dict:
                                          c.c.outcome, c.c.not_reached_reason).where(c.c.id == case_id)).one()
         events = db.session.execute(select(e.c.seq, e.c.trigger, e.c.from_state, e.c.to_state, e.c.effective_date,
                                            e.c.user_id, e.c.role, e.c.organisation_id, e.c.municipality_id,
-                                           e.c.location_id, e.c.age_months, e.c.data, e.c.secret.is_not(None))
+                                           e.c.location_id, e.c.birth_month, e.c.age_months, e.c.data,
+                                           e.c.secret.is_not(None))
                                     .where(e.c.case_id == case_id, e.c.seq > 1).order_by(e.c.seq)).all()
         scope = db.session.scalars(select(CaseLocation.__table__.c.location_id)
                                    .where(CaseLocation.__table__.c.case_id == case_id)).all()
@@ -389,45 +393,64 @@ def bench_database(label: str, url: str, n: int, rounds: int, crypto: bool, prof
     tokens = login_tokens(app, world)
     floor = Floor(app, world, crypto)
     runners = {
-        "floor": lambda cs, p: floor.run(cs, plan, p),
-        "service": lambda cs, p: run_service(app, world, cs, plan, p),
-        "http": lambda cs, p: run_http(app, world, cs, plan, p, tokens),
+        "floor": lambda cs, i: floor.run(cs, plan, i),
+        "service": lambda cs, i: run_service(app, world, cs, plan, i),
+        "http": lambda cs, i: run_http(app, world, cs, plan, i, tokens),
     }
     for path in paths:   # warm up: connections, compiled-statement caches, imports
-        runners[path](slices.pop(0), lambda done: None)
+        warm_cases = slices.pop(0)
+        for i in range(STEPS_PER_CASE):
+            runners[path](warm_cases, i)
 
     timings: dict[str, list[float]] = defaultdict(list)
     cpu_ms: dict[str, list[float]] = defaultdict(list)   # this process only: not the database server
     used: dict[str, list] = defaultdict(list)
     for r in range(rounds):
-        order = paths[r % 3:] + paths[:r % 3]   # rotate, so no path always runs first or last
-        for path in order:
-            chunk = slices.pop(0)
-            used[path].append(chunk)
-            count = len(chunk) * STEPS_PER_CASE
-            progress = Progress(f"{label} round {r + 1}/{rounds} {path}", count)
-            start, cpu = time.perf_counter(), time.process_time()
-            runners[path](chunk, progress)
-            timings[path].append(count / (time.perf_counter() - start))
-            cpu_ms[path].append(1000 * (time.process_time() - cpu) / count)
+        # Each path moves cases of its own, but the three take turns in small chunks (a few
+        # dozen transitions each), so a neighbour's load falls on all three alike.
+        own = {path: slices.pop(0) for path in paths}
+        for path in paths:
+            used[path].append(own[path])
+        spent = {path: [0.0, 0.0] for path in paths}
+        count = len(own["floor"]) * STEPS_PER_CASE
+        progress = Progress(f"{label} round {r + 1}/{rounds} (the three paths in turn)", 3 * count)
+        done, turn = 0, 0
+        for i in range(STEPS_PER_CASE):
+            for at in range(0, per_slice, CHUNK):
+                order = paths[turn % 3:] + paths[:turn % 3]   # rotate, so no path always goes first
+                turn += 1
+                for path in order:
+                    chunk = own[path][at:at + CHUNK]
+                    start, cpu = time.perf_counter(), time.process_time()
+                    runners[path](chunk, i)
+                    spent[path][0] += time.perf_counter() - start
+                    spent[path][1] += time.process_time() - cpu
+                    done += len(chunk)
+                    progress(done)
+        for path in paths:
+            timings[path].append(count / spent[path][0])
+            cpu_ms[path].append(1000 * spent[path][1] / count)
 
     if profile:
         chunk = slices.pop(0)
         count = len(chunk) * STEPS_PER_CASE
         profiler = cProfile.Profile()
-        progress = Progress(f"{label} profiling {profile}", count)
+        progress = Progress(f"{label} profiling {profile}", STEPS_PER_CASE)
         with app.app_context():
             engine = db.engine
         # No app context held around the run: each request and unit of work must push its own.
         with StatementCounter(engine) as statements:
             profiler.enable()
-            runners[profile](chunk, progress)
+            for i in range(STEPS_PER_CASE):
+                runners[profile](chunk, i)
+                progress(i + 1)
             profiler.disable()
         if profile_out:
             profiler.dump_stats(f"{profile_out}.{label}.{profile}.prof")
         print(f"\n== profile of the {profile} path on {label} ({count} transitions)")
         print(statements.report(count))
         print(profile_report(profiler))
+    floor.close()
 
     # The floor must write what the app writes: one case of each path, row by row.
     written = {path: rows_of(app, used[path][0][-1][0]) for path in paths}
@@ -439,7 +462,7 @@ def bench_database(label: str, url: str, n: int, rounds: int, crypto: bool, prof
         db.engine.dispose()
     return [{"db": label, "path": path, "rates": timings[path], "cpu_ms": statistics.median(cpu_ms[path]),
              "same_rows": same_rows,
-             "chained_log": floor.chain is not None} for path in paths]
+             "chain": "database" if floor.chain_in_db else "memory" if floor.chain else None} for path in paths]
 
 
 LABELS = {"floor": "floor (SQLAlchemy Core)", "service": "service layer", "http": "HTTP API (test client)"}
@@ -461,10 +484,13 @@ def report(results: list[dict], n: int, rounds: int, crypto: bool) -> str:
     lines.append("(× floor: medians; × floor, best: the fastest round of each, the least disturbed by other load)")
     lines.append("(CPU ms each: this Python process only; the rest of 'ms each' is waiting for the database)")
     lines.append("")
+    chains = {r["db"]: r["chain"] for r in results}
+    how = {"memory": "the previous hash kept in memory", "database": "linked by the database's trigger, as for the app"}
     lines.append("floor: the same rows as the app (case UPDATE with version check, case_events INSERT, "
-                 "case_locations INSERT on refer, access_log INSERT" +
-                 (" with its hash chain, the previous hash kept in memory" if any(r["chained_log"] for r in results)
-                  else "") + ")")
+                 "case_locations INSERT on refer, access_log INSERT)")
+    for db_label, chain in chains.items():
+        if chain:
+            lines.append(f"       access_log hash chain on {db_label}: {how[chain]}")
     lines.append("       " + ("includes AES-GCM encryption of the event secret (free text of `close`), as the app does"
                               if crypto else "WITHOUT encryption: the event secret is written as plain bytes"))
     lines.append("       and the reminder rows the transition cancels and starts (UPDATE reminders, INSERT reminders);")

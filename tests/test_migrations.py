@@ -50,3 +50,25 @@ def test_every_migration_downgrades_and_upgrades_again(fresh_app):
         assert sa.inspect(db.engine).get_table_names() == ["alembic_version"]
         upgrade()
         assert "cases" in sa.inspect(db.engine).get_table_names()
+
+
+def test_event_birth_month_is_filled_from_the_case_for_existing_history(fresh_app):
+    """Migration g1 copies each case's birth month onto the history it already had."""
+    from toeleiding.cases.operations import register_case
+    from toeleiding.demo.commands import load_region
+    from toeleiding.demo.data import REGIONS
+
+    from .factories import child
+
+    with fresh_app.app_context():
+        upgrade()
+        users = load_region("ijmond", REGIONS["ijmond"])
+        born = [register_case(users["jgz"], "GM0375", child(months=m), []).birth_month for m in (25, 31, 40)]
+        db.session.commit()
+        downgrade(revision="f1_chain_in_database")   # the history as it was: no birth month on it
+        upgrade()
+        rows = db.session.execute(sa.text(
+            "SELECT e.birth_month, c.birth_month FROM case_events e JOIN cases c ON c.id = e.case_id")).all()
+    assert len(rows) == 3
+    assert sorted(str(event) for event, _case in rows) == sorted(str(b) for b in born)
+    assert all(event == case for event, case in rows)

@@ -110,6 +110,8 @@ class CaseEvent(db.Model):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"))   # residence at the time
     location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"))
+    # The case's birth month (in clear there too), so the monitor reads the history alone.
+    birth_month: Mapped[dt.date] = mapped_column(Date)
     age_months: Mapped[int | None] = mapped_column(Integer)   # child's age at the effective date
     data: Mapped[dict] = mapped_column(JSON)                  # non-identifying fields, in clear
     _secret: Mapped[bytes | None] = mapped_column("secret", LargeBinary)

@@ -59,7 +59,7 @@ def register_case(user: User, municipality_code: Any, child: Any, parents: Any =
         case_id=case.id, seq=1, trigger="register", from_state=None, to_state=case.state,
         effective_date=today, recorded_at=now, user_id=user.id, role=user.role,
         organisation_id=user.organisation_id, municipality_id=municipality.id, location_id=None,
-        age_months=clock.months_between(data["birth_date"], today), data={}))
+        birth_month=case.birth_month, age_months=clock.months_between(data["birth_date"], today), data={}))
     log_access(user, "create", [case.id])
     db.session.flush()
     from ..reminders.operations import sync_reminders
@@ -104,7 +104,7 @@ def fire_transition(user: User, case_id: Any, trigger: Any, version: Any, data: 
     if effective < case.birth_date:
         raise ValidationError("Deze datum ligt vóór de geboortedatum van het kind.", t.effective_date or "trigger")
 
-    from_state, seq = case.state, case.version + 1
+    from_state, seq, from_location = case.state, case.version + 1, case.location_id
     if not workflow.fire(case, trigger, user.role):   # the shared machine sets case.state
         raise NotPermitted(f"Uw rol mag '{t.label}' niet uitvoeren vanuit deze status.")
     _apply(case, t, values)
@@ -117,7 +117,8 @@ def fire_transition(user: User, case_id: Any, trigger: Any, version: Any, data: 
         case_id=case.id, seq=seq, trigger=trigger, from_state=from_state, to_state=case.state,
         effective_date=effective, recorded_at=case.updated_at, user_id=user.id, role=user.role,
         organisation_id=user.organisation_id, municipality_id=case.municipality_id,
-        location_id=case.location_id, age_months=clock.months_between(case.birth_date, effective), data=clear)
+        location_id=case.location_id, birth_month=case.birth_month,
+        age_months=clock.months_between(case.birth_date, effective), data=clear)
     event.secret = secret or None
     db.session.add(event)
     log_access(user, f"transition:{trigger}", [case.id])
@@ -125,7 +126,10 @@ def fire_transition(user: User, case_id: Any, trigger: Any, version: Any, data: 
     # INSERT (the event depends on the case), so a concurrent writer of the same version stops
     # there (StaleDataError, answered 409) before its event could collide with the winner's.
     db.session.flush()
-    _remember_location(case, values.get("location_id"))
+    location = values.get("location_id")
+    if location is not None and location.id != from_location:
+        # The case's current location is in its scope already (it got there through here).
+        _remember_location(case, location)
     from ..reminders.operations import sync_reminders
     sync_reminders(case, entered_seq=seq)   # cancel what no longer applies, start what does, in this transaction
     return case

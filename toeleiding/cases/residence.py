@@ -73,7 +73,7 @@ def record_move(user: User, case_id: Any, version: Any, municipality_code: Any, 
         case_id=case.id, seq=case.version + 1, trigger=MOVE_TRIGGER, from_state=case.state, to_state=case.state,
         effective_date=effective, recorded_at=case.updated_at, user_id=user.id, role=user.role,
         organisation_id=user.organisation_id, municipality_id=destination.id, location_id=case.location_id,
-        age_months=clock.months_between(case.birth_date, effective), data={"from": origin, "to": code}))
+        birth_month=case.birth_month, age_months=clock.months_between(case.birth_date, effective), data={"from": origin, "to": code}))
     log_access(user, "move", [case.id])
     db.session.flush()   # the versioned UPDATE bumps the version; a concurrent change raises StaleDataError
     return case

@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import Select, exists, false, func, select
+from sqlalchemy import Select, bindparam, exists, false, func, select
 from sqlalchemy.orm import joinedload, lazyload
 
 from ..errors import NotFound
@@ -88,12 +88,15 @@ def history(case: Case) -> list[HistoryEntry]:
     One query for names only: the events' own eager loads would bring every column of each
     user (password hash included) and organisation along, on every case answer.
     """
-    rows = db.session.execute(
-        select(CaseEvent, User.name, Organisation.name)
-        .join(User, CaseEvent.user_id == User.id).join(Organisation, CaseEvent.organisation_id == Organisation.id)
-        .where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)
-        .options(lazyload(CaseEvent.user), lazyload(CaseEvent.organisation))).all()
+    rows = db.session.execute(_HISTORY, {"case_id": case.id}).all()
     return [HistoryEntry(event, user, organisation) for event, user, organisation in rows]
+
+
+# Built once: every case answer and page runs it.
+_HISTORY = (select(CaseEvent, User.name, Organisation.name)
+            .join(User, CaseEvent.user_id == User.id).join(Organisation, CaseEvent.organisation_id == Organisation.id)
+            .where(CaseEvent.case_id == bindparam("case_id")).order_by(CaseEvent.seq)
+            .options(lazyload(CaseEvent.user), lazyload(CaseEvent.organisation)))
 
 
 def normalise_name(name: str) -> str:

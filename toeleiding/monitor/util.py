@@ -17,8 +17,8 @@ effective date, not by the time things were recorded.
   one month older than it is, never younger.
 
 One query per monitor: a single GROUP BY over the history per case (the state event is picked
-with an arg-max: the highest ``seq * 2**SHIFT + payload``), joined to the cases for the birth
-month, grouped again by municipality. No decryption, no Python loop over cases: Python only
+with an arg-max: the highest ``seq * 2**SHIFT + payload``; each history row carries the birth
+month, so the cases are not read), grouped again by municipality. No decryption, no Python loop over cases: Python only
 turns the few dozen aggregate rows into cells.
 """
 from __future__ import annotations
@@ -31,7 +31,7 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, and_, case, cast, func, literal, or_, select, text
 
 from .. import clock
-from ..cases.models import Case, CaseEvent
+from ..cases.models import CaseEvent
 from ..cases.residence import MOVE_TRIGGER
 from ..errors import NotPermitted, ValidationError
 from ..extensions import db
@@ -158,14 +158,17 @@ def monitor_query(peildatum: dt.date, municipality_ids: list[int], youngest: dic
 
     oldest = clock.add_months(peildatum.replace(day=1), -(MAX_AGE_MONTHS - 1))
     latest = max(youngest.values())
-    per_case = (select(e.c.case_id, Case.birth_month, state_key, home_key)
-                .select_from(e.join(Case, Case.id == e.c.case_id).outerjoin(r, r.c.case_event_id == e.c.id))
-                .where(Case.birth_month >= oldest, Case.birth_month <= latest,
-                       Case.municipality_id.in_(municipality_ids), or_(on_p, e.c.seq == 1),
-                       # Exact, and cheap before the join: every event of a child in the age window
-                       # lies on or after its birth, so on or after `oldest`.
+    # The history alone, no join with the cases: each row carries the birth month, and its
+    # municipality of residence at the time, which always lies in the case's region (a move out
+    # of the region closes the case), so filtering rows on it keeps whole histories.
+    per_case = (select(e.c.case_id, e.c.birth_month, state_key, home_key)
+                .select_from(e.outerjoin(r, r.c.case_event_id == e.c.id))
+                .where(e.c.birth_month >= oldest, e.c.birth_month <= latest,
+                       e.c.municipality_id.in_(municipality_ids), or_(on_p, e.c.seq == 1),
+                       # Exact: every event of a child in the age window lies on or after its
+                       # birth, so on or after `oldest`.
                        e.c.effective_date >= oldest)
-                .group_by(e.c.case_id, Case.birth_month)
+                .group_by(e.c.case_id, e.c.birth_month)
                 .subquery("per_case"))
 
     home = (per_case.c.home_key % _big(_HOME_SHIFT)).label("home")

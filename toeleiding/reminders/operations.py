@@ -7,12 +7,13 @@ snooze them; the bereik-overleg adds notes; ``queue_digest`` prepares the daily 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any, Callable
 
 from flask import current_app
-from sqlalchemy import and_, case as case_, false, func, insert, or_, select, text, update
+from sqlalchemy import and_, bindparam, case as case_, false, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
@@ -54,25 +55,10 @@ def sync_reminders(case: Case, entered_seq: int | None = None) -> None:
         else:
             wanted[rule.name] = (rule, 0)   # an age milestone spans every state of its rule
 
-    # One statement cancels what no longer applies and reports what stays: it touches the
-    # case's live rows and the rows of the chains still wanted, cancels the live ones that are
-    # not wanted, and returns them all as they are after it. Rows of other chains that are done
-    # are left alone. No Reminder objects of this case are loaded here, so nothing to sync.
-    wanted_pairs = [and_(Reminder.rule == name, Reminder.stay == chain_stay)
-                    for name, (_rule, chain_stay) in wanted.items()]
-    is_wanted = or_(*wanted_pairs) if wanted_pairs else false()
-    unwanted_live = Reminder.state.in_(LIVE_STATES) & ~is_wanted
-    touched = db.session.execute(
-        update(Reminder)
-        .where(Reminder.case_id == case.id, Reminder.state != "cancelled",
-               Reminder.state.in_(LIVE_STATES) | is_wanted)
-        .values(state=case_(
-                    (unwanted_live, "cancelled"), else_=Reminder.state),
-                wake_at=case_((unwanted_live, None), else_=Reminder.wake_at),
-                cancelled_at=case_((unwanted_live, now), else_=Reminder.cancelled_at))
-        .returning(Reminder.rule, Reminder.stay, Reminder.state)
-        .execution_options(synchronize_session=False)).all()
-    kept = {(r.rule, r.stay) for r in touched if r.state != "cancelled"}
+    names = tuple(wanted)
+    touched = db.session.execute(_sync_statement(names), {
+        "for_case": case.id, "now": now, **{f"stay_{i}": wanted[name][1] for i, name in enumerate(names)}}).all()
+    kept = {(row.rule, row.stay) for row in touched if row.state != "cancelled"}
 
     new_rows = []
     for name, (rule, chain_stay) in wanted.items():
@@ -92,6 +78,29 @@ def sync_reminders(case: Case, entered_seq: int | None = None) -> None:
     if new_rows:
         # Core insert: a transition's new chains need no ORM objects (half the cost otherwise).
         db.session.execute(insert(Reminder.__table__), new_rows)
+
+
+@functools.lru_cache(maxsize=256)
+def _sync_statement(names: tuple[str, ...]):
+    """The one statement that cancels what no longer applies and reports what stays.
+
+    It touches the case's live rows and the rows of the chains still wanted (rules ``names``
+    with stays ``:stay_0``, ``:stay_1``, …; the case is ``:for_case``), cancels the live ones that are not wanted, and
+    returns them all as they are after it; done rows of other chains are left alone. Core on
+    the table, built once per set of rules: it runs on every transition.
+    """
+    r = Reminder.__table__.c
+    pairs = [and_(r.rule == name, r.stay == bindparam(f"stay_{i}", type_=r.stay.type)) for i, name in enumerate(names)]
+    is_wanted = or_(*pairs) if pairs else false()
+    unwanted_live = r.state.in_(LIVE_STATES) & ~is_wanted
+    now = bindparam("now", type_=r.cancelled_at.type)
+    return (update(Reminder.__table__)
+            .where(r.case_id == bindparam("for_case", type_=r.case_id.type), r.state != "cancelled",
+                   r.state.in_(LIVE_STATES) | is_wanted)
+            .values(state=case_((unwanted_live, "cancelled"), else_=r.state),
+                    wake_at=case_((unwanted_live, None), else_=r.wake_at),
+                    cancelled_at=case_((unwanted_live, now), else_=r.cancelled_at))
+            .returning(r.rule, r.stay, r.state))
 
 
 @dataclass
