@@ -1,10 +1,15 @@
-"""Read-only queries of cases. ``scoped_cases`` is the one place that decides who sees which case."""
+"""Read-only queries of cases.
+
+``_scope`` (behind ``scoped_cases`` and ``find_case``) is the one place that decides who sees
+which case.
+"""
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import Select, bindparam, exists, false, func, select
+from sqlalchemy import Integer, Select, bindparam, exists, false, func, select
 from sqlalchemy.orm import joinedload, lazyload
 
 from ..errors import NotFound
@@ -19,37 +24,64 @@ def scoped_cases(user: User) -> Select:
 
     JGZ: every case in its organisation's region. VE: cases ever referred to one of its own
     locations (until consent is withdrawn). CJG: cases in its municipalities that are or have
-    been not reached, or whose reminders escalated to it. Admins: only cases opened under break-the-glass, while the grant lasts.
-    Municipal users: none (they see aggregates).
+    been not reached, or whose reminders escalated to it. Admins: only cases opened under
+    break-the-glass, while the grant lasts. Municipal users: none (they see aggregates).
     """
-    q = select(Case)
-    if user.role == "jgz":
-        region_municipalities = select(Municipality.id).where(Municipality.region_id == user.organisation.region_id)
-        return q.where(Case.municipality_id.in_(region_municipalities))
-    if user.role == "ve":
+    return select(Case).where(_scope(user.role, **_scope_values(user)))
+
+
+def _scope(role: str, organisation, region, user_id, now):
+    """The scope rule of ``role`` as a WHERE criterion; the other arguments are values, or bind
+    parameters for a statement built once (``find_case``). The one place that decides who sees
+    which case."""
+    if role == "jgz":
+        return Case.municipality_id.in_(select(Municipality.id).where(Municipality.region_id == region))
+    if role == "ve":
         own = (select(CaseLocation.case_id).join(Location, CaseLocation.location_id == Location.id)
-               .where(CaseLocation.case_id == Case.id, Location.provider_id == user.organisation_id))
+               .where(CaseLocation.case_id == Case.id, Location.provider_id == organisation))
         # A withdrawn consent stops all sharing with the provider, history included.
         withdrawn = (Case.state == "closed") & (Case.outcome == "consent_withdrawn")
-        return q.where(exists(own), ~withdrawn)
-    if user.role == "cjg":
+        return exists(own) & ~withdrawn
+    if role == "cjg":
         served = select(organisation_municipalities.c.municipality_id).where(
-            organisation_municipalities.c.organisation_id == user.organisation_id)
+            organisation_municipalities.c.organisation_id == organisation)
         # A long waiting list escalates to the CJG as well (workflow reminder rules): the CJG
         # then has to be able to open the case it is reminded about.
         from ..reminders.models import Reminder
         escalated = select(Reminder.id).where(Reminder.case_id == Case.id, Reminder.role == "cjg",
-                                              Reminder.organisation_id == user.organisation_id,
+                                              Reminder.organisation_id == organisation,
                                               Reminder.delivered_at.is_not(None))
-        return q.where(Case.municipality_id.in_(served), Case.ever_not_reached.is_(True) | exists(escalated))
-    if user.role == "admin":
+        return Case.municipality_id.in_(served) & (Case.ever_not_reached.is_(True) | exists(escalated))
+    if role == "admin":
         # Only the records opened under break-the-glass, while the grant lasts.
         from ..privacy.models import BreakGlassGrant
-        from .. import clock
-        grants = select(BreakGlassGrant.case_id).where(BreakGlassGrant.user_id == user.id,
-                                                       BreakGlassGrant.expires_at > clock.now())
-        return q.where(Case.id.in_(grants))
-    return q.where(false())
+        grants = select(BreakGlassGrant.case_id).where(BreakGlassGrant.user_id == user_id,
+                                                       BreakGlassGrant.expires_at > now)
+        return Case.id.in_(grants)
+    return false()
+
+
+def _scope_values(user: User) -> dict:
+    """What ``_scope`` needs to know of ``user``; the region only for JGZ (it costs a lookup)."""
+    from .. import clock
+    return {"organisation": user.organisation_id, "user_id": user.id, "now": clock.now(),
+            "region": user.organisation.region_id if user.role == "jgz" else None}
+
+
+@functools.lru_cache(maxsize=32)
+def _find_statement(role: str, for_update: bool):
+    """``find_case``'s query per role, built once: it runs on every request about a case."""
+    params = {"organisation": bindparam("scope_organisation", type_=Integer),
+              "region": bindparam("scope_region", type_=Integer),
+              "user_id": bindparam("scope_user", type_=Integer),
+              "now": bindparam("scope_now", type_=Case.updated_at.type)}
+    # The municipality in the same round trip: every caller needs it (its rules, its code in
+    # every answer), and a lazy load would cost a query of its own on every transition.
+    q = (select(Case).where(_scope(role, **params), Case.id == bindparam("case_id", type_=Case.id.type))
+         .options(joinedload(Case.municipality, innerjoin=True)))
+    if for_update:
+        q = q.with_for_update(of=Case)   # lock the case, not its municipality
+    return q
 
 
 def parse_case_id(raw) -> uuid.UUID | None:
@@ -64,12 +96,10 @@ def find_case(user: User, case_id, for_update: bool = False) -> Case:
     cid = parse_case_id(case_id)
     case = None
     if cid is not None:
-        # The municipality in the same round trip: every caller needs it (its rules, its code in
-        # every answer), and a lazy load would cost a query of its own on every transition.
-        q = scoped_cases(user).where(Case.id == cid).options(joinedload(Case.municipality, innerjoin=True))
-        if for_update:
-            q = q.with_for_update(of=Case)   # lock the case, not its municipality
-        case = db.session.scalar(q)
+        values = _scope_values(user)
+        case = db.session.scalar(_find_statement(user.role, for_update), {
+            "case_id": cid, "scope_organisation": values["organisation"], "scope_region": values["region"],
+            "scope_user": values["user_id"], "scope_now": values["now"]})
     if case is None:
         raise NotFound("Dossier niet gevonden.", case_id=str(cid) if cid else None)
     return case
