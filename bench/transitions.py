@@ -2,6 +2,7 @@
 
     python bench/transitions.py [--db sqlite|postgres|both] [--n N] [--rounds R] [--pg-url URL]
                                 [--profile service|http|floor] [--floor-without-crypto]
+                                [--floor-without-reminders]
 
 A benchmark, not a test: it prints numbers and asserts nothing about them. Each path moves its
 own prepared cases along the main path of the workflow (indicate, refer, place,
@@ -103,7 +104,7 @@ def run_http(app, world, cases, plan, i, tokens) -> None:
 class Floor:
     """The same rows with plain SQLAlchemy Core: what a transition cannot cost less than."""
 
-    def __init__(self, app, world, crypto: bool):
+    def __init__(self, app, world, crypto: bool, reminders: bool = True):
         from sqlalchemy import select
 
         from toeleiding.crypto import current_keyring
@@ -136,7 +137,7 @@ class Floor:
             self.chain = None
         try:   # the reminders feature derives reminder rows on every transition; so does the floor
             from toeleiding.reminders.models import Reminder
-            self.reminders = Reminder.__table__
+            self.reminders = Reminder.__table__ if reminders else None
         except ImportError:
             self.reminders = None
 
@@ -369,7 +370,7 @@ def profile_report(profiler: cProfile.Profile, top: int = 30) -> str:
 
 
 def bench_database(label: str, url: str, n: int, rounds: int, crypto: bool, profile: str | None,
-                   profile_out: str | None = None) -> list[dict]:
+                   profile_out: str | None = None, reminders: bool = True) -> list[dict]:
     app = make_app(url)
     print(f"== {label}: preparing a fresh database ({app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]})",
           file=sys.stderr)
@@ -391,7 +392,7 @@ def bench_database(label: str, url: str, n: int, rounds: int, crypto: bool, prof
         slices.append(cases[at:at + size])
         at += size
     tokens = login_tokens(app, world)
-    floor = Floor(app, world, crypto)
+    floor = Floor(app, world, crypto, reminders)
     runners = {
         "floor": lambda cs, i: floor.run(cs, plan, i),
         "service": lambda cs, i: run_service(app, world, cs, plan, i),
@@ -454,6 +455,9 @@ def bench_database(label: str, url: str, n: int, rounds: int, crypto: bool, prof
 
     # The floor must write what the app writes: one case of each path, row by row.
     written = {path: rows_of(app, used[path][0][-1][0]) for path in paths}
+    if floor.reminders is None:   # --floor-without-reminders: compare everything else
+        for rows in written.values():
+            rows.pop("reminders")
     same_rows = all(written[path] == written["service"] for path in paths)
     if not same_rows:
         for path in paths:
@@ -462,7 +466,8 @@ def bench_database(label: str, url: str, n: int, rounds: int, crypto: bool, prof
         db.engine.dispose()
     return [{"db": label, "path": path, "rates": timings[path], "cpu_ms": statistics.median(cpu_ms[path]),
              "same_rows": same_rows,
-             "chain": "database" if floor.chain_in_db else "memory" if floor.chain else None} for path in paths]
+             "chain": "database" if floor.chain_in_db else "memory" if floor.chain else None,
+             "floor_reminders": floor.reminders is not None} for path in paths]
 
 
 LABELS = {"floor": "floor (SQLAlchemy Core)", "service": "service layer", "http": "HTTP API (test client)"}
@@ -493,7 +498,10 @@ def report(results: list[dict], n: int, rounds: int, crypto: bool) -> str:
             lines.append(f"       access_log hash chain on {db_label}: {how[chain]}")
     lines.append("       " + ("includes AES-GCM encryption of the event secret (free text of `close`), as the app does"
                               if crypto else "WITHOUT encryption: the event secret is written as plain bytes"))
-    lines.append("       and the reminder rows the transition cancels and starts (UPDATE reminders, INSERT reminders);")
+    if all(r["floor_reminders"] for r in results):
+        lines.append("       and the reminder rows the transition cancels and starts (UPDATE reminders, INSERT reminders);")
+    else:
+        lines.append("       WITHOUT the reminder rows the transition cancels and starts (--floor-without-reminders);")
     lines.append("       it reads nothing: every value is worked out before the clock runs")
     for db_label in dict.fromkeys(r["db"] for r in results):
         ok = all(r["same_rows"] for r in results if r["db"] == db_label)
@@ -517,6 +525,8 @@ def main(argv=None) -> int:
                         help="after measuring, profile one more batch of this path with cProfile")
     parser.add_argument("--profile-out", metavar="PREFIX",
                         help="also save the profile as PREFIX.<db>.<path>.prof (for pstats or snakeviz)")
+    parser.add_argument("--floor-without-reminders", action="store_true",
+                        help="leave the reminder rows out of the floor (and out of the same-rows check)")
     parser.add_argument("--floor-without-crypto", action="store_true",
                         help="leave the encryption of the event secret out of the floor")
     args = parser.parse_args(argv)
@@ -535,7 +545,7 @@ def main(argv=None) -> int:
     results = []
     for label, url in targets:
         results += bench_database(label, url, args.n, args.rounds, not args.floor_without_crypto, args.profile,
-                                  args.profile_out)
+                                  args.profile_out, not args.floor_without_reminders)
     print()
     print(report(results, args.n, args.rounds, not args.floor_without_crypto))
     return 0
