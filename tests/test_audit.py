@@ -143,3 +143,24 @@ def test_writers_at_once_keep_one_unbroken_chain_in_id_order(app, api, runner, p
     with app.app_context():
         ids = db.session.scalars(select(AccessLogEntry.id).order_by(AccessLogEntry.id)).all()
     assert len(ids) == 91 and ids == list(range(ids[0], ids[0] + 91))   # one number per row, no gaps
+
+
+@pytest.mark.postgres
+def test_appending_to_the_log_never_scans_the_whole_log(app, api, postgres):
+    """The trigger reads the chain's head through the primary key, whatever the log's size was
+    when its plan was made: a full scan per row would make every commit slower as the log grows."""
+    api("jgz").register()
+    with app.app_context():
+        # A small, freshly analysed log (as on a new installation), and a new session whose
+        # trigger makes its plan now and keeps it.
+        with db.engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").execute(sa.text("ANALYZE access_log"))
+        db.engine.dispose()
+    with app.app_context(), db.engine.connect() as conn:
+        for n in range(20):
+            conn.execute(sa.text("INSERT INTO access_log (at, role, emergency, action, result, client) "
+                                 "VALUES (now(), 'jgz', false, 'read', 'allowed', 'cli')"))
+        scans = conn.execute(sa.text("SELECT seq_scan, idx_scan FROM pg_stat_xact_user_tables "
+                                     "WHERE relname = 'access_log'")).one()
+        conn.rollback()
+    assert scans.seq_scan == 0 and scans.idx_scan >= 20, scans

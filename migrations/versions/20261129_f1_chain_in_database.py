@@ -45,7 +45,11 @@ BEGIN
         coalesce(NEW.client, ''),
         coalesce(NEW.ip, '')), 'UTF8')), 'hex');
     RETURN NEW;
-END $$ LANGUAGE plpgsql VOLATILE"""
+END $$ LANGUAGE plpgsql VOLATILE
+-- PL/pgSQL keeps a session's plan of the head look-up. Planned while the table is still small (a
+-- fresh database), that would be a scan of the whole log, kept as the log grows: every insert
+-- would read every row. The backward scan of the primary key is right at every size.
+SET enable_seqscan = off"""
 
 LOCK_HEAD_FUNCTION = """
 CREATE FUNCTION access_log_lock_head() RETURNS text AS $$
