@@ -164,3 +164,23 @@ def test_appending_to_the_log_never_scans_the_whole_log(app, api, postgres):
                                      "WHERE relname = 'access_log'")).one()
         conn.rollback()
     assert scans.seq_scan == 0 and scans.idx_scan >= 20, scans
+
+
+def test_the_chain_verifies_with_every_kind_of_value_in_its_fields(app, api, runner):
+    """On PostgreSQL the trigger hashes what Python's chain_hash hashes: flagged break-the-glass
+    rows, refused attempts, rows without a user or an address, times with microseconds."""
+    jgz = api("jgz")
+    case = jgz.register()
+    admin = api("admin")
+    assert admin.get(f"/cases/{case['id']}").status_code == 404                      # refused, logged
+    r = admin.post(f"/cases/{case['id']}/break-glass", {"reason": "Inzageverzoek via de rechtbank"})
+    assert r.status_code == 201
+    assert admin.get(f"/cases/{case['id']}").status_code == 200                      # emergency row
+    assert runner.invoke(args=["reminders", "run"]).exit_code == 0                     # job/cli rows, no address
+    with app.app_context():
+        rows = db.session.execute(select(AccessLogEntry.emergency, AccessLogEntry.on_behalf_of,
+                                         AccessLogEntry.result, AccessLogEntry.ip)).all()
+    assert any(e and b and b.startswith("break_glass:") for e, b, _r, _ip in rows)
+    assert any(result == "denied" for _e, _b, result, _ip in rows)
+    report = runner.invoke(args=["audit", "verify"])
+    assert report.exit_code == 0 and "chain intact" in report.output, report.output
