@@ -145,7 +145,7 @@ def postgres(is_postgres):
 
 def pytest_collection_modifyitems(config, items):
     # Tests about PostgreSQL itself carry the marker, so CI's SQLite pass can deselect them
-    # (-m "not postgres") instead of reporting skips; its PostgreSQL pass runs them. Tests about
+    # (PYTEST_ADDOPTS=-m "not postgres") instead of reporting skips; its PostgreSQL pass runs them. Tests about
     # the SQLite file are deselected on a PostgreSQL run the same way: nothing in CI is skipped.
     on_postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql"))
     keep, dropped = [], []
