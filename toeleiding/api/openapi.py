@@ -122,6 +122,16 @@ def openapi_document() -> dict:
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {"oneOf": _transition_schemas()}}}},
                 "responses": {"200": _json("Case"), "400": _error("Not JSON"), "403": _error("Role may not fire this trigger"),
                               "404": _error("Not found or not in scope"), "409": _error("Stale version or not possible from this state"), **std}}},
+            "/cases/{case_id}/moves": {"post": {
+                "summary": "Record a change of residence (JGZ); out of the region the case closes as moved_out_of_region",
+                "parameters": [case_path],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["version", "municipality", "effective_date"],
+                    "properties": {"version": {"type": "integer", "minimum": 1},
+                                   "municipality": {"type": "string", "pattern": "^GM[0-9]{4}$"},
+                                   "effective_date": {"type": "string", "format": "date"}}}}}},
+                "responses": {"200": {"description": "The case after the move"}, "403": _error("Not JGZ"),
+                              "404": _error("Not found or not in scope"), "409": _error("Stale version or closed"), **std}}},
             **_reminder_paths(std),
             **_monitor_paths(std),
         },

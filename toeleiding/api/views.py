@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from .. import clock
 from ..cases.models import Case
 from ..cases.operations import fire_transition, log_access, register_case
+from ..cases.residence import record_move
 from ..cases.util import find_case, scoped_cases
 from ..cases.validation import parse_date
 from ..errors import ValidationError
@@ -139,5 +140,15 @@ def transition(case_id):
     body = json_body()
     updated = fire_transition(current_user, case_id, body.get("trigger"), body.get("version"), body.get("data"))
     out = s.case_detail(updated, current_user)
+    db.session.commit()
+    return jsonify(out)
+
+
+@bp.post("/cases/<case_id>/moves")
+def move(case_id):
+    """JGZ records a change of residence: ``{version, municipality, effective_date}``."""
+    body = json_body()
+    case = record_move(current_user, case_id, body.get("version"), body.get("municipality"), body.get("effective_date"))
+    out = s.case_detail(case, current_user)
     db.session.commit()
     return jsonify(out)

@@ -71,10 +71,8 @@ def _scope_values(user: User) -> dict:
 @functools.lru_cache(maxsize=32)
 def _find_statement(role: str, for_update: bool):
     """``find_case``'s query per role, built once: it runs on every request about a case."""
-    params = {"organisation": bindparam("scope_organisation", type_=Integer),
-              "region": bindparam("scope_region", type_=Integer),
-              "user_id": bindparam("scope_user", type_=Integer),
-              "now": bindparam("scope_now", type_=Case.updated_at.type)}
+    types = {"organisation": Integer, "region": Integer, "user_id": Integer, "now": Case.updated_at.type}
+    params = {key: bindparam(f"scope_{key}", type_=type_) for key, type_ in types.items()}
     # The municipality in the same round trip: every caller needs it (its rules, its code in
     # every answer), and a lazy load would cost a query of its own on every transition.
     q = (select(Case).where(_scope(role, **params), Case.id == bindparam("case_id", type_=Case.id.type))
@@ -96,10 +94,8 @@ def find_case(user: User, case_id, for_update: bool = False) -> Case:
     cid = parse_case_id(case_id)
     case = None
     if cid is not None:
-        values = _scope_values(user)
-        case = db.session.scalar(_find_statement(user.role, for_update), {
-            "case_id": cid, "scope_organisation": values["organisation"], "scope_region": values["region"],
-            "scope_user": values["user_id"], "scope_now": values["now"]})
+        params = {f"scope_{key}": value for key, value in _scope_values(user).items()}
+        case = db.session.scalar(_find_statement(user.role, for_update), {**params, "case_id": cid})
     if case is None:
         raise NotFound("Dossier niet gevonden.", case_id=str(cid) if cid else None)
     return case

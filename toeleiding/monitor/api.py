@@ -8,9 +8,7 @@ from __future__ import annotations
 from flask import jsonify, request
 from flask_login import current_user
 
-from ..api import serializers as s
 from ..api.blueprint import bp, json_body
-from ..cases.residence import record_move
 from ..errors import ValidationError
 from ..extensions import db
 from . import operations as ops
@@ -135,16 +133,6 @@ def undo_recode(event_id):
     return "", 204
 
 
-@bp.post("/cases/<case_id>/moves")
-def move(case_id):
-    """JGZ records a change of residence: ``{version, municipality, effective_date}``."""
-    body = json_body()
-    case = record_move(current_user, case_id, body.get("version"), body.get("municipality"), body.get("effective_date"))
-    out = s.case_detail(case, current_user)
-    db.session.commit()
-    return jsonify(out)
-
-
 def openapi_paths(std: dict, error) -> dict:
     """This feature's part of the OpenAPI document (api/openapi.py merges it in)."""
     region_q = {"name": "region", "in": "query", "required": True, "schema": {"type": "string", "enum": ["ijmond", "bevelanden"]}}
@@ -209,14 +197,4 @@ def openapi_paths(std: dict, error) -> dict:
             "summary": "Put a recoded report back under 'other'",
             "parameters": [{"name": "event_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
             "responses": {"204": {"description": "Undone"}, "404": error("No recoding"), **refused}}},
-        "/cases/{case_id}/moves": {"post": {
-            "summary": "Record a change of residence (JGZ); out of the region the case closes as moved_out_of_region",
-            "parameters": [{"name": "case_id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "type": "object", "required": ["version", "municipality", "effective_date"],
-                "properties": {"version": {"type": "integer", "minimum": 1},
-                               "municipality": {"type": "string", "pattern": "^GM[0-9]{4}$"},
-                               "effective_date": {"type": "string", "format": "date"}}}}}},
-            "responses": {"200": {"description": "The case after the move"}, "403": error("Not JGZ"),
-                          "404": error("Not found or not in scope"), "409": error("Stale version or closed"), **std}}},
     }
