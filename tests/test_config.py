@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import base64
+import multiprocessing
 import os
 import secrets
 import stat
 import subprocess
 import sys
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -132,18 +131,28 @@ def test_development_makes_a_private_secret_key_once(tmp_path, monkeypatch, base
     assert create_app(config).config["SECRET_KEY"] == first.config["SECRET_KEY"]   # kept across restarts
 
 
+def _start_app_together(barrier, config, keys) -> None:
+    """One process of the test below: imports done, waits for the others, then starts the app."""
+    from toeleiding import create_app
+    barrier.wait()
+    keys.put(create_app(config).config["SECRET_KEY"])
+
+
 def test_processes_starting_together_share_one_whole_secret_key(tmp_path, monkeypatch, base_config):
-    """Several workers start at once on a fresh checkout: none may fail or read a half-written key."""
+    """Several workers start at once on a fresh checkout: none may fail or read a half-written key.
+
+    Processes, as in production (threads would also race in CPython 3.11's own parser)."""
     monkeypatch.setenv("TOELEIDING_INSTANCE_PATH", str(tmp_path))
     monkeypatch.delenv("SECRET_KEY", raising=False)
     config = {k: v for k, v in base_config.items() if k != "SECRET_KEY"}
-    start = threading.Barrier(6)
-
-    def start_app():
-        start.wait()
-        return create_app(config).config["SECRET_KEY"]
-
-    with ThreadPoolExecutor(6) as pool:
-        keys = list(pool.map(lambda _: start_app(), range(6)))
-    assert len(set(keys)) == 1 and len(keys[0]) >= 32
+    ctx = multiprocessing.get_context("spawn")
+    barrier, keys = ctx.Barrier(6), ctx.Queue()
+    procs = [ctx.Process(target=_start_app_together, args=(barrier, config, keys)) for _ in range(6)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+    assert [p.exitcode for p in procs] == [0] * 6   # a process that crashed on start-up says so here
+    found = [keys.get() for _ in range(6)]
+    assert len(set(found)) == 1 and len(found[0]) >= 32
     assert sorted(p.name for p in tmp_path.iterdir() if "secret" in p.name) == ["secret_key"]   # no leftovers
