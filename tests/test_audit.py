@@ -66,6 +66,17 @@ def test_update_and_delete_of_log_rows_are_refused_by_the_database(app, api):
         assert db.session.scalar(select(sa.func.count()).select_from(AccessLogEntry)) >= 1
 
 
+@pytest.mark.postgres
+def test_truncate_of_the_log_is_refused_on_postgresql(app, api, postgres):
+    """TRUNCATE fires no row triggers: a statement trigger of its own refuses it."""
+    api("jgz").register()
+    with app.app_context():
+        with pytest.raises(sa.exc.DatabaseError, match="append-only"):
+            with db.engine.begin() as conn:
+                conn.execute(sa.text("TRUNCATE access_log"))
+        assert db.session.scalar(select(sa.func.count()).select_from(AccessLogEntry)) >= 1
+
+
 def _tamper(app, sql: str) -> None:
     """Change a row behind the application's back, as a database owner could."""
     with app.app_context(), db.engine.begin() as conn:
