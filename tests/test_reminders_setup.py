@@ -18,7 +18,8 @@ states:
   - {name: closed, final: true}
 reasons: {no_contact: Geen contact, other: Anders}
 transitions:
-  - {trigger: stick, source: signalled, dest: stuck, roles: [jgz]}
+  - {trigger: stick, source: signalled, dest: stuck, roles: [jgz],
+     fields: {reason: {type: choice, choices: reasons, required: true, case_attribute: not_reached_reason}}}
   - {trigger: close, source: [signalled, stuck], dest: closed, roles: [jgz]}
 reminders:
 """
@@ -82,6 +83,29 @@ def test_an_escalation_without_enough_reminders_is_refused(tmp_path):
     message = _error(tmp_path, "  - {name: a, state: stuck, after_days: 10, role: ve, escalate: {after: 2, role: jgz}}\n")
     assert "reminders[0].escalate.after" in message and "add repeat_days or again_days" in message
     _load(tmp_path, "  - {name: a, state: stuck, after_days: 10, role: ve, again_days: [20], escalate: {after: 1, role: jgz}}\n")
+
+
+def test_a_reason_with_an_age_milestone_is_refused(tmp_path):
+    message = _error(tmp_path, "  - {name: a, state: stuck, reason: other, at_age_months: 45, role: ve}\n")
+    assert "reminders[0].reason: rule 'a': a reason goes with after_days, not with at_age_months" in message
+
+
+def test_a_reason_on_a_state_that_records_none_is_refused(tmp_path):
+    message = _error(tmp_path, "  - {name: a, state: [stuck, signalled], reason: other, after_days: 7, role: cjg}\n")
+    assert "reminders[0].reason: rule 'a': no transition into 'signalled' records a reason" in message
+
+
+def test_a_rule_on_a_final_state_is_refused(tmp_path):
+    message = _error(tmp_path, "  - {name: a, state: [stuck, closed], after_days: 7, role: jgz}\n")
+    assert "reminders[0].state: rule 'a': 'closed' is a final state" in message
+    message = _error(tmp_path, "  - {name: a, state: closed, at_age_months: 48, role: jgz}\n")
+    assert "reminders[0].state: rule 'a': 'closed' is a final state" in message
+
+
+def test_an_escalation_to_the_same_role_is_refused(tmp_path):
+    message = _error(tmp_path, "  - {name: a, state: stuck, after_days: 10, role: ve, repeat_days: 10, "
+                               "escalate: {after: 2, role: ve}}\n")
+    assert "reminders[0].escalate.role: rule 'a': escalates to 've', the role it already reminds" in message
 
 
 def test_rule_without_a_start_is_refused(tmp_path):

@@ -320,18 +320,37 @@ def _compile(path: str, data: dict) -> Workflow:
         if s not in reachable:
             fail(f"states[{states.index(s)}]", f"state {s!r} is unreachable from {data['initial']!r}")
 
+    # A case carries a non-reach reason only in a state entered by a transition that records one.
+    states_with_reasons = {t.dest for t in transitions.values()
+                           if "not_reached_reason" in t.set_on_case
+                           or any(f.case_attribute == "not_reached_reason" for f in t.fields.values())}
+    final_states = {s["name"] for s in data["states"] if s.get("final")}
     reminders = []
     for i, raw in enumerate(data.get("reminders") or ()):
         key = f"reminders[{i}]"
+        rule = f"rule {raw['name']!r}"
         rstates = (raw["state"],) if isinstance(raw["state"], str) else tuple(raw["state"])
         for s in rstates:
             if s not in states:
                 fail(f"{key}.state", f"unknown state {s!r}")
+            if s in final_states:
+                # Nobody acts on a closed case, and nothing would ever cancel the reminder.
+                fail(f"{key}.state", f"{rule}: {s!r} is a final state; a case there needs no reminder")
         for r in [raw["role"]] + ([raw["escalate"]["role"]] if raw.get("escalate") else []):
             if r not in roles:
                 fail(f"{key}.role", f"unknown role {r!r}")
-        if raw.get("reason") and raw["reason"] not in reasons:
-            fail(f"{key}.reason", f"unknown reason {raw['reason']!r}")
+        if raw.get("escalate") and raw["escalate"]["role"] == raw["role"]:
+            fail(f"{key}.escalate.role", f"{rule}: escalates to {raw['role']!r}, the role it already reminds")
+        if raw.get("reason"):
+            if raw["reason"] not in reasons:
+                fail(f"{key}.reason", f"unknown reason {raw['reason']!r}")
+            if "at_age_months" in raw:
+                # An age milestone spans the states of its rule; a reason would silently narrow it.
+                fail(f"{key}.reason", f"{rule}: a reason goes with after_days, not with at_age_months")
+            for s in rstates:
+                if s not in states_with_reasons:
+                    fail(f"{key}.reason", f"{rule}: no transition into {s!r} records a reason, "
+                                          "so the rule would never fire")
         if raw["name"] in {r.name for r in reminders}:
             fail(f"{key}.name", f"duplicate reminder name {raw['name']!r}")
         # again_days count from the same start as after_days (or the age milestone), so they must
