@@ -430,3 +430,102 @@ def test_sync_command_re_derives_without_duplicating(region, app):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Reminder)) == before
     assert len(region.inbox("jgz")) == 1
+
+
+# --- stops when the case moves on, and never a minute early ------------------------------------
+
+def _pending(app, rule: str) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Reminder).where(
+            Reminder.rule == rule, Reminder.state.in_(("pending", "open", "snoozed")))) or 0
+
+
+def _current(region, who: str, case: dict) -> dict:
+    return region.who(who).get(f"/cases/{case['id']}").json
+
+
+def test_referral_unanswered_repeats_and_escalation_not_a_minute_early(region):
+    case = _referred(region)
+    region.sweep(10)
+    region.sweep(19, 23, 59)
+    assert region.rules("ve", case) == ["referral_unanswered"]
+    region.sweep(20)
+    assert region.rules("ve", case) == ["referral_unanswered"] * 2
+    region.sweep(29, 23, 59)
+    assert region.rules("jgz", case) == []
+    region.sweep(30)
+    assert region.rules("jgz", case) == ["referral_unanswered"]
+    region.sweep(39, 23, 59)
+    assert region.rules("jgz", case) == ["referral_unanswered"]
+    region.sweep(40)
+    assert region.rules("jgz", case) == ["referral_unanswered"] * 2
+
+
+def test_waitlisted_long_repeats_and_escalation_not_a_minute_early(region):
+    case = region.who("ve").fire(_referred(region), "waitlist")
+    for n, ve, cjg in [(28, 1, 0), (56, 2, 0), (84, 3, 0), (112, 3, 1), (140, 3, 2)]:
+        region.sweep(n - 1, 23, 59)          # the minute before: still the previous count
+        before = (ve - 1, cjg) if cjg == 0 else (ve, cjg - 1)
+        assert (region.rules("ve", case).count("waitlisted_long"),
+                region.rules("cjg", case).count("waitlisted_long")) == before, n
+        region.sweep(n)
+        assert (region.rules("ve", case).count("waitlisted_long"),
+                region.rules("cjg", case).count("waitlisted_long")) == (ve, cjg), n
+
+
+def test_waitlisted_long_stops_when_the_child_is_placed(region, app):
+    case = region.who("ve").fire(_referred(region), "waitlist")
+    region.sweep(28)
+    assert region.rules("ve", case) == ["waitlisted_long"]
+    ve = region.who("ve")
+    ve.fire(_current(region, "ve", case), "place", start_date=day(30).isoformat(), hours_per_week=16)
+    assert "waitlisted_long" not in region.rules("ve", case)
+    assert _pending(app, "waitlisted_long") == 0
+    for n in (56, 84, 112, 140):
+        region.sweep(n)
+    assert "waitlisted_long" not in region.rules("ve") + region.rules("cjg")
+
+
+@pytest.mark.parametrize("move", ["re_refer", "close"])
+@pytest.mark.parametrize("reason,first,rule", [
+    ("no_contact", 7, "not_reached_no_contact"),
+    ("parents_declined", 14, "not_reached_declined"),
+    ("other", 14, "not_reached_other"),
+    ("medical", 21, "not_reached_any"),
+])
+def test_not_reached_reminders_stop_when_the_cjg_re_refers_or_closes(region, app, reason, first, rule, move):
+    case = _indicated(region)
+    extra = {"reason_text": "Toelichting van de verpleegkundige."} if reason == "other" else {}
+    region.who("jgz").fire(case, "report_not_reached", reason=reason, date=day(0).isoformat(), **extra)
+    region.sweep(first)
+    assert region.rules("cjg", case) == [rule]
+    cjg = region.who("cjg")
+    current = _current(region, "cjg", case)
+    if move == "re_refer":
+        cjg.fire(current, "re_refer", location_id=region.world.ids["loc"], consent=True,
+                 referral_date=day(first).isoformat())
+    else:
+        cjg.fire(current, "close", outcome="consent_withdrawn", date=day(first).isoformat())
+    assert region.rules("cjg", case) == []
+    assert _pending(app, rule) == 0
+    for n in (first + 30, first + 90, 200):
+        region.sweep(n)
+    assert rule not in region.rules("cjg") + region.rules("cjg", state="done")
+
+
+def test_handover_prepare_is_cancelled_by_a_handover_before_45_months(region, app):
+    born = dt.date(2022, 8, 17)          # 43 months on day 0; 45 months on 17 May 2026 (day 76)
+    jgz = region.who("jgz")
+    case = jgz.fire(region.register(birth_date=born.isoformat()), "indicate", criteria=["home_language"],
+                    indication_date=day(0).isoformat())
+    case = jgz.fire(case, "refer", location_id=region.world.ids["loc"], consent=True, referral_date=day(0).isoformat())
+    case = region.who("ve").fire(case, "place", start_date=day(0).isoformat(), hours_per_week=16)
+    assert _pending(app, "handover_prepare") == 1
+    region.sweep(30)
+    region.at_day(30)
+    region.who("ve").fire(_current(region, "ve", case), "hand_over_to_school", school_id=region.world.ids["school"],
+                          handover_date=day(30).isoformat())
+    assert _pending(app, "handover_prepare") == 0
+    for n in (75, 76, 77, 120):
+        region.sweep(n)
+    assert "handover_prepare" not in region.rules("ve", case)
