@@ -317,11 +317,46 @@ def test_snooze_brings_the_reminder_back_on_the_day_without_a_second_next_occurr
     assert region.inbox("jgz") == []
     region.sweep(20)
     assert [i["id"] for i in region.inbox("jgz")] == [item["id"]]
-    region.sweep(28)
+    region.sweep(28)   # the chain paused with the snooze: its next comes 14 days after day 20
+    assert region.rules("jgz", case) == ["indicated_not_referred"]
+    region.sweep(34)
     assert region.rules("jgz", case) == ["indicated_not_referred"] * 2   # one next occurrence, not two
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Reminder).where(
             Reminder.state == "pending", Reminder.rule == "indicated_not_referred")) == 1
+
+
+def test_snooze_pauses_the_chain_so_the_escalation_waits_for_unanswered_reminders(region):
+    case = _referred(region)
+    region.sweep(10)
+    item, = region.inbox("ve")
+    r = region.who("ve").post(f"/reminders/{item['id']}/snooze",
+                              {"until": day(40).isoformat(), "reason": "Intake gepland na de zomerstop."})
+    assert r.status_code == 200
+    for n in (20, 30, 39):
+        region.sweep(n)
+        assert region.inbox("ve") == [] and region.inbox("jgz") == [], n   # no 2nd reminder, no escalation
+    region.sweep(40)
+    assert [i["id"] for i in region.inbox("ve")] == [item["id"]]            # back on its day
+    region.sweep(49, 23, 59)
+    assert len(region.inbox("ve")) == 1
+    region.sweep(50)                                                         # one interval after the snooze
+    assert region.rules("ve", case) == ["referral_unanswered"] * 2 and region.inbox("jgz") == []
+    region.sweep(59, 23, 59)
+    assert region.inbox("jgz") == []
+    region.sweep(60)                                                         # two unanswered: JGZ
+    assert region.rules("jgz", case) == ["referral_unanswered"]
+
+
+def test_done_handles_one_reminder_and_the_chain_escalates_while_the_case_stays_put(region):
+    case = _referred(region)
+    region.sweep(10)
+    item, = region.inbox("ve")
+    assert region.who("ve").post(f"/reminders/{item['id']}/done").status_code == 200
+    region.sweep(20)
+    assert region.rules("ve", case) == ["referral_unanswered"]   # the child is still not placed
+    region.sweep(30)
+    assert region.rules("jgz", case) == ["referral_unanswered"]
 
 
 def test_a_cancelled_reminder_cannot_be_done_or_snoozed(region, app):

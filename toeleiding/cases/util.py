@@ -216,11 +216,18 @@ def work_list_page(user: User, wl: WorkList, page: int, per_page: int, municipal
                                    .limit(per_page).offset((page - 1) * per_page)))
 
 
+@dataclass(frozen=True)
+class SearchResult:
+    cases: list[Case]
+    more: bool   # more than the limit matched: the page asks for a narrower search
+
+
 def search_cases(user: User, bsn: str | None = None, family_name: str | None = None,
-                 given_name: str | None = None, limit: int = 50) -> list[Case]:
+                 given_name: str | None = None, limit: int = 50) -> SearchResult:
     """Cases in ``user``'s scope with this BSN (exact, blind index; JGZ only) or family name
-    (exact, normalised), optionally narrowed by part of the given name."""
+    (exact, normalised), optionally narrowed by part of the given name; at most ``limit``."""
     from ..crypto import current_keyring
+    from ..crypto.keyring import KeyringError
     from ..errors import NotPermitted
     if bsn and not may_see_bsn(user):
         raise NotPermitted("Alleen de JGZ zoekt op BSN.")
@@ -229,8 +236,24 @@ def search_cases(user: User, bsn: str | None = None, family_name: str | None = N
         q = q.where(Case.bsn_index == current_keyring().blind_index(bsn))
     if family_name:
         q = q.where(Case.name_index == family_name_index(family_name))
-    found = list(db.session.scalars(q.order_by(Case.state == "closed", Case.state_since.desc(), Case.id).limit(limit)))
-    if given_name:   # the given name is not indexed: filter the few matches after decryption
-        wanted = given_name.strip().casefold()
-        found = [c for c in found if wanted in (c.given_name or "").casefold()]
-    return found
+    q = q.order_by(Case.state == "closed", Case.state_since.desc(), Case.id)
+    if not given_name:
+        found = list(db.session.scalars(q.limit(limit + 1)))
+        return SearchResult(found[:limit], len(found) > limit)
+    # The given name is not indexed, so it is filtered after decryption. That filter must come
+    # before the limit, or a common family name hides the very child asked for: read the family
+    # name's matches a batch at a time until one more than the limit has passed the filter.
+    wanted, found, batch, offset = given_name.strip().casefold(), [], 200, 0
+    while len(found) <= limit:
+        rows = list(db.session.scalars(q.limit(batch).offset(offset)))
+        for c in rows:
+            try:
+                name = (c.given_name or "").casefold()
+            except KeyringError:   # a damaged record cannot be matched on its name
+                continue
+            if wanted in name:
+                found.append(c)
+        if len(rows) < batch:
+            break
+        offset += batch
+    return SearchResult(found[:limit], len(found) > limit)

@@ -28,7 +28,7 @@ from ..users.models import User
 from ..workflow import current_workflow
 from .models import LIVE_STATES, DigestRun, MeetingNote, Reminder
 from .util import (INBOX_ROLES, addressee, age_milestone, applicable_rules, case_anchor, digest_counts, find_rule,
-                   local_day, local_midnight, meeting_municipality, next_due, role_for)
+                   local_day, local_midnight, meeting_municipality, next_due, occurrence_offset, role_for)
 
 SNOOZE_MAX_DAYS = 90
 TEXT_MAX = 2000
@@ -239,11 +239,37 @@ def snooze_reminder(user: User, reminder_id: Any, until: Any, reason: Any) -> Re
     r.state, r.snoozed_until, r.wake_at = "snoozed", day, local_midnight(day)
     r.snooze_reason = reason.strip()
     log_access(user, "reminder:snooze", [r.case_id])
+    _pause_chain(r, day)
     db.session.flush()
     return r
 
 
 def add_meeting_note(user: User, municipality_code: Any, case_id: Any, note: Any) -> MeetingNote:
+def _pause_chain(snoozed: Reminder, until: dt.date) -> None:
+    """A snooze answers the reminder for now, so its chain waits too: the next occurrence (and
+    with it any escalation) comes no earlier than one interval after the snooze ends, and the
+    rest of the chain follows from there. Otherwise "after N unanswered reminders" would count
+    reminders the addressee had answered with a snooze."""
+    rule = find_rule(current_workflow(), snoozed.rule)
+    if rule is None:
+        return
+    # The case row's lock, as a transition and a sweep take it: a sweep delivering this chain's
+    # next occurrence right now finishes first, and then its successor is the one pushed.
+    db.session.execute(select(Case.id).where(Case.id == snoozed.case_id).with_for_update())
+    nxt = db.session.scalar(select(Reminder).where(
+        Reminder.case_id == snoozed.case_id, Reminder.rule == snoozed.rule, Reminder.stay == snoozed.stay,
+        Reminder.state == "pending"))
+    if nxt is None:
+        return   # the chain has no further reminder
+    gap = occurrence_offset(rule, nxt.occurrence) - occurrence_offset(rule, nxt.occurrence - 1)
+    was, then = local_day(nxt.due_at), until + dt.timedelta(days=gap)
+    if then <= was:
+        return   # a short snooze: the chain's own schedule is later anyway
+    nxt.due_at = nxt.wake_at = local_midnight(then)
+    if rule.at_age_months is None:
+        nxt.anchor = nxt.anchor + (then - was)   # later occurrences count from the shifted start
+
+
     """Record what the bereik-overleg agreed about a child in the user's scope."""
     if user.role not in INBOX_ROLES:
         raise NotPermitted("Alleen JGZ, VE-aanbieders en CJG nemen deel aan het bereik-overleg.")

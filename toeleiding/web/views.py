@@ -155,6 +155,7 @@ def set_password(token):
         except ValidationError as exc:
             db.session.rollback()
             errors[exc.field] = exc.message
+    # A POST with the CSRF token: changing the session on GET would let any page switch it.
         else:
             db.session.commit()
             flash(_("Uw wachtwoord is ingesteld. U kunt zich nu aanmelden."), "success")
@@ -167,7 +168,7 @@ def language(lang):
     if lang not in LANGUAGES:
         abort(404)
     session["lang"] = lang
-    return redirect(safe_next(request.args.get("next"), url_for("web.index")))
+    return redirect(safe_next(request.form.get("next"), url_for("web.index")))
 
 
 def _scope_municipalities() -> list[Municipality]:
@@ -257,12 +258,22 @@ def _worklist_rows(rows) -> list[dict]:
     return items
 
 
-@bp.get("/zoeken")
+@bp.route("/zoeken", methods=["GET", "POST"])
 @roles_required("jgz", "ve", "cjg")
 def search():
-    errors, results, searched = {}, [], False
-    bsn_raw = request.args.get("bsn", "").strip()
-    name = request.args.get("achternaam", "").strip()[:200]
+    # A search is a POST: a BSN or a name in the URL would end up in access logs, the browser's
+    # history and a sign-in redirect's next=. GET only shows the empty form; an old URL with a
+    # query string is sent to the bare address, so the page does not repeat it in its own links.
+    if request.method == "GET" and request.args:
+        return redirect(url_for("web.search"))
+    errors, results, searched, more = {}, [], False, False
+    form = request.form if request.method == "POST" else {}
+    elif request.method == "POST" and not name:
+        field = "bsn" if "bsn" in form else "achternaam"
+        errors[field] = _("Vul een BSN in.") if field == "bsn" else _("Vul een achternaam in.")
+    bsn_raw = form.get("bsn", "").strip()[:50]
+    name = form.get("achternaam", "").strip()[:200]
+    given = form.get("voornaam", "").strip()[:200]
     bsn = None
     if bsn_raw:
         try:
