@@ -99,14 +99,27 @@ def test_municipality_sees_no_children(api, web):
 
 def test_search_by_bsn_is_exact_and_for_jgz_only(api, web):
     case = api("jgz").register(given_name="Zoekbaar")
+    bsn = case["child"]["bsn"]
     jgz = web("jgz")
-    r = jgz.get(f"/zoeken?bsn={case['child']['bsn']}")
+    r = jgz.post("/zoeken", {"bsn": bsn})
     assert _names(r) == ["Zoekbaar Fictiefsma"]
-    r = jgz.get("/zoeken?bsn=123456789")
-    assert r.status_code == 422 and 'id="f-bsn-error"' in r.get_data(as_text=True)
-    assert web("ve").get(f"/zoeken?bsn={case['child']['bsn']}").status_code == 403
+    for bad in ("123456789", ""):
+        r = jgz.post("/zoeken", {"bsn": bad})
+        assert r.status_code == 422 and 'id="f-bsn-error"' in r.get_data(as_text=True), bad
+    assert web("ve").post("/zoeken", {"bsn": bsn}).status_code == 403
     assert 'name="bsn"' not in web("ve").get("/zoeken").get_data(as_text=True)
-    assert _names(web("jgz_bev").get(f"/zoeken?bsn={case['child']['bsn']}")) == []   # other region
+    assert _names(web("jgz_bev").post("/zoeken", {"bsn": bsn})) == []   # other region
+
+
+def test_search_is_a_post_form_and_get_only_shows_it(api, web):
+    case = api("jgz").register(given_name="Zoekbaar")
+    jgz = web("jgz")
+    page = jgz.get("/zoeken").get_data(as_text=True)
+    assert page.count('method="post"') >= 2 and 'method="get"' not in page and 'name="csrf_token"' in page
+    # An old bookmarked or logged URL does not search: nothing personal is taken from the query string.
+    r = jgz.get(f"/zoeken?bsn={case['child']['bsn']}&achternaam=Fictiefsma")
+    assert r.status_code == 302 and r.location == "/zoeken"
+    assert jgz.post("/zoeken", {"achternaam": "Fictiefsma"}, csrf=False).status_code == 400
 
 
 def test_search_by_name_within_scope(api, web, world):
@@ -114,9 +127,73 @@ def test_search_by_name_within_scope(api, web, world):
     case = jgz_api.register(given_name="Eva", family_name="de Vries-Ünal")
     jgz_api.register(given_name="Piet", family_name="de Vries-Ünal")
     jgz = web("jgz")
-    assert sorted(_names(jgz.get("/zoeken?achternaam=DE+VRIES+UNAL"))) == ["Eva de Vries-Ünal", "Piet de Vries-Ünal"]
-    assert _names(jgz.get("/zoeken?achternaam=de+vries-ünal&voornaam=ev")) == ["Eva de Vries-Ünal"]
-    assert _names(jgz.get("/zoeken?achternaam=Vries")) == []        # the full family name only
-    assert _names(web("ve").get("/zoeken?achternaam=de+Vries-Ünal")) == []   # not referred to them
+
+    def search(client, family, given=""):
+        return _names(client.post("/zoeken", {"achternaam": family, "voornaam": given}))
+    assert sorted(search(jgz, "DE VRIES UNAL")) == ["Eva de Vries-Ünal", "Piet de Vries-Ünal"]
+    assert search(jgz, "de vries-ünal", "ev") == ["Eva de Vries-Ünal"]
+    assert search(jgz, "Vries") == []        # the full family name only
+    assert search(web("ve"), "de Vries-Ünal") == []   # not referred to them
     jgz_api.fire(case, "indicate", criteria=["home_language"], indication_date=days_ago(5))
-    assert _names(web("jgz_bev").get("/zoeken?achternaam=de+Vries-Ünal")) == []
+    assert search(web("jgz_bev"), "de Vries-Ünal") == []
+    r = jgz.post("/zoeken", {"achternaam": "", "voornaam": "Eva"})
+    assert r.status_code == 422 and 'id="f-achternaam-error"' in r.get_data(as_text=True)
+
+
+def test_search_filters_on_given_name_before_the_limit_and_says_when_results_are_cut(api, web, world):
+    jgz_api = api("jgz")
+    for i in range(55):
+        jgz_api.register(given_name=f"Kind{i:02d}")
+    # Indicated a month ago, so it sorts after the 55 registered today: a limit applied before
+    # the given-name filter would never reach it.
+    wanted = jgz_api.register(given_name="Zoekkind")
+    jgz_api.fire(wanted, "indicate", criteria=["home_language"], indication_date=days_ago(30))
+    jgz = web("jgz")
+    r = jgz.post("/zoeken", {"achternaam": "Fictiefsma", "voornaam": "zoek"})
+    assert _names(r) == ["Zoekkind Fictiefsma"] and "Meer dan" not in text(r)
+    r = jgz.post("/zoeken", {"achternaam": "Fictiefsma"})
+    assert len(_names(r)) == 50
+    assert "Meer dan 50 dossiers gevonden" in text(r) and "Verfijn uw zoekopdracht" in text(r)
+    r = jgz.post("/zoeken", {"achternaam": "Fictiefsma", "voornaam": "Kind0"})   # 10 match: no notice
+    assert len(_names(r)) == 10 and "Meer dan" not in text(r)
+
+
+def test_no_bsn_or_name_in_the_access_log_or_application_log_after_a_search(app, api, world, caplog):
+    """A real HTTP server's access log: what gunicorn or a proxy would write, the request line."""
+    import http.cookiejar
+    import logging
+    import threading
+    import urllib.parse
+    import urllib.request
+
+    from werkzeug.serving import make_server
+
+    from ..factories import PASSWORD
+    from .conftest import CSRF_RE
+    case = api("jgz").register(given_name="Geheimnaam", family_name="Verborgenhuis")
+    bsn = case["child"]["bsn"]
+    caplog.set_level(logging.DEBUG)
+    server = make_server("127.0.0.1", 0, app, threaded=False)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    def fetch(path, data=None):
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        with opener.open(base + path, data=body) as r:
+            return r.read().decode()
+    try:
+        token = CSRF_RE.search(fetch("/aanmelden")).group(1)
+        fetch("/aanmelden", {"email": world.emails["jgz"], "password": PASSWORD, "csrf_token": token})
+        token = CSRF_RE.search(fetch("/zoeken")).group(1)
+        assert "Geheimnaam" in fetch("/zoeken", {"bsn": bsn, "csrf_token": token})
+        assert "Geheimnaam" in fetch("/zoeken", {"achternaam": "Verborgenhuis", "voornaam": "Geheim",
+                                                 "csrf_token": token})
+    finally:
+        server.shutdown()
+        thread.join()
+    access = [r.getMessage() for r in caplog.records if r.name == "werkzeug"]
+    assert sum('"POST /zoeken HTTP/1.1" 200' in line for line in access) == 2, access
+    for secret in (bsn, "Geheimnaam", "Verborgenhuis", "Geheim"):
+        assert secret not in caplog.text
