@@ -564,3 +564,59 @@ def test_handover_prepare_is_cancelled_by_a_handover_before_45_months(region, ap
     for n in (75, 76, 77, 120):
         region.sweep(n)
     assert "handover_prepare" not in region.rules("ve", case)
+
+
+# --- nobody to send it to: the region's JGZ, and a warning without the child ---------------------
+
+def _goes_case(region, caplog) -> tuple[dict, str]:
+    """A child in Goes, where no CJG is registered; returns the case and its BSN."""
+    with region.app.app_context():
+        data = child(months=36)
+    r = region.who("jgz_bev").post("/cases", {"municipality": "GM0664", "child": data})
+    assert r.status_code == 201, r.json
+    return r.json, data["bsn"]
+
+
+def test_a_not_reached_child_where_no_cjg_serves_reminds_the_regions_jgz_and_warns(region, caplog):
+    case, bsn = _goes_case(region, caplog)
+    jgz = region.who("jgz_bev")
+    case = jgz.fire(case, "indicate", criteria=["home_language"], indication_date=day(0).isoformat())
+    with caplog.at_level("WARNING", logger="toeleiding.reminders"):
+        jgz.fire(case, "report_not_reached", reason="no_contact", date=day(0).isoformat())
+    region.sweep(7)
+    assert region.rules("jgz_bev", case) == ["not_reached_no_contact"]
+    assert region.inbox("cjg") == [] and region.inbox("jgz") == []
+    assert "no cjg organisation for municipality GM0664" in caplog.text
+    for secret in ("Testkind", "Fictiefsma", bsn, case["id"]):
+        assert secret not in caplog.text
+
+
+def test_an_escalation_to_a_missing_cjg_goes_to_the_regions_jgz(region, caplog):
+    case, _ = _goes_case(region, caplog)
+    jgz = region.who("jgz_bev")
+    case = jgz.fire(case, "indicate", criteria=["home_language"], indication_date=day(0).isoformat())
+    case = jgz.fire(case, "refer", location_id=region.world.ids["loc_goes"], consent=True,
+                    referral_date=day(0).isoformat())
+    region.who("ve_bev").fire(case, "waitlist")
+    for n in (28, 56, 84):
+        region.sweep(n)
+    assert region.rules("ve_bev", case) == ["waitlisted_long"] * 3
+    with caplog.at_level("WARNING", logger="toeleiding.reminders"):
+        region.sweep(112)
+    assert region.rules("jgz_bev", case) == ["waitlisted_long"]
+    assert "no cjg organisation for municipality GM0664" in caplog.text
+
+
+def test_a_provider_rule_on_a_case_without_a_location_goes_to_the_regions_jgz(region, app, caplog):
+    from types import SimpleNamespace
+
+    from toeleiding.organisations.models import Municipality
+    from toeleiding.reminders.util import addressee_for
+    with app.app_context():
+        beverwijk = db.session.scalar(select(Municipality.id).where(Municipality.code == "GM0375"))
+        row = SimpleNamespace(registered_by_organisation_id=region.world.ids["jgz"], location_id=None,
+                              municipality_id=beverwijk)
+        with caplog.at_level("WARNING", logger="toeleiding.reminders"):
+            assert addressee_for(row, "ve") == (region.world.ids["jgz"], "jgz")
+        assert addressee_for(row, "cjg") == (region.world.ids["cjg"], "cjg")   # served: no fallback
+    assert "no ve organisation for municipality GM0375" in caplog.text

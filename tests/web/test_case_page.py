@@ -10,6 +10,26 @@ from ..factories import days_ago
 from .conftest import text
 
 
+def text_of(body: str, marker: str) -> str:
+    """The text of the element that opens with ``marker`` (up to its closing div)."""
+    part = body.split(marker, 1)[1].split(">", 1)[1]
+    return text_from_html(part[:part.find("</div>\n")] if "</div>\n" in part else part)
+
+
+def text_from_html(html: str) -> str:
+    import html as html_lib
+    import re
+    return html_lib.unescape(" ".join(re.sub(r"<[^>]+>", " ", html).split()))
+
+
+def nldate(iso: str) -> str:
+    """A date as the Dutch pages show it (3 mrt 2026)."""
+    import datetime as dt
+    months = ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
+    d = dt.date.fromisoformat(iso)
+    return f"{d.day} {months[d.month - 1]} {d.year}"
+
+
 @pytest.fixture
 def referred(api, world):
     jgz = api("jgz")
@@ -128,10 +148,31 @@ def test_stale_version_shows_fresh_state_and_keeps_what_was_typed(web, referred,
     stale_version = referred["version"]
     api("jgz").fire(referred, "report_not_reached", reason="no_contact", date=days_ago(2))   # someone else acts first
     r = ve.post(f"/dossiers/{referred['id']}/acties/place",
-                {"version": stale_version, "start_date": days_ago(1), "hours_per_week": "12"})
+                {"version": stale_version, "start_date": days_ago(1), "hours_per_week": "13"})
     assert r.status_code == 409
     page = text(r)
     assert "Iemand anders heeft dit dossier intussen gewijzigd" in page and "Niet bereikt" in page
+    # Placing is no longer offered, so there is no form to put the values back in: they are shown
+    # read-only in the conflict notice instead of being lost.
+    body = r.get_data(as_text=True)
+    assert 'id="actie-place"' not in body
+    notice = text_of(body, 'id="notice"')
+    assert "Wat u had ingevuld (niet opgeslagen)" in notice
+    assert "Uren per week 13" in notice
+    assert f"Startdatum {nldate(days_ago(1))}" in notice
+    assert "Plaatsen' kan nu niet meer" in notice
+
+
+def test_stale_version_with_the_action_gone_english(web, referred, api):
+    ve = web("ve")
+    with ve.client.session_transaction() as session:   # as the language switch leaves it
+        session["lang"] = "en"
+    api("jgz").fire(referred, "report_not_reached", reason="no_contact", date=days_ago(2))
+    r = ve.post(f"/dossiers/{referred['id']}/acties/place",
+                {"version": referred["version"], "start_date": days_ago(1), "hours_per_week": "13"})
+    assert r.status_code == 409
+    notice = text_of(r.get_data(as_text=True), 'id="notice"')
+    assert "What you had entered (not saved)" in notice and "Hours a week 13" in notice
 
 
 def test_stale_version_with_action_still_possible_keeps_values(web, referred, api):
@@ -146,6 +187,7 @@ def test_stale_version_with_action_still_possible_keeps_values(web, referred, ap
     body = r.get_data(as_text=True)
     assert '<details class="action" open id="actie-place">' in body and 'value="12"' in body
     assert f'name="version" value="{case["version"]}"' in body   # the form now carries the fresh version
+    assert "niet opgeslagen" not in body   # the values are in the form, not repeated in the notice
 
 
 @pytest.mark.parametrize("who,trigger,status", [
@@ -184,3 +226,71 @@ def test_case_erased_by_retention_still_opens_without_personal_data(app, api, we
     assert listed.status_code == 200 and "(gegevens verwijderd)" in text(listed) and "Vergeten" not in text(listed)
     r = jgz.get(f"/dossiers/{case['id']}")
     assert r.status_code == 200 and "(gegevens verwijderd)" in text(r) and "Geen doelgroep" in text(r)
+
+
+@pytest.fixture
+def moved_to_other_provider(api, world, referred):
+    """Referred to ve's location, not reached, then referred again to ve2's location."""
+    jgz = api("jgz")
+    case = jgz.fire(referred, "report_not_reached", reason="no_contact", date=days_ago(10))
+    return jgz.fire(case, "re_refer", location_id=world.ids["loc2"], consent=True, referral_date=days_ago(9))
+
+
+def test_former_provider_sees_the_case_but_is_offered_no_action(web, moved_to_other_provider):
+    case = moved_to_other_provider
+    r = web("ve").get(f"/dossiers/{case['id']}")
+    body = r.get_data(as_text=True)
+    assert r.status_code == 200 and "Toegeleid" in text(r)   # the history stays visible to it
+    for trigger in ("waitlist", "place", "report_not_reached"):
+        assert f'id="actie-{trigger}"' not in body
+    assert "Er zijn voor u nu geen acties voor dit dossier." in text(r)
+    new_provider = web("ve2").get(f"/dossiers/{case['id']}").get_data(as_text=True)
+    assert 'id="actie-waitlist"' in new_provider and 'id="actie-place"' in new_provider
+
+
+@pytest.mark.parametrize("trigger,data", [
+    ("waitlist", {}),
+    ("place", {"start_date": days_ago(1), "hours_per_week": "12"}),
+    ("report_not_reached", {"reason": "no_contact", "date": days_ago(1)}),
+])
+def test_former_provider_cannot_act_through_the_form(web, moved_to_other_provider, trigger, data):
+    """403, as any other action the caller may not take on a case it can see (404 is for cases
+    outside the scope: this one is inside it, the page opens)."""
+    case = moved_to_other_provider
+    ve = web("ve")
+    r = ve.post(f"/dossiers/{case['id']}/acties/{trigger}", {"version": case["version"], **data})
+    assert r.status_code == 403
+    assert "naar een andere aanbieder toegeleid" in text_of(r.get_data(as_text=True), 'id="notice"')
+    assert "Strandgaper" in text(ve.get(f"/dossiers/{case['id']}")) and "Toegeleid" in text(r)
+    assert text(ve.get(f"/dossiers/{case['id']}")).count("Op wachtlijst") == 0   # nothing stored
+
+
+def test_former_provider_cannot_act_through_the_api(api, moved_to_other_provider):
+    case = moved_to_other_provider
+    r = api("ve").post(f"/cases/{case['id']}/transitions",
+                       {"trigger": "waitlist", "version": case["version"], "data": {}})
+    assert r.status_code == 403 and r.json["error"]["code"] == "forbidden"
+    assert api("jgz").get(f"/cases/{case['id']}").json["state"] == "referred"
+    api("ve2").fire(case, "waitlist")   # the provider it is referred to now still can
+
+
+def test_meeting_notes_are_shown_on_the_case_page(web, api, world):
+    jgz_api = api("jgz")
+    case = jgz_api.fire(jgz_api.register(), "indicate", criteria=["home_language"], indication_date=days_ago(20))
+    case = jgz_api.fire(case, "report_not_reached", reason="no_contact", date=days_ago(3))
+    cjg = web("cjg")
+    r = cjg.post("/reminders/overleg/GM0375/notities",
+                 {"case_id": case["id"], "text": "CJG belt het gezin deze week terug (testafspraak)."})
+    assert r.status_code == 302
+    for who in ("jgz", "cjg"):
+        page = text(web(who).get(f"/dossiers/{case['id']}"))
+        assert "Afspraken uit het bereik-overleg" in page
+        assert "CJG belt het gezin deze week terug (testafspraak)." in page
+        assert "Test cjg (CJG Test Beverwijk)" in page   # who, for which organisation
+    # Outside the case's scope nothing of it shows.
+    r = web("ve2").get(f"/dossiers/{case['id']}")
+    assert r.status_code == 404 and "testafspraak" not in r.get_data(as_text=True)
+
+
+def test_case_page_without_meeting_notes_says_so(web, referred):
+    assert "Nog geen afspraken vastgelegd." in text(web("ve").get(f"/dossiers/{referred['id']}"))

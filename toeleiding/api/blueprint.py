@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 import traceback
-import uuid
 
 from flask import Blueprint, g, jsonify, request
 from flask_login import current_user
@@ -11,7 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from ..crypto.keyring import KeyringError
-from ..audit.operations import log_denied
+from ..audit.operations import note_refusal, request_action
 from ..errors import AppError, NotFound, StaleVersion
 from ..extensions import db, login_manager
 from ..users import totp
@@ -57,9 +56,9 @@ def _authenticate():
 @bp.errorhandler(AppError)
 def _app_error(exc: AppError):
     db.session.rollback()
-    if isinstance(exc, NotFound) and exc.extra.get("case_id") and current_user.is_authenticated:
-        # A refused look at a case is itself logged, in a transaction of its own.
-        log_denied(current_user, request.method.lower(), uuid.UUID(exc.extra["case_id"]))
+    # Every refused attempt is logged (a denied row, written when the request ends); a service
+    # that refused has already named the event and the case (audit.operations.audited).
+    note_refusal(current_user, request_action(), exc.extra.get("case_id"), exc)
     body = exc.to_dict()
     if isinstance(exc, NotFound):
         body.pop("case_id", None)
@@ -70,6 +69,7 @@ def _app_error(exc: AppError):
 def _stale(exc):
     # Two writers passed the version check at once; the database let only one through.
     db.session.rollback()
+    note_refusal(current_user, request_action(), (request.view_args or {}).get("case_id"), exc)
     e = StaleVersion("Iemand anders heeft dit dossier intussen gewijzigd; bekijk de nieuwe stand.", "version")
     return jsonify({"error": e.to_dict()}), e.status
 

@@ -6,7 +6,7 @@ the field at fault. The loader refuses a check name that is not in ``CHECKS``.
 from __future__ import annotations
 
 from .. import clock
-from ..errors import ValidationError
+from ..errors import NotPermitted, ValidationError
 
 MAX_AGE_MONTHS = 48   # VE ends when the child goes to school at 4
 
@@ -32,6 +32,45 @@ def location_of_own_provider(case, user, values: dict) -> None:
     location = values.get("location_id")
     if location is not None and user.role == "ve" and location.provider_id != user.organisation_id:
         raise ValidationError("Deze locatie hoort niet bij uw organisatie.", "location_id")
+
+
+def is_current_provider(case, user) -> bool:
+    """Whether ``user`` may act on ``case`` as far as its organisation goes.
+
+    A provider keeps seeing a child it was ever referred (its scope, cases/util.py ``_scope``),
+    but once the child is referred to another provider only that one may act: otherwise two
+    providers could each waitlist or place the same child. Other roles act on every case they see.
+    """
+    if user.role != "ve":
+        return True
+    if case.location_id is None:
+        return False
+    from ..extensions import db
+    from ..organisations.models import Location
+    location = db.session.get(Location, case.location_id)   # usually in the session already
+    return location is not None and location.provider_id == user.organisation_id
+
+
+def allowed_triggers(case, user) -> list[str]:
+    """The actions ``user`` may take on ``case`` now: what the case page and the API offer.
+
+    The same rules ``fire_transition`` enforces (``require_current_provider`` and the workflow's
+    roles per state), so nothing is offered that would be refused."""
+    from ..workflow import current_workflow
+    if not is_current_provider(case, user):
+        return []
+    return current_workflow().triggers_for(case.state, user.role)
+
+
+def require_current_provider(case, user) -> None:
+    """Refuse (403) an action by a provider the child is no longer referred to.
+
+    403, not 404: the case stays visible to the former provider (its history is theirs too), so
+    hiding that it exists would contradict the page they can open; they may only not act on it.
+    """
+    if not is_current_provider(case, user):
+        raise NotPermitted("Dit kind is inmiddels naar een andere aanbieder toegeleid; "
+                           "alleen die aanbieder kan nu iets doen.")
 
 
 CHECKS = {"placement_age": placement_age, "location_of_own_provider": location_of_own_provider}

@@ -6,6 +6,7 @@ lists of criteria codes) and describe each field for the templates.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field as dc_field
 
@@ -118,6 +119,39 @@ def transition_fields(t: Transition, case: Case, user: User) -> list[FormField]:
             ff.show_when = (f.required_when[0], str(f.required_when[1]))
             ff.hint = str(HINTS["text_other"])
         out.append(ff)
+    return out
+
+
+def typed_values(t: Transition, case: Case, user: User, form: MultiDict) -> list[dict]:
+    """What was typed in ``t``'s form, readable: label and value (a date apart, for the reader's
+    format), choices by their label. Shown read-only after a conflict that took the action away;
+    a value not among the choices is shown as typed, never looked up outside the choices."""
+    out = []
+    for ff in transition_fields(t, case, user):
+        if ff.type == "criteria":
+            labels = dict(ff.choices)
+            raw = [labels.get(v, v) for v in form.getlist(ff.name) if v]
+            if raw:
+                out.append({"label": ff.label, "value": ", ".join(raw)})
+            continue
+        if ff.type == "boolean":
+            if form.get(ff.name):
+                out.append({"label": ff.label, "value": str(_l("ja"))})
+            continue
+        raw = (form.get(ff.name) or "").strip()[:2000]
+        if not raw:
+            continue
+        if ff.type == "date":
+            try:
+                out.append({"label": ff.label, "date": dt.date.fromisoformat(raw)})
+                continue
+            except ValueError:
+                pass
+        if ff.type == "location":
+            labels = {v: label for _group, options in ff.choices for v, label in options}
+        else:
+            labels = dict(ff.choices) if ff.type in ("choice", "school") else {}
+        out.append({"label": ff.label, "value": labels.get(raw, raw)})
     return out
 
 

@@ -16,7 +16,7 @@ from ..organisations.models import Location, Organisation
 from ..organisations.util import get_municipality
 from ..users.models import User
 from ..workflow import current_workflow
-from .checks import CHECKS
+from .checks import CHECKS, require_current_provider
 from ..audit.operations import log_access  # noqa: F401  (re-exported: callers import it from here)
 from .models import Case, CaseEvent, CaseLocation
 from .util import family_name_index, find_case, scoped_cases
@@ -72,7 +72,7 @@ def fire_transition(user: User, case_id: Any, trigger: Any, version: Any, data: 
 
     Order of refusals: unknown trigger (422), stale version (409), a role that may never fire
     the trigger (403), not possible from the current state (409), not for this role from this
-    state (403), bad data (422).
+    state (403), a provider the child is no longer referred to (403), bad data (422).
     """
     workflow = current_workflow()
     case = find_case(user, case_id)
@@ -91,6 +91,7 @@ def fire_transition(user: User, case_id: Any, trigger: Any, version: Any, data: 
                                 f"'{workflow.state_labels[case.state]}'.", "trigger")
     if user.role not in t.roles_for(case.state):
         raise NotPermitted(f"Uw rol mag '{t.label}' niet uitvoeren vanuit deze status.")
+    require_current_provider(case, user)   # a former provider sees the child but may not act
 
     values = validate_transition_data(workflow, t, case, data)
     for check in t.checks:

@@ -18,6 +18,7 @@ from ..organisations.models import Location, Municipality, Organisation
 from ..web.auth import roles_required
 from ..workflow import current_workflow
 from . import forms
+from .checks import allowed_triggers
 from .models import Case
 from .operations import fire_transition, log_access, register_case
 from .util import find_case, history, may_see_bsn
@@ -86,9 +87,19 @@ def act(case_id, trigger):
         return _render_case(find_case(current_user, case_id), trigger, {field: exc.message}, status=422)
     except (StaleVersion, StaleDataError):
         db.session.rollback()
+        case = find_case(current_user, case_id)
+        if trigger in allowed_triggers(case, current_user):
+            notice = _("Iemand anders heeft dit dossier intussen gewijzigd. Hieronder ziet u de nieuwe stand; "
+                       "wat u had ingevuld staat er nog. Controleer het en verstuur opnieuw.")
+            return _render_case(case, trigger, {}, notice=notice, status=409)
+        # The action is gone with the change (e.g. the child was reported not reached meanwhile):
+        # there is no form to put the values back in, so show them in the notice, read-only,
+        # for the user to pass on or note elsewhere. Nothing of them is stored.
+        from ..web.i18n import trigger_label
         notice = _("Iemand anders heeft dit dossier intussen gewijzigd. Hieronder ziet u de nieuwe stand; "
-                   "wat u had ingevuld staat er nog. Controleer het en verstuur opnieuw.")
-        return _render_case(find_case(current_user, case_id), trigger, {}, notice=notice, status=409)
+                   "'%(action)s' kan nu niet meer.", action=trigger_label(trigger))
+        typed = forms.typed_values(t, case, current_user, request.form) if t is not None else []
+        return _render_case(case, None, {}, notice=notice, status=409, typed=typed)
     except InvalidTransition as exc:
         db.session.rollback()
         return _render_case(find_case(current_user, case_id), None, {}, notice=exc.message, status=409)
@@ -101,11 +112,12 @@ def act(case_id, trigger):
 
 
 def _render_case(case: Case, open_trigger: str | None = None, errors: dict | None = None,
-                 notice: str | None = None, status: int = 200):
-    """The case page; after a refused action the typed values come back in that action's form."""
+                 notice: str | None = None, status: int = 200, typed: list | None = None):
+    """The case page; after a refused action the typed values come back in that action's form
+    (or, when that action is no longer offered, in ``typed``: shown read-only in the notice)."""
     wf = current_workflow()
     actions = []
-    for trigger in wf.triggers_for(case.state, current_user.role):
+    for trigger in allowed_triggers(case, current_user):
         t = wf.transitions[trigger]
         submitted = request.form if trigger == open_trigger and request.method == "POST" else None
         actions.append({"trigger": trigger, "label": t.label, "fields": forms.transition_fields(t, case, current_user),
@@ -123,10 +135,25 @@ def _render_case(case: Case, open_trigger: str | None = None, errors: dict | Non
              "postcode": case.postcode,
              "house_number": case.house_number, "bsn": case.bsn if may_see_bsn(current_user) else None}
     page = render_template("cases/case.html", case=case, child=child, parents=case.parents or [],
-                           actions=actions, timeline=timeline, notice=notice,
-                           stale_trigger=open_trigger if status == 409 and notice else None)
+                           actions=actions, timeline=timeline, notice=notice, typed=typed or [],
+                           meeting_notes=_meeting_notes(case))
     db.session.commit()
     return page, status
+
+
+def _meeting_notes(case: Case) -> list[dict]:
+    """The bereik-overleg's notes about this child (who, organisation, when, text), oldest first.
+
+    Whoever may open the case page may read them: they are about the child's referral, and the
+    case's scope (find_case) was checked before this runs. The text is decrypted here only.
+    """
+    from ..reminders.models import MeetingNote
+    from ..users.models import User
+    rows = db.session.execute(
+        select(MeetingNote, User.name).join(User, MeetingNote.user_id == User.id)
+        .where(MeetingNote.case_id == case.id).order_by(MeetingNote.created_at, MeetingNote.id)).all()
+    return [{"at": note.created_at, "user": name, "organisation": note.organisation.name, "text": note.text}
+            for note, name in rows]
 
 
 def _timeline(case: Case) -> list[dict]:

@@ -27,7 +27,7 @@ from ..organisations.models import Organisation
 from ..users.models import User
 from ..workflow import current_workflow
 from .models import LIVE_STATES, DigestRun, MeetingNote, Reminder
-from .util import (INBOX_ROLES, addressee, age_milestone, applicable_rules, case_anchor, digest_counts, find_rule,
+from .util import (INBOX_ROLES, addressee_for, age_milestone, applicable_rules, case_anchor, digest_counts, find_rule,
                    local_day, local_midnight, meeting_municipality, next_due, occurrence_offset, role_for)
 
 SNOOZE_MAX_DAYS = 90
@@ -71,9 +71,10 @@ def sync_reminders(case: Case, entered_seq: int | None = None) -> None:
             # Past the milestone already: due now. Otherwise the first of its month (no more than
             # the birth month in clear tells); the sweep waits there for the exact day.
             due = now if age_milestone(case, rule) <= clock.today() else local_midnight(anchor)
+        organisation_id, role = addressee_for(case, rule.role)
         new_rows.append(dict(
-            case_id=case.id, rule=name, stay=chain_stay, anchor=anchor, occurrence=1, role=rule.role,
-            organisation_id=addressee(case, rule.role), state="pending", due_at=due, wake_at=due,
+            case_id=case.id, rule=name, stay=chain_stay, anchor=anchor, occurrence=1, role=role,
+            organisation_id=organisation_id, state="pending", due_at=due, wake_at=due,
             deliveries=0, created_at=now))
     if new_rows:
         # Core insert: a transition's new chains need no ORM objects (half the cost otherwise).
@@ -170,10 +171,12 @@ def deliver_due(now: dt.datetime, batch_size: int = 500,
         if due is None:
             continue
         role = role_for(rule, n)
+        organisation_id = row.organisation_id
+        if role != row.role:   # an escalation (or a fallback addressee before it): look it up
+            organisation_id, role = addressee_for(row, role)
         created.append({
             "case_id": row.case_id, "rule": rule.name, "stay": row.stay, "anchor": row.anchor,
-            "occurrence": n, "role": role,
-            "organisation_id": row.organisation_id if role == row.role else addressee(row, role),
+            "occurrence": n, "role": role, "organisation_id": organisation_id,
             "state": "pending", "due_at": due, "wake_at": due, "deliveries": 0, "created_at": now})
 
     table = Reminder.__table__
@@ -238,13 +241,12 @@ def snooze_reminder(user: User, reminder_id: Any, until: Any, reason: Any) -> Re
         raise ValidationError(f"De reden is te lang (hoogstens {TEXT_MAX} tekens).", "reason")
     r.state, r.snoozed_until, r.wake_at = "snoozed", day, local_midnight(day)
     r.snooze_reason = reason.strip()
-    log_access(user, "reminder:snooze", [r.case_id])
     _pause_chain(r, day)
     db.session.flush()
+    log_access(user, "reminder:snooze", [r.case_id])
     return r
 
 
-def add_meeting_note(user: User, municipality_code: Any, case_id: Any, note: Any) -> MeetingNote:
 def _pause_chain(snoozed: Reminder, until: dt.date) -> None:
     """A snooze answers the reminder for now, so its chain waits too: the next occurrence (and
     with it any escalation) comes no earlier than one interval after the snooze ends, and the
@@ -271,6 +273,7 @@ def _pause_chain(snoozed: Reminder, until: dt.date) -> None:
 
 
     """Record what the bereik-overleg agreed about a child in the user's scope."""
+def add_meeting_note(user: User, municipality_code: Any, case_id: Any, note: Any) -> MeetingNote:
     if user.role not in INBOX_ROLES:
         raise NotPermitted("Alleen JGZ, VE-aanbieders en CJG nemen deel aan het bereik-overleg.")
     municipality = meeting_municipality(municipality_code)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import uuid
 from dataclasses import dataclass
@@ -15,6 +16,8 @@ from ..organisations.models import Location, Municipality, Organisation, organis
 from ..users.models import User
 from ..workflow.definition import ReminderRule, Workflow
 from .models import MeetingNote, Reminder
+
+log = logging.getLogger(__name__)
 
 # Roles that act on reminders and so have an inbox and see the bereik-overleg.
 INBOX_ROLES = ("jgz", "ve", "cjg")
@@ -121,6 +124,24 @@ def addressee(case, role: str) -> int | None:
             .where(Organisation.kind == "cjg", organisation_municipalities.c.municipality_id == case.municipality_id)
             .order_by(Organisation.id).limit(1))
     return None
+
+
+def addressee_for(case, role: str) -> tuple[int | None, str]:
+    """The organisation and role a reminder for ``role`` goes to, never nobody.
+
+    When the region has no organisation for the role here (no CJG serves the municipality, a
+    provider's rule on a case without a location), the reminder goes to the JGZ of the region,
+    which is always known and follows every child anyway, and a warning names the gap (the
+    municipality and role, never the child) so the administrator can fill it.
+    """
+    organisation_id = addressee(case, role)
+    if organisation_id is not None or role == "jgz":
+        return organisation_id, role
+    fallback = addressee(case, "jgz")
+    municipality = db.session.get(Municipality, case.municipality_id)
+    log.warning("reminders: no %s organisation for municipality %s; reminder goes to its region's JGZ (%s)",
+                role, municipality.code if municipality is not None else case.municipality_id, fallback)
+    return fallback, "jgz"
 
 
 def inbox_query(user: User, state: str = "open"):

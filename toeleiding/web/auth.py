@@ -106,14 +106,20 @@ def safe_next(target: str | None, default: str) -> str:
     return target
 
 
-def roles_required(*roles: str):
-    """Signed in with one of ``roles``; anyone else gets the 403 page (anonymous: sign-in)."""
+def roles_required(*roles: str, action: str | None = None):
+    """Signed in with one of ``roles``; anyone else gets the 403 page (anonymous: sign-in).
+
+    A refused role is a denied row in the access log, for ``action`` (default: "read" for a
+    page, else the endpoint) and the page's case when it has one.
+    """
     def decorate(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if current_user.role not in roles:
+                from ..audit.operations import note_refusal, request_action
+                note_refusal(current_user, action or request_action(), kwargs.get("case_id"))
                 abort(403)
             return view(*args, **kwargs)
         wrapper.roles = roles
