@@ -17,12 +17,13 @@ from ..organisations.util import get_municipality
 from ..users.models import User
 from ..workflow import current_workflow
 from .checks import CHECKS, require_current_provider
-from ..audit.operations import log_access  # noqa: F401  (re-exported: callers import it from here)
+from ..audit.operations import audited, log_access  # noqa: F401  (log_access re-exported: callers import it from here)
 from .models import Case, CaseEvent, CaseLocation
 from .util import family_name_index, find_case, scoped_cases
 from .validation import validate_child, validate_parents, validate_transition_data
 
 
+@audited("create", case_arg=None)   # a refusal is a denied row (issue 6)
 def register_case(user: User, municipality_code: Any, child: Any, parents: Any = None) -> Case:
     """JGZ registers a child that may belong to the target group: a new case in the initial state."""
     if user.role != "jgz":
@@ -67,6 +68,14 @@ def register_case(user: User, municipality_code: Any, child: Any, parents: Any =
     return case
 
 
+def _transition_event(args: dict) -> str:
+    """The denied row's event: the trigger if the workflow knows it (never free text in the log)."""
+    trigger = args.get("trigger")
+    known = isinstance(trigger, str) and trigger in current_workflow().transitions
+    return f"transition:{trigger if known else 'unknown'}"
+
+
+@audited(_transition_event)
 def fire_transition(user: User, case_id: Any, trigger: Any, version: Any, data: Any) -> Case:
     """Move a case along ``trigger`` for ``user``: checks, state change, history and log together.
 
