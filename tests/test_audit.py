@@ -29,7 +29,7 @@ def test_ve_reading_another_providers_case_gets_404_and_a_denied_row(app, api, w
     case = jgz.fire(case, "indicate", criteria=["home_language"], indication_date=days_ago(2))
     jgz.fire(case, "refer", location_id=world.ids["loc"], consent=True, referral_date=days_ago(1))
     assert api("ve2").get(f"/cases/{case['id']}").status_code == 404
-    assert ("get", "ve", "denied", "api") in _rows(app, case["id"])
+    assert ("read", "ve", "denied", "api") in _rows(app, case["id"])
 
 
 def test_a_refused_transition_leaves_no_allowed_row(app, api):
@@ -38,7 +38,63 @@ def test_a_refused_transition_leaves_no_allowed_row(app, api):
     r = jgz.post(f"/cases/{case['id']}/transitions", {"trigger": "indicate", "version": 1,
                                                       "data": {"criteria": ["nonsense"], "indication_date": days_ago(1)}})
     assert r.status_code == 422
-    assert [a for a, *_ in _rows(app, case["id"])] == ["create"]
+    assert [(a, result) for a, _r, result, _c in _rows(app, case["id"])] == [
+        ("create", "allowed"), ("transition:indicate", "denied")]
+
+
+def _referred(api, world):
+    jgz = api("jgz")
+    case = jgz.register()
+    case = jgz.fire(case, "indicate", criteria=["home_language"], indication_date=days_ago(2))
+    return jgz.fire(case, "refer", location_id=world.ids["loc"], consent=True, referral_date=days_ago(1))
+
+
+def test_every_refused_attempt_is_a_denied_row_naming_the_event_and_the_case(app, api, world):
+    case = _referred(api, world)
+    cid, ve, jgz, admin = case["id"], api("ve"), api("jgz"), api("admin")
+    refusals = [
+        (ve.post(f"/cases/{cid}/transitions", {"trigger": "refer", "version": case["version"], "data": {}}),
+         403, ("transition:refer", "ve")),
+        (ve.get(f"/cases/{cid}/export"), 403, ("export", "ve")),
+        (jgz.post(f"/cases/{cid}/break-glass", {"reason": "Verzoek van de rechter"}), 403, ("break_glass", "jgz")),
+        (ve.post(f"/cases/{cid}/moves", {"version": case["version"], "municipality": "GM0376",
+                                         "effective_date": days_ago(1)}), 403, ("move", "ve")),
+        (jgz.post(f"/cases/{cid}/transitions", {"trigger": "close", "version": 1, "data": {}}),
+         409, ("transition:close", "jgz")),
+        (admin.get(f"/cases/{cid}/export"), 404, ("export", "admin")),
+    ]
+    for response, status, _row in refusals:
+        assert response.status_code == status, response.json
+    denied = [(a, r) for a, r, result, _c in _rows(app, cid) if result == "denied"]
+    assert denied == [row for *_x, row in refusals]
+    # Nothing else of a refused request is stored: the case is as it was.
+    assert jgz.get(f"/cases/{cid}").json["version"] == case["version"]
+    # A refusal without a case: the privacy officer's log, asked by JGZ.
+    assert jgz.get(f"/audit?case_id={cid}").status_code == 403
+    with app.app_context():
+        row = db.session.execute(select(AccessLogEntry.action, AccessLogEntry.case_id)
+                                 .where(AccessLogEntry.result == "denied").order_by(AccessLogEntry.id.desc())).first()
+    assert row == ("audit_read", None)
+
+
+def test_refusals_on_pages_are_denied_rows_too(app, api, world):
+    from .web.conftest import WebClient
+    case = _referred(api, world)
+    cid = case["id"]
+    ve = WebClient(app).sign_in(world.emails["ve"])
+    assert ve.get(f"/dossiers/{cid}/inzage").status_code == 403                       # roles_required
+    page = ve.get(f"/dossiers/{cid}")
+    assert page.status_code == 200
+    r = ve.post(f"/dossiers/{cid}/acties/refer", {"version": str(case["version"])})    # the view answers itself
+    assert r.status_code in (403, 409)
+    jgz = WebClient(app).sign_in(world.emails["jgz"])
+    assert jgz.get("/beheer/toegangslog").status_code == 403
+    denied = [(a, role, c) for a, role, result, c in _rows(app, cid) if result == "denied"]
+    assert denied == [("export", "ve", "web"), ("transition:refer", "ve", "web")]
+    with app.app_context():
+        last = db.session.scalars(select(AccessLogEntry).order_by(AccessLogEntry.id.desc()).limit(1)).one()
+        assert (last.action, last.role, last.result, last.case_id) == ("audit_read", "jgz", "denied", None)
+    assert api("jgz").get(f"/cases/{cid}").json["version"] == case["version"]
 
 
 def test_no_personal_data_in_the_log_table_or_the_application_log(app, api, caplog):
@@ -195,3 +251,58 @@ def test_the_chain_verifies_with_every_kind_of_value_in_its_fields(app, api, run
     assert any(result == "denied" for _e, _b, result, _ip in rows)
     report = runner.invoke(args=["audit", "verify"])
     assert report.exit_code == 0 and "chain intact" in report.output, report.output
+
+
+def test_verify_with_an_anchor_finds_the_newest_rows_removed(app, api, runner):
+    jgz = api("jgz")
+    for _ in range(3):
+        jgz.register()
+    first = runner.invoke(args=["audit", "verify"])
+    assert first.exit_code == 0, first.output
+    head = first.output.strip().splitlines()[-1].removeprefix("head: ")
+    head_id = int(head.split(":")[0])
+    ok = runner.invoke(args=["audit", "verify", "--anchor", head])
+    assert ok.exit_code == 0 and f"anchor {head_id} present" in ok.output, ok.output
+    jgz.register()   # the log grows on: the old head stays a valid anchor
+    assert runner.invoke(args=["audit", "verify", "--anchor", head]).exit_code == 0
+    _tamper(app, f"DELETE FROM access_log WHERE id >= {head_id}")
+    # Without the anchor the shortened chain looks whole; with it, the missing row is named.
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+    broken = runner.invoke(args=["audit", "verify", "--anchor", head])
+    assert broken.exit_code == 1 and f"broken at row {head_id}" in broken.output and "missing" in broken.output
+    wrong = runner.invoke(args=["audit", "verify", "--anchor", f"1:{'0' * 64}"])
+    assert wrong.exit_code == 1 and "broken at row 1" in wrong.output and "differs" in wrong.output
+    assert runner.invoke(args=["audit", "verify", "--anchor", "nonsense"]).exit_code == 2
+
+
+@pytest.mark.postgres
+def test_the_app_role_may_append_to_the_log_but_not_change_it(app, world, runner, postgres, base_config):
+    """`flask audit grant-app-role`: a non-owner role that runs the app cannot UPDATE, DELETE or
+    TRUNCATE the log (no trigger to switch off, no privilege to), but its inserts work."""
+    from toeleiding import create_app
+    role = f"toeleiding_app_{uuid.uuid4().hex[:8]}"
+    with app.app_context(), db.engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(sa.text(f"CREATE ROLE {role} LOGIN"))
+    try:
+        granted = runner.invoke(args=["audit", "grant-app-role", role])
+        assert granted.exit_code == 0, granted.output
+        url = sa.engine.make_url(base_config["SQLALCHEMY_DATABASE_URI"]).set(username=role, password=None)
+        as_app = create_app({**base_config, "SQLALCHEMY_DATABASE_URI": url.render_as_string(hide_password=False)})
+        from .factories import ApiClient
+        jgz = ApiClient.sign_in(as_app.test_client(), world.emails["jgz"])
+        case = jgz.register()
+        assert jgz.get(f"/cases/{case['id']}").status_code == 200
+        with as_app.app_context():
+            for statement in ("UPDATE access_log SET role = 'admin'", "DELETE FROM access_log",
+                              "TRUNCATE access_log", "ALTER TABLE access_log DISABLE TRIGGER access_log_no_truncate"):
+                with pytest.raises(sa.exc.DatabaseError, match="permission denied|must be owner"):
+                    with db.engine.begin() as conn:
+                        conn.execute(sa.text(statement))
+            db.engine.dispose()
+        assert [a for a, *_ in _rows(app, case["id"])] == ["create", "read"]
+        assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+    finally:
+        with app.app_context(), db.engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            conn.execute(sa.text(f"DROP OWNED BY {role}"))
+            conn.execute(sa.text(f"DROP ROLE {role}"))

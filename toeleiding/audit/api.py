@@ -8,12 +8,14 @@ from ..api.blueprint import bp
 from ..cases.util import parse_case_id
 from ..errors import NotPermitted, ValidationError
 from ..extensions import db
-from .operations import log_access
+from ..privacy.operations import review_grants
+from .operations import audited, log_access
 from .util import entries, entry_json, iter_csv
 
 
-def _query():
-    if current_user.role != "admin":
+@audited(lambda args: _action(), case_arg=None)   # a refused question is a denied row
+def _query(user):
+    if user.role != "admin":
         raise NotPermitted("Alleen de functioneel beheerder (privacy officer) ziet het toegangslog.")
     case_id = user_id = None
     if request.args.get("case_id"):
@@ -26,21 +28,31 @@ def _query():
         user_id = int(request.args["user_id"])
     if case_id is None and user_id is None:
         raise ValidationError("Geef case_id of user_id op.", "case_id")
-    # Looking into the log about a child is itself an access to that child's record.
-    log_access(current_user, "audit_export" if request.path.endswith(".csv") else "audit_read", [case_id])
-    return entries(case_id, user_id)
+    # Looking into the log about a child is itself an access to that child's record; which
+    # user was looked up is on record too (an id, no personal data).
+    log_access(user, _action(), [case_id],
+               on_behalf_of=f"subject_user:{user_id}" if user_id is not None else None)
+    return case_id, user_id
+
+
+def _action() -> str:
+    return "audit_export" if request.path.endswith(".csv") else "audit_read"
 
 
 @bp.get("/audit")
 def audit_entries():
-    rows = [entry_json(e) for e in db.session.scalars(_query().limit(1000))]
+    """The log's rows for a case or a user, and the break-the-glass grants with their reasons."""
+    case_id, user_id = _query(current_user)
+    rows = [entry_json(e) for e in db.session.scalars(entries(case_id, user_id).limit(1000))]
+    grants = review_grants(current_user, case_id, user_id)
     db.session.commit()
-    return jsonify({"items": rows})
+    return jsonify({"items": rows, "grants": grants})
 
 
 @bp.get("/audit.csv")
 def audit_csv():
-    body = "".join(iter_csv(db.session.scalars(_query())))
+    case_id, user_id = _query(current_user)
+    body = "".join(iter_csv(db.session.scalars(entries(case_id, user_id))))
     db.session.commit()
     return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=toegangslog.csv"})

@@ -1,5 +1,8 @@
 """``flask audit verify``: recompute the access log's hash chain."""
+import re
+
 import click
+import sqlalchemy as sa
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
@@ -11,12 +14,60 @@ audit_cli = AppGroup("audit", help="The access log.")
 
 
 @audit_cli.command("verify")
-def verify():
-    """Check every row's hash; exit 1 naming the first broken row."""
+@click.option("--anchor", default=None, metavar="ID:HASH",
+              help="A head printed by an earlier run, kept outside the database: that row must "
+                   "still exist with that hash (catches removal of the newest rows).")
+def verify(anchor):
+    """Check every row's hash; exit 1 naming the first broken row. Prints the head to keep."""
+    pinned = None
+    if anchor:
+        raw_id, _, raw_hash = anchor.partition(":")
+        if not raw_id.isdigit() or len(raw_hash) != 64 or any(c not in "0123456789abcdef" for c in raw_hash):
+            raise click.BadParameter("expected ID:HASH as printed by `flask audit verify`", param_hint="--anchor")
+        pinned = (int(raw_id), raw_hash)
     total = db.session.scalar(select(func.count()).select_from(AccessLogEntry)) or 0
     with click.progressbar(length=total, label="access log") as bar:
-        report = verify_chain(progress=bar.update)
+        report = verify_chain(progress=bar.update, anchor=pinned)
     if not report.ok:
         raise click.ClickException(f"access log broken at row {report.broken_id}: {report.problem} "
                                    f"({report.rows} rows before it are intact)")
-    click.echo(f"ok: {report.rows} rows, chain intact")
+    click.echo(f"ok: {report.rows} rows, chain intact" + (f", anchor {pinned[0]} present" if pinned else ""))
+    if report.head:
+        # Kept outside the database (a ticket, an operator's log), it is the next run's --anchor.
+        click.echo(f"head: {report.head[0]}:{report.head[1]}")
+
+
+@audit_cli.command("grant-app-role")
+@click.argument("role")
+def grant_app_role(role):
+    """PostgreSQL: let ROLE (a login role that owns no table) run the application.
+
+    It may read and write every table but only append to the access log: UPDATE, DELETE and
+    TRUNCATE on it are not granted, and only the tables' owner could switch the triggers off.
+    Run it as the owner after every `flask db upgrade` (new tables get no grants by themselves).
+    """
+    if db.engine.dialect.name != "postgresql":
+        raise click.ClickException("grant-app-role is for PostgreSQL")
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", role):
+        raise click.BadParameter("a lower-case PostgreSQL role name", param_hint="ROLE")
+    owner = db.session.scalar(sa.text("SELECT tableowner FROM pg_tables WHERE tablename = 'access_log' "
+                                      "AND schemaname = current_schema()"))
+    if owner == role:
+        raise click.ClickException(f"{role} owns access_log: the application must run as a role that does not")
+    if not db.session.scalar(sa.text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}):
+        raise click.ClickException(f"no role {role}: CREATE ROLE {role} LOGIN PASSWORD '…' first")
+    for statement in (
+            "GRANT USAGE ON SCHEMA {schema} TO {role}",
+            "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {role}",
+            "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {role}",
+            "REVOKE UPDATE, DELETE, TRUNCATE ON access_log FROM {role}",
+            "REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON alembic_version FROM {role}"):
+        # Identifiers cannot be bind parameters; the role name was checked above.
+        db.session.execute(sa.text(statement.format(schema=_schema(), role=role)))
+    db.session.commit()
+    click.echo(f"{role}: all tables read/write, access_log append-only (no UPDATE, DELETE, TRUNCATE)")
+
+
+def _schema() -> str:
+    name = db.session.scalar(sa.text("SELECT current_schema()"))
+    return '"' + name.replace('"', '""') + '"'

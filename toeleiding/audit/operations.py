@@ -6,20 +6,30 @@ only for the last moment of the transaction, after every other row lock was take
 """
 from __future__ import annotations
 
+import functools
+import inspect
+import logging
 import threading
-from typing import Iterable
+import uuid
+from typing import Any, Callable, Iterable
 
+import click
 from flask import g, has_app_context, has_request_context, request
 from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from .. import clock
 from ..extensions import db
+from ..errors import AppError
 from .models import GENESIS, AccessLogEntry, chain_hash
+
+log = logging.getLogger(__name__)
 
 _PENDING = "toeleiding.audit.pending"
 _SQLITE_LOCK = threading.Lock()
 _LOCK_HELD = "toeleiding.audit.lock_held"
+_REFUSALS = "toeleiding_audit_refusals"   # on flask.g: refused attempts of this request
 # The PostgreSQL advisory lock key (7513) lives in the access_log_chain() trigger, in the migrations.
 
 
@@ -31,7 +41,7 @@ def log_access(user, action: str, case_ids: Iterable = (None,), result: str = "a
     pending = db.session.info.setdefault(_PENDING, [])
     for cid in case_ids:
         flagged, behalf = emergency, on_behalf_of
-        if getattr(user, "role", None) == "admin" and cid is not None and not emergency:
+        if getattr(user, "role", None) == "admin" and cid is not None and not emergency and behalf is None:
             # An admin only ever sees a child's record under break-the-glass: mark it so.
             from ..privacy.operations import active_grant
             grant = active_grant(user, cid)
@@ -43,17 +53,82 @@ def log_access(user, action: str, case_ids: Iterable = (None,), result: str = "a
                         "client": client, "ip": ip})
 
 
-def log_denied(user, action: str, case_id) -> None:
-    """A refused attempt, logged in a transaction of its own after the caller rolled back."""
-    db.session.rollback()
-    log_access(user, action, [case_id], result="denied")
-    db.session.commit()
+def note_refusal(user, action: str, case_id: Any = None, exc: BaseException | None = None) -> None:
+    """Remember a refused attempt at ``action`` (on ``case_id`` when known) for a denied row.
+
+    The row is written when the request ends (``write_refusals``), in a transaction of its own
+    after whatever the refused request did was rolled back, so it is logged whether an error
+    handler or the view itself answers the refusal. The first note of an exception wins: the
+    service that refused knows the event better than the handler that maps it to HTTP.
+    """
+    if exc is not None:
+        if getattr(exc, "_audit_noted", False):
+            return
+        exc._audit_noted = True   # type: ignore[attr-defined]
+    if not has_request_context() or not getattr(user, "is_authenticated", False):
+        return   # anonymous callers are answered 401 before they reach anything to refuse
+    cid = case_id if isinstance(case_id, uuid.UUID) or case_id is None else _parse_uuid(case_id)
+    g.setdefault(_REFUSALS, []).append((user, action, cid))
+
+
+def request_action() -> str:
+    """The event of the current request when no service named it: a look, or the endpoint."""
+    return "read" if request.method in ("GET", "HEAD") else (request.endpoint or request.method.lower())
+
+
+def audited(action: str | Callable[[dict], str], case_arg: str | None = "case_id"):
+    """Decorate a service so that its refusals are logged as denied attempts at ``action``.
+
+    ``action`` is the event's name, or a function of the service's bound arguments (e.g. the
+    trigger of a transition); the case id is the ``case_arg`` argument.
+    """
+    def decorate(fn):
+        signature = inspect.signature(fn)
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except (AppError, StaleDataError) as exc:
+                bound = signature.bind_partial(*args, **kwargs).arguments
+                name = action(bound) if callable(action) else action
+                note_refusal(bound.get("user"), name, bound.get(case_arg) if case_arg else None, exc)
+                raise
+        return wrapper
+    return decorate
+
+
+def write_refusals(response):
+    """after_request: one denied row per refused attempt of this request (see note_refusal)."""
+    refusals = g.pop(_REFUSALS, None)
+    if not refusals:
+        return response
+    try:
+        db.session.rollback()   # nothing of the refused request is stored, only its denial
+        for user, action, cid in refusals:
+            log_access(user, action, [cid], result="denied")
+        db.session.commit()
+    except Exception as exc:   # the answer stands; the type only, as in the error handlers
+        db.session.rollback()
+        log.error("could not log a refused attempt: %s", type(exc).__name__)
+    return response
+
+
+def _parse_uuid(raw: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(raw))
+    except ValueError:
+        return None
 
 
 def _client() -> tuple[str, str | None]:
     if has_request_context():
         return g.get("client", "web"), request.remote_addr
-    return (g.get("client", "cli") if has_app_context() else "cli"), None
+    if has_app_context() and "client" in g:
+        return g.client, None
+    # Outside a request: a command runs inside click's context; the scheduler's jobs run in
+    # threads of their own, without one.
+    return ("cli" if click.get_current_context(silent=True) is not None else "job"), None
 
 
 def _write_pending(session: Session) -> None:

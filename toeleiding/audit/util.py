@@ -16,31 +16,42 @@ class ChainReport:
     rows: int
     broken_id: int | None = None
     problem: str | None = None
+    head: tuple[int, str] | None = None   # the last row checked: (id, hash), for anchoring
 
     @property
     def ok(self) -> bool:
         return self.broken_id is None
 
 
-def verify_chain(batch: int = 5000, progress: Callable[[int], None] | None = None) -> ChainReport:
+def verify_chain(batch: int = 5000, progress: Callable[[int], None] | None = None,
+                 anchor: tuple[int, str] | None = None) -> ChainReport:
     """Recompute every hash in id order; report the first row that does not fit.
 
     The first row may follow rows deleted after the retention period, so its ``prev_hash`` is
-    taken as given; from then on each row must carry its predecessor's hash.
+    taken as given; from then on each row must carry its predecessor's hash. That alone cannot
+    notice the newest rows being deleted, so operators keep the head this reports outside the
+    database and pass it back later as ``anchor`` (id, hash): that row must still be there, with
+    that hash, and the chain through it intact.
     """
-    prev, count, last_id = None, 0, 0
+    if anchor is not None:
+        anchor_hash = db.session.scalar(select(AccessLogEntry.hash).where(AccessLogEntry.id == anchor[0]))
+        if anchor_hash is None:
+            return ChainReport(0, anchor[0], "the anchor row is missing (rows were removed from the log)")
+        if anchor_hash != anchor[1]:
+            return ChainReport(0, anchor[0], "the anchor row's hash differs from the anchor's")
+    prev, count, last_id, head = None, 0, 0, None
     while True:
         rows = db.session.execute(select(AccessLogEntry).where(AccessLogEntry.id > last_id)
                                   .order_by(AccessLogEntry.id).limit(batch)).scalars().all()
         if not rows:
-            return ChainReport(count)
+            return ChainReport(count, head=head)
         for row in rows:
             if prev is not None and row.prev_hash != prev:
                 return ChainReport(count, row.id, "does not follow the previous row (a row was removed or inserted)")
             expected = chain_hash(row.prev_hash, {f: getattr(row, f) for f in FIELDS})
             if row.hash != expected:
                 return ChainReport(count, row.id, "its contents were changed after it was written")
-            prev, count, last_id = row.hash, count + 1, row.id
+            prev, count, last_id, head = row.hash, count + 1, row.id, (row.id, row.hash)
         if progress:
             progress(len(rows))
         db.session.expunge_all()

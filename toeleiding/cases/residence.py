@@ -19,6 +19,7 @@ from ..organisations.models import Municipality
 from ..users.models import User
 from ..workflow import current_workflow
 from .models import Case, CaseEvent
+from ..audit.operations import audited
 from .operations import fire_transition, log_access
 from .util import find_case
 from .validation import parse_date
@@ -27,6 +28,7 @@ MUNICIPALITY_CODE_RE = re.compile(r"^GM[0-9]{4}$")
 MOVE_TRIGGER = "move"
 
 
+@audited("move")   # a refusal is a denied row (issue 6)
 def record_move(user: User, case_id: Any, version: Any, municipality_code: Any, effective_date: Any) -> Case:
     """JGZ records a change of residence with its effective date; out of the region, the case closes.
 

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from .. import clock
 from ..audit.models import AccessLogEntry
-from ..audit.operations import log_access
+from ..audit.operations import audited, log_access
 from ..audit.util import entry_json
 from ..cases.models import Case
 from ..cases.util import find_case, parse_case_id
@@ -23,6 +23,7 @@ from .models import BreakGlassGrant
 EXPORT_SECTIONS: dict[str, Callable[[Case], Any]] = {}
 
 
+@audited("break_glass")
 def break_glass(user: User, case_id: Any, reason: Any, minutes: int | None = None) -> BreakGlassGrant:
     """An admin opens one child's record outside the normal scope, for a stated reason, for a while."""
     if user.role != "admin":
@@ -55,6 +56,7 @@ def active_grant(user: User, case_id) -> BreakGlassGrant | None:
         BreakGlassGrant.expires_at > clock.now()).limit(1))
 
 
+@audited("export")
 def export_case(user: User, case_id: Any) -> dict:
     """Everything held on one child (AVG right of access): data, history, extras, and who accessed it."""
     from ..api.serializers import case_detail   # the same shapes as the API's case answer
@@ -69,6 +71,38 @@ def export_case(user: User, case_id: Any) -> dict:
     out["exported_at"] = clock.now().isoformat()
     log_access(user, "export", [case.id])
     return out
+
+
+def review_grants(officer: User, case_id: Any = None, user_id: int | None = None,
+                  export: bool = False, limit: int = 500) -> list[dict]:
+    """Break-the-glass grants for the privacy officer's review, newest first, reasons decrypted.
+
+    For one case, one user, or (neither given) the latest. Reading a reason is reading about
+    that child, so it is logged per case, like any other access.
+    """
+    if officer.role != "admin":
+        raise NotPermitted("Alleen de functioneel beheerder (privacy officer) ziet het toegangslog.")
+    q = select(BreakGlassGrant).order_by(BreakGlassGrant.granted_at.desc()).limit(limit)
+    if case_id is not None:
+        q = q.where(BreakGlassGrant.case_id == case_id)
+    if user_id is not None:
+        q = q.where(BreakGlassGrant.user_id == user_id)
+    grants = db.session.scalars(q).all()
+    if grants:
+        log_access(officer, "break_glass_export" if export else "break_glass_review",
+                   list(dict.fromkeys(g.case_id for g in grants)),
+                   on_behalf_of=f"subject_user:{user_id}" if user_id is not None else None)
+    out = []
+    for grant in grants:
+        holder = db.session.get(User, grant.user_id)
+        out.append({"id": str(grant.id), "user_id": grant.user_id,
+                    "organisation_id": holder.organisation_id if holder else None,
+                    "case_id": str(grant.case_id), "reason": grant.reason,   # None once erased
+                    "granted_at": grant.granted_at.isoformat(), "expires_at": grant.expires_at.isoformat()})
+    return out
+
+
+GRANT_COLUMNS = ["id", "user_id", "organisation_id", "case_id", "reason", "granted_at", "expires_at"]
 
 
 def erase_expired(batch: int = 200, progress: Callable[[int], None] | None = None) -> int:

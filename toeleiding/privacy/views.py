@@ -5,6 +5,9 @@ copy of everything held on one child. Each calls the same services as the API.
 """
 from __future__ import annotations
 
+import csv
+import io
+
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -17,7 +20,7 @@ from ..errors import ValidationError
 from ..extensions import db
 from ..users.models import User
 from ..web.auth import roles_required
-from .operations import break_glass, export_case
+from .operations import GRANT_COLUMNS, break_glass, export_case, review_grants
 
 bp = Blueprint("privacy", __name__)
 
@@ -39,16 +42,22 @@ def _filters() -> tuple:
 
 
 @bp.get("/beheer/toegangslog")
-@roles_required("admin")
+@roles_required("admin", action="audit_read")
 def audit():
     case_id, user_id, errors = _filters()
-    rows = []
+    rows, grants = [], []
     if (case_id or user_id) and not errors:
         rows = [entry_json(e) for e in db.session.scalars(entries(case_id, user_id).limit(500))]
-        log_access(current_user, "audit_read", [case_id])
+        # Which user the officer looked up is on record too (an id, no personal data).
+        log_access(current_user, "audit_read", [case_id], on_behalf_of=_subject(user_id))
+    if not errors:
+        # Without a question, the latest grants: reviewing emergency access is this page's job.
+        grants = review_grants(current_user, case_id, user_id, limit=500 if case_id or user_id else 50)
     users = db.session.scalars(select(User).order_by(User.name)).all()
     names = {u.id: u.name for u in users}
+    organisations = {u.organisation_id: u.organisation.name for u in users}
     page = render_template("privacy/audit.html", rows=rows, errors=errors, user_options=_user_options(users), names=names,
+                           grants=grants, organisations=organisations,
                            case_id=request.args.get("case_id", ""), user_id=request.args.get("user_id", ""),
                            grant_errors={}, grant_values={})
     db.session.commit()
@@ -56,20 +65,49 @@ def audit():
 
 
 @bp.get("/beheer/toegangslog.csv")
-@roles_required("admin")
+@roles_required("admin", action="audit_export")
 def audit_csv():
     case_id, user_id, errors = _filters()
     if errors or not (case_id or user_id):
         raise ValidationError(_("Geef een dossiernummer of een gebruiker op."), "case_id")
-    log_access(current_user, "audit_export", [case_id])
+    log_access(current_user, "audit_export", [case_id], on_behalf_of=_subject(user_id))
     body = "".join(iter_csv(db.session.scalars(entries(case_id, user_id))))
     db.session.commit()
     return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=toegangslog.csv"})
 
 
+@bp.get("/beheer/noodtoegang.csv")
+@roles_required("admin", action="break_glass_export")
+def grants_csv():
+    """The break-the-glass grants with their reasons, for one case, one user, or the latest."""
+    case_id, user_id, errors = _filters()
+    if errors:
+        field, message = next(iter(errors.items()))
+        raise ValidationError(message, field)
+    grants = review_grants(current_user, case_id, user_id, export=True)
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(GRANT_COLUMNS)
+    writer.writerows([_cell(g[c]) for c in GRANT_COLUMNS] for g in grants)
+    db.session.commit()
+    return Response(buf.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=noodtoegang.csv"})
+
+
+def _cell(value):
+    """A reason is free text: one starting like a formula must stay text in a spreadsheet."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _subject(user_id: int | None) -> str | None:
+    return f"subject_user:{user_id}" if user_id is not None else None
+
+
 @bp.post("/beheer/noodtoegang")
-@roles_required("admin")
+@roles_required("admin", action="break_glass")
 def emergency_access():
     values = {k: request.form.get(k, "") for k in ("case_id", "reason", "minutes")}
     minutes = int(values["minutes"]) if values["minutes"].isdigit() and len(values["minutes"]) < 6 else None
@@ -94,12 +132,13 @@ def _user_options(users) -> list[tuple[str, str]]:
 
 def _render_grant_error(values: dict, errors: dict):
     users = db.session.scalars(select(User).order_by(User.name)).all()
-    return render_template("privacy/audit.html", rows=[], errors={}, user_options=_user_options(users), names={}, case_id="",
+    return render_template("privacy/audit.html", rows=[], errors={}, user_options=_user_options(users), names={},
+                           grants=[], organisations={}, case_id="",
                            user_id="", grant_errors=errors, grant_values=values), 422
 
 
 @bp.get("/dossiers/<case_id>/inzage")
-@roles_required("jgz", "admin")
+@roles_required("jgz", "admin", action="export")
 def export_page(case_id):
     data = export_case(current_user, case_id)
     page = render_template("privacy/export.html", data=data)
@@ -108,7 +147,7 @@ def export_page(case_id):
 
 
 @bp.get("/dossiers/<case_id>/inzage.json")
-@roles_required("jgz", "admin")
+@roles_required("jgz", "admin", action="export")
 def export_json(case_id):
     import json
     data = export_case(current_user, case_id)

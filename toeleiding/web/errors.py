@@ -9,6 +9,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from ..audit.operations import note_refusal, request_action, write_refusals
 from ..errors import AppError, NotFound
 from ..extensions import db
 
@@ -40,6 +41,9 @@ def error_page(status: int, message: str | None = None):
 
 
 def init_app(app: Flask) -> None:
+    # The denied rows of refused attempts, whoever answered them (a handler here or the view).
+    app.after_request(write_refusals)
+
     @app.errorhandler(CSRFError)
     def _csrf(exc):
         db.session.rollback()
@@ -54,9 +58,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(AppError)
     def _app_error(exc: AppError):
         db.session.rollback()
+        # Every refused attempt is logged, as in the API (api/blueprint.py).
+        from flask_login import current_user
+        note_refusal(current_user, request_action(), exc.extra.get("case_id"), exc)
         if isinstance(exc, NotFound):
-            from .views import log_denied
-            log_denied(exc)
             return error_page(404)
         return error_page(exc.status, exc.message)
 

@@ -1,8 +1,6 @@
 """Pages of the web blueprint: sign-in and out, the work list, search, language and public pages."""
 from __future__ import annotations
 
-import uuid
-
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -12,7 +10,7 @@ from .. import clock
 from ..cases.operations import log_access
 from ..cases.util import search_cases, work_list_counts, work_list_page, work_lists_for
 from ..cases.validation import normalise_bsn
-from ..errors import NotFound, NotPermitted, TooManyAttempts, Unauthorized, ValidationError
+from ..errors import NotPermitted, TooManyAttempts, Unauthorized, ValidationError
 from ..extensions import db
 from ..organisations.models import Municipality, Region
 from ..organisations.util import list_locations
@@ -45,13 +43,6 @@ def _no_store(response):
                                     "default-src 'self'; img-src 'self' data:; style-src 'self'; "
                                     "script-src 'self'; frame-ancestors 'none'; form-action 'self'")
     return response
-
-
-def log_denied(exc: NotFound) -> None:
-    """A refused look at a case is logged too, in a transaction of its own."""
-    if exc.extra.get("case_id") and current_user.is_authenticated:
-        log_access(current_user, "read", [uuid.UUID(exc.extra["case_id"])], result="denied")
-        db.session.commit()
 
 
 @bp.get("/")
