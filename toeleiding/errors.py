@@ -1,18 +1,50 @@
-"""The error hierarchy of the services, mapped to HTTP in one place (api/blueprint.py)."""
+"""The error hierarchy of the services, mapped to HTTP in one place (api/blueprint.py).
+
+A message is a Dutch msgid marked with ``N_`` and named parameters (``%(name)s``), translated when
+it is read rather than when it is raised: services also run in CLI commands and the scheduler,
+where there is no request and so no language to translate into.
+"""
 from __future__ import annotations
+
+from typing import Any
+
+from flask import has_request_context
+
+
+def N_(msgid: str) -> str:
+    """Marks ``msgid`` for pybabel (``-k N_``) and returns it untranslated; AppError translates it."""
+    return msgid
 
 
 class AppError(Exception):
-    """Base of every error a service raises on purpose."""
+    """Base of every error a service raises on purpose.
+
+    ``params`` fill the msgid's ``%(name)s`` placeholders; a value that itself needs translating
+    (a field label) is passed lazily (``lazy_gettext``) so that it follows the message's language.
+    ``extra`` goes into the JSON body next to the message.
+    """
 
     status = 400
     code = "error"
 
-    def __init__(self, message: str, field: str | None = None, **extra):
+    def __init__(self, message: str, field: str | None = None, *, params: dict[str, Any] | None = None,
+                 **extra):
         super().__init__(message)
-        self.message = message
+        self.msgid = message
+        self.params = params or {}
         self.field = field
         self.extra = extra
+
+    @property
+    def message(self) -> str:
+        """The text in the current request's language; the Dutch text outside a request."""
+        if has_request_context():
+            from flask_babel import gettext
+            return gettext(self.msgid, **self.params)
+        return self.msgid % self.params if self.params else self.msgid
+
+    def __str__(self) -> str:
+        return self.message
 
     def to_dict(self) -> dict:
         body = {"code": self.code, "message": self.message, "field": self.field}

@@ -3,15 +3,25 @@ from __future__ import annotations
 
 import functools
 
-from flask import Flask, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import Babel, format_datetime, get_locale, lazy_gettext as _l
 
 LANGUAGES = {"nl": "Nederlands", "en": "English"}
 
 
 def select_locale() -> str:
+    """The language chosen on the pages; an API client without one asks through Accept-Language.
+
+    Outside a request (CLI commands, the scheduler) it is Dutch, without touching the session.
+    """
+    if not has_request_context():
+        return "nl"
     lang = session.get("lang")
-    return lang if lang in LANGUAGES else "nl"
+    if lang in LANGUAGES:
+        return lang
+    if request.blueprint == "api" or request.path.startswith("/api/"):
+        return request.accept_languages.best_match(LANGUAGES, default="nl") or "nl"
+    return "nl"
 
 
 def init_app(app: Flask) -> None:
