@@ -6,7 +6,7 @@ the field at fault. The loader refuses a check name that is not in ``CHECKS``.
 from __future__ import annotations
 
 from .. import clock
-from ..errors import NotPermitted, ValidationError
+from ..errors import N_, NotPermitted, ValidationError
 
 MAX_AGE_MONTHS = 48   # VE ends when the child goes to school at 4
 
@@ -16,22 +16,23 @@ def placement_age(case, user, values: dict) -> None:
     start = values["start_date"]
     definition = case.municipality.definition_on(start)
     if definition is None:
-        raise ValidationError(f"{case.municipality.name} heeft op {start:%d-%m-%Y} geen doelgroepdefinitie.",
-                              "start_date")
+        raise ValidationError(N_("%(municipality)s heeft op %(date)s geen doelgroepdefinitie."), "start_date",
+                              params={"municipality": case.municipality.name, "date": f"{start:%d-%m-%Y}"})
     age = clock.months_between(case.birth_date, start)
     if age < definition.min_age_months:
         raise ValidationError(
-            f"Het kind is op de startdatum {age} maanden; in {case.municipality.name} kan plaatsing "
-            f"vanaf {definition.min_age_months} maanden.", "start_date")
+            N_("Het kind is op de startdatum %(age)s maanden; in %(municipality)s kan plaatsing "
+               "vanaf %(min)s maanden."), "start_date",
+            params={"age": age, "municipality": case.municipality.name, "min": definition.min_age_months})
     if age >= MAX_AGE_MONTHS:
-        raise ValidationError("Het kind is op de startdatum 4 jaar of ouder.", "start_date")
+        raise ValidationError(N_("Het kind is op de startdatum 4 jaar of ouder."), "start_date")
 
 
 def location_of_own_provider(case, user, values: dict) -> None:
     """A provider places children only at its own locations."""
     location = values.get("location_id")
     if location is not None and user.role == "ve" and location.provider_id != user.organisation_id:
-        raise ValidationError("Deze locatie hoort niet bij uw organisatie.", "location_id")
+        raise ValidationError(N_("Deze locatie hoort niet bij uw organisatie."), "location_id")
 
 
 def is_current_provider(case, user) -> bool:
@@ -69,8 +70,8 @@ def require_current_provider(case, user) -> None:
     hiding that it exists would contradict the page they can open; they may only not act on it.
     """
     if not is_current_provider(case, user):
-        raise NotPermitted("Dit kind is inmiddels naar een andere aanbieder toegeleid; "
-                           "alleen die aanbieder kan nu iets doen.")
+        raise NotPermitted(N_("Dit kind is inmiddels naar een andere aanbieder toegeleid; "
+                              "alleen die aanbieder kan nu iets doen."))
 
 
 CHECKS = {"placement_age": placement_age, "location_of_own_provider": location_of_own_provider}

@@ -10,7 +10,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .. import clock
 from ..crypto import current_keyring
-from ..errors import DuplicateCase, InvalidTransition, NotPermitted, StaleVersion, ValidationError
+from flask_babel import LazyString
+
+from ..errors import N_, DuplicateCase, InvalidTransition, NotPermitted, StaleVersion, ValidationError
 from ..extensions import db
 from ..organisations.models import Location, Organisation
 from ..organisations.util import get_municipality
@@ -21,16 +23,17 @@ from ..audit.operations import audited, log_access  # noqa: F401  (log_access re
 from .models import Case, CaseEvent, CaseLocation
 from .util import family_name_index, find_case, scoped_cases
 from .validation import validate_child, validate_parents, validate_transition_data
+from ..web.i18n import state_label, trigger_label
 
 
 @audited("create", case_arg=None)   # a refusal is a denied row (issue 6)
 def register_case(user: User, municipality_code: Any, child: Any, parents: Any = None) -> Case:
     """JGZ registers a child that may belong to the target group: a new case in the initial state."""
     if user.role != "jgz":
-        raise NotPermitted("Alleen de JGZ registreert kinderen.")
+        raise NotPermitted(N_("Alleen de JGZ registreert kinderen."))
     municipality = get_municipality(municipality_code)
     if municipality.region_id != user.organisation.region_id:
-        raise ValidationError("Deze gemeente hoort niet bij uw regio.", "municipality")
+        raise ValidationError(N_("Deze gemeente hoort niet bij uw regio."), "municipality")
     data = validate_child(child)
     parent_list = validate_parents(parents)
     keyring = current_keyring()
@@ -40,10 +43,11 @@ def register_case(user: User, municipality_code: Any, child: Any, parents: Any =
     if existing is not None:
         visible = db.session.scalar(scoped_cases(user).where(Case.id == existing.id).with_only_columns(Case.id))
         if visible:
-            raise DuplicateCase("Voor dit kind is al een open dossier.", "child.bsn", case_id=str(existing.id))
+            raise DuplicateCase(N_("Voor dit kind is al een open dossier."), "child.bsn", case_id=str(existing.id))
         registrar = db.session.get(Organisation, existing.registered_by_organisation_id)
-        raise DuplicateCase(f"Voor dit kind bestaat al een dossier buiten uw regio; neem contact op met "
-                            f"{registrar.name}.", "child.bsn", contact=registrar.name)
+        raise DuplicateCase(N_("Voor dit kind bestaat al een dossier buiten uw regio; neem contact op met "
+                               "%(contact)s."), "child.bsn", params={"contact": registrar.name},
+                            contact=registrar.name)
 
     workflow = current_workflow()
     now, today = clock.now(), clock.today()
@@ -86,20 +90,23 @@ def fire_transition(user: User, case_id: Any, trigger: Any, version: Any, data: 
     workflow = current_workflow()
     case = find_case(user, case_id)
     if not isinstance(trigger, str) or trigger not in workflow.transitions:
-        raise ValidationError("Onbekende actie.", "trigger")
+        raise ValidationError(N_("Onbekende actie."), "trigger")
     if isinstance(version, bool) or not isinstance(version, int):
-        raise ValidationError("Versie ontbreekt: geef de versie van het dossier mee.", "version")
+        raise ValidationError(N_("Versie ontbreekt: geef de versie van het dossier mee."), "version")
     if version != case.version:
-        raise StaleVersion("Iemand anders heeft dit dossier intussen gewijzigd; bekijk de nieuwe stand.",
+        raise StaleVersion(N_("Iemand anders heeft dit dossier intussen gewijzigd; bekijk de nieuwe stand."),
                            "version", current_version=case.version, current_state=case.state)
     t = workflow.transitions[trigger]
     if user.role not in t.all_roles():
-        raise NotPermitted(f"Uw rol mag '{t.label}' niet uitvoeren.")
+        raise NotPermitted(N_("Uw rol mag '%(action)s' niet uitvoeren."),
+                           params={"action": LazyString(trigger_label, t.trigger)})
     if case.state not in t.sources:
-        raise InvalidTransition(f"'{t.label}' kan niet vanuit de status "
-                                f"'{workflow.state_labels[case.state]}'.", "trigger")
+        raise InvalidTransition(N_("'%(action)s' kan niet vanuit de status '%(state)s'."), "trigger",
+                                params={"action": LazyString(trigger_label, t.trigger),
+                                        "state": LazyString(state_label, case.state)})
     if user.role not in t.roles_for(case.state):
-        raise NotPermitted(f"Uw rol mag '{t.label}' niet uitvoeren vanuit deze status.")
+        raise NotPermitted(N_("Uw rol mag '%(action)s' niet uitvoeren vanuit deze status."),
+                           params={"action": LazyString(trigger_label, t.trigger)})
     require_current_provider(case, user)   # a former provider sees the child but may not act
 
     values = validate_transition_data(workflow, t, case, data)
@@ -109,14 +116,15 @@ def fire_transition(user: User, case_id: Any, trigger: Any, version: Any, data: 
     # History must read in order for the monitor; only the registration itself (version 1) may
     # postdate the first step, since a nurse often records a visit's indication days later.
     if case.version > 1 and effective < case.state_since:
-        raise ValidationError(f"Deze datum ligt vóór de vorige stap ({case.state_since:%d-%m-%Y}).",
-                              t.effective_date or "trigger")
+        raise ValidationError(N_("Deze datum ligt vóór de vorige stap (%(date)s)."), t.effective_date or "trigger",
+                              params={"date": f"{case.state_since:%d-%m-%Y}"})
     if effective < case.birth_date:
-        raise ValidationError("Deze datum ligt vóór de geboortedatum van het kind.", t.effective_date or "trigger")
+        raise ValidationError(N_("Deze datum ligt vóór de geboortedatum van het kind."), t.effective_date or "trigger")
 
     from_state, seq, from_location = case.state, case.version + 1, case.location_id
     if not workflow.fire(case, trigger, user.role):   # the shared machine sets case.state
-        raise NotPermitted(f"Uw rol mag '{t.label}' niet uitvoeren vanuit deze status.")
+        raise NotPermitted(N_("Uw rol mag '%(action)s' niet uitvoeren vanuit deze status."),
+                           params={"action": LazyString(trigger_label, t.trigger)})
     _apply(case, t, values)
     case.state_since = effective
     case.updated_at = clock.now()

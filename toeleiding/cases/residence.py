@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from .. import clock
-from ..errors import InvalidTransition, NotPermitted, StaleVersion, ValidationError
+from ..errors import N_, InvalidTransition, NotPermitted, StaleVersion, ValidationError
 from ..extensions import db
 from ..organisations.models import Municipality
 from ..users.models import User
@@ -38,35 +38,37 @@ def record_move(user: User, case_id: Any, version: Any, municipality_code: Any, 
     """
     case = find_case(user, case_id)
     if user.role != "jgz":
-        raise NotPermitted("Alleen de JGZ legt een verhuizing vast.")
+        raise NotPermitted(N_("Alleen de JGZ legt een verhuizing vast."))
     if isinstance(version, bool) or not isinstance(version, int):
-        raise ValidationError("Versie ontbreekt: geef de versie van het dossier mee.", "version")
+        raise ValidationError(N_("Versie ontbreekt: geef de versie van het dossier mee."), "version")
     if version != case.version:
-        raise StaleVersion("Iemand anders heeft dit dossier intussen gewijzigd; bekijk de nieuwe stand.",
+        raise StaleVersion(N_("Iemand anders heeft dit dossier intussen gewijzigd; bekijk de nieuwe stand."),
                            "version", current_version=case.version, current_state=case.state)
     if case.state in current_workflow().final_states:
-        raise InvalidTransition("Een afgesloten dossier kan niet verhuizen.", "municipality")
+        raise InvalidTransition(N_("Een afgesloten dossier kan niet verhuizen."), "municipality")
     code = municipality_code.strip().upper() if isinstance(municipality_code, str) else None
     if not code or not MUNICIPALITY_CODE_RE.match(code):
-        raise ValidationError("Gemeente is verplicht (CBS-code, bijv. GM0375).", "municipality")
+        raise ValidationError(N_("Gemeente is verplicht (CBS-code, bijv. GM0375)."), "municipality")
     effective = parse_date(effective_date, "effective_date")
     if effective > clock.today():
-        raise ValidationError("Deze datum mag niet in de toekomst liggen.", "effective_date")
+        raise ValidationError(N_("Deze datum mag niet in de toekomst liggen."), "effective_date")
     last_move = db.session.scalar(select(func.max(CaseEvent.effective_date))
                                   .where(CaseEvent.case_id == case.id, CaseEvent.trigger == MOVE_TRIGGER))
     # As for transitions, only the registration itself (version 1) may postdate a later step.
     bounds = [d for d in (case.state_since if case.version > 1 else None, last_move) if d is not None]
     if bounds and effective < max(bounds):
-        raise ValidationError(f"Deze datum ligt vóór de vorige stap ({max(bounds):%d-%m-%Y}).", "effective_date")
+        raise ValidationError(N_("Deze datum ligt vóór de vorige stap (%(date)s)."), "effective_date",
+                              params={"date": f"{max(bounds):%d-%m-%Y}"})
     if effective < case.birth_date:
-        raise ValidationError("Deze datum ligt vóór de geboortedatum van het kind.", "effective_date")
+        raise ValidationError(N_("Deze datum ligt vóór de geboortedatum van het kind."), "effective_date")
 
     destination = db.session.scalar(select(Municipality).where(Municipality.code == code))
     if destination is None or destination.region_id != case.municipality.region_id:
         return fire_transition(user, case.id, "close", version,
                                {"outcome": "moved_out_of_region", "date": effective.isoformat()})
     if destination.id == case.municipality_id:
-        raise ValidationError(f"Het kind woont al in {destination.name}.", "municipality")
+        raise ValidationError(N_("Het kind woont al in %(municipality)s."), "municipality",
+                              params={"municipality": destination.name})
 
     origin = case.municipality.code
     case.municipality = destination

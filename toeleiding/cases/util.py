@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import Integer, Select, bindparam, exists, false, func, select
 from sqlalchemy.orm import joinedload, lazyload
 
-from ..errors import NotFound
+from ..errors import N_, NotFound
 from ..extensions import db
 from ..organisations.models import Location, Municipality, Organisation, organisation_municipalities
 from ..users.models import User
@@ -97,7 +97,7 @@ def find_case(user: User, case_id, for_update: bool = False) -> Case:
         params = {f"scope_{key}": value for key, value in _scope_values(user).items()}
         case = db.session.scalar(_find_statement(user.role, for_update), {**params, "case_id": cid})
     if case is None:
-        raise NotFound("Dossier niet gevonden.", case_id=str(cid) if cid else None)
+        raise NotFound(N_("Dossier niet gevonden."), case_id=str(cid) if cid else None)
     return case
 
 
@@ -230,7 +230,7 @@ def search_cases(user: User, bsn: str | None = None, family_name: str | None = N
     from ..crypto.keyring import KeyringError
     from ..errors import NotPermitted
     if bsn and not may_see_bsn(user):
-        raise NotPermitted("Alleen de JGZ zoekt op BSN.")
+        raise NotPermitted(N_("Alleen de JGZ zoekt op BSN."))
     q = scoped_cases(user)
     if bsn:
         q = q.where(Case.bsn_index == current_keyring().blind_index(bsn))
