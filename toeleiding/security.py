@@ -40,8 +40,8 @@ def _refuse_nul():
     body = request.get_json(silent=True) if request.is_json else None
     if (_has_nul(request.path) or any(_has_nul(v) for v in request.args.values())
             or any(_has_nul(v) for v in request.form.values()) or _has_nul(body)):
-        from .errors import BadRequest
-        raise BadRequest("Het verzoek bevat een ongeldig teken (NUL).")
+        from .errors import N_, BadRequest
+        raise BadRequest(N_("Het verzoek bevat een ongeldig teken (NUL)."))
 
 
 def _headers(response):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from ..errors import ValidationError
+from ..errors import N_, ValidationError
 
 CRITERION_RE = re.compile(r"^\s*([a-z][a-z0-9_]{0,39})\s*[:=]\s*(.{1,200}?)\s*$")
 
@@ -17,14 +17,15 @@ def parse_criteria(text: str) -> list[dict]:
             continue
         m = CRITERION_RE.match(line)
         if not m:
-            raise ValidationError(f"Regel {n}: schrijf 'code: omschrijving' (code in kleine letters, "
-                                  "cijfers en _).", "criteria")
+            raise ValidationError(N_("Regel %(line)s: schrijf 'code: omschrijving' (code in kleine letters, "
+                                     "cijfers en _)."), "criteria", params={"line": n})
         if m.group(1) in seen:
-            raise ValidationError(f"Regel {n}: code {m.group(1)} staat er twee keer in.", "criteria")
+            raise ValidationError(N_("Regel %(line)s: code %(code)s staat er twee keer in."), "criteria",
+                                  params={"line": n, "code": m.group(1)})
         seen.add(m.group(1))
         out.append({"code": m.group(1), "label": m.group(2)})
     if not out:
-        raise ValidationError("Ten minste één criterium met code en omschrijving.", "criteria")
+        raise ValidationError(N_("Ten minste één criterium met code en omschrijving."), "criteria")
     return out
 
 
@@ -34,17 +35,17 @@ def parse_optional_date(raw: str | None, field: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(raw.strip())
     except ValueError:
-        raise ValidationError("Ongeldige datum; gebruik JJJJ-MM-DD.", field) from None
+        raise ValidationError(N_("Ongeldige datum; gebruik JJJJ-MM-DD."), field) from None
 
 
 def parse_required_date(raw: str | None, field: str) -> dt.date:
     day = parse_optional_date(raw, field)
     if day is None:
-        raise ValidationError("Dit veld is verplicht.", field)
+        raise ValidationError(N_("Dit veld is verplicht."), field)
     return day
 
 
 def parse_int(raw: str | None, field: str) -> int:
     if raw is None or not raw.strip().isdigit() or len(raw.strip()) > 6:
-        raise ValidationError("Vul een heel getal in.", field)
+        raise ValidationError(N_("Vul een heel getal in."), field)
     return int(raw.strip())

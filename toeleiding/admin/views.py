@@ -6,7 +6,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..errors import ValidationError
+from ..errors import N_, ValidationError
 from ..extensions import db
 from ..organisations.models import ORGANISATION_KINDS, Location, Municipality, Organisation
 from ..organisations.operations import add_definition, create_location, create_organisation, update_location
@@ -41,14 +41,14 @@ def _municipalities() -> list[Municipality]:
 def _municipality(raw: str | None, field: str = "municipality") -> Municipality:
     m = next((m for m in _municipalities() if str(m.id) == (raw or "")), None)
     if m is None:
-        raise ValidationError("Kies een gemeente van uw regio.", field)
+        raise ValidationError(N_("Kies een gemeente van uw regio."), field)
     return m
 
 
 def _organisation(raw: str | None, field: str = "organisation") -> Organisation:
     org = next((o for o in list_organisations(_region_id()) if str(o.id) == (raw or "")), None)
     if org is None:
-        raise ValidationError("Kies een organisatie van uw regio.", field)
+        raise ValidationError(N_("Kies een organisatie van uw regio."), field)
     return org
 
 

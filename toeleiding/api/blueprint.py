@@ -5,13 +5,14 @@ import logging
 import traceback
 
 from flask import Blueprint, g, jsonify, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from ..crypto.keyring import KeyringError
 from ..audit.operations import note_refusal, request_action
-from ..errors import AppError, NotFound, StaleVersion
+from ..errors import N_, AppError, NotFound, StaleVersion
 from ..extensions import db, login_manager
 from ..users import totp
 from ..users.models import User
@@ -46,11 +47,11 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
 def _authenticate():
     g.client = "api"
     if request.endpoint not in PUBLIC_ENDPOINTS and not current_user.is_authenticated:
-        return error_response(401, "unauthorized", "Aanmelden vereist (Authorization: Bearer <token>).")
+        return error_response(401, "unauthorized", _("Aanmelden vereist (Authorization: Bearer <token>)."))
     if (current_user.is_authenticated and request.endpoint not in ENROLMENT_ENDPOINTS
             and totp.required_for(current_user) and not current_user.totp_enabled):
         return error_response(403, "totp_enrolment_required",
-                              "Stel eerst tweestapsverificatie in (POST /auth/totp/setup en /auth/totp/confirm).")
+                              _("Stel eerst tweestapsverificatie in (POST /auth/totp/setup en /auth/totp/confirm)."))
 
 
 @bp.errorhandler(AppError)
@@ -70,7 +71,7 @@ def _stale(exc):
     # Two writers passed the version check at once; the database let only one through.
     db.session.rollback()
     note_refusal(current_user, request_action(), (request.view_args or {}).get("case_id"), exc)
-    e = StaleVersion("Iemand anders heeft dit dossier intussen gewijzigd; bekijk de nieuwe stand.", "version")
+    e = StaleVersion(N_("Iemand anders heeft dit dossier intussen gewijzigd; bekijk de nieuwe stand."), "version")
     return jsonify({"error": e.to_dict()}), e.status
 
 
@@ -82,7 +83,7 @@ def _unreadable(exc):
     db.session.rollback()
     log.error("unreadable ciphertext in %s: %s", request.endpoint, exc)
     return error_response(409, "unreadable_record",
-                          "Dit dossier kan niet worden ontsleuteld; neem contact op met de beheerder.")
+                          _("Dit dossier kan niet worden ontsleuteld; neem contact op met de beheerder."))
 
 
 @bp.errorhandler(HTTPException)
@@ -97,7 +98,7 @@ def _unexpected(exc: Exception):
     db.session.rollback()
     log.error("unhandled %s in %s\n%s", type(exc).__name__, request.endpoint,
               "".join(traceback.format_tb(exc.__traceback__)))
-    return error_response(500, "internal_error", "Er ging iets mis; de wijziging is niet opgeslagen.")
+    return error_response(500, "internal_error", _("Er ging iets mis; de wijziging is niet opgeslagen."))
 
 
 def int_arg(name: str, default: int, maximum: int) -> int:
@@ -107,7 +108,8 @@ def int_arg(name: str, default: int, maximum: int) -> int:
     if raw is None:
         return default
     if not raw.isdigit() or not 1 <= int(raw) <= maximum:
-        raise ValidationError(f"'{name}' moet een getal van 1 tot en met {maximum} zijn.", name)
+        raise ValidationError(N_("'%(name)s' moet een getal van 1 tot en met %(max)s zijn."), name,
+                              params={"name": name, "max": maximum})
     return int(raw)
 
 
@@ -115,7 +117,7 @@ def json_body() -> dict:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         from ..errors import BadRequest
-        raise BadRequest("Stuur een JSON-object (Content-Type: application/json).", None)
+        raise BadRequest(N_("Stuur een JSON-object (Content-Type: application/json)."), None)
     return data
 
 

@@ -12,7 +12,7 @@ from ..cases.operations import fire_transition, log_access, register_case
 from ..cases.residence import record_move
 from ..cases.util import find_case, scoped_cases
 from ..cases.validation import parse_date
-from ..errors import ValidationError
+from ..errors import N_, ValidationError
 from ..extensions import db
 from ..organisations.util import get_municipality, list_locations, list_municipalities, list_schools
 from ..errors import NotPermitted
@@ -110,7 +110,7 @@ def cases():
     if state:
         from ..workflow import current_workflow
         if state not in current_workflow().states:
-            raise ValidationError("Onbekende status.", "state")
+            raise ValidationError(N_("Onbekende status."), "state")
         q = q.where(Case.state == state)
     municipality = _municipality_arg()
     if municipality is not None:

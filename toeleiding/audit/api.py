@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from ..api.blueprint import bp
 from ..cases.util import parse_case_id
-from ..errors import NotPermitted, ValidationError
+from ..errors import N_, NotPermitted, ValidationError
 from ..extensions import db
 from ..privacy.operations import review_grants
 from .operations import audited, log_access
@@ -16,18 +16,18 @@ from .util import entries, entry_json, iter_csv
 @audited(lambda args: _action(), case_arg=None)   # a refused question is a denied row
 def _query(user):
     if user.role != "admin":
-        raise NotPermitted("Alleen de functioneel beheerder (privacy officer) ziet het toegangslog.")
+        raise NotPermitted(N_("Alleen de functioneel beheerder (privacy officer) ziet het toegangslog."))
     case_id = user_id = None
     if request.args.get("case_id"):
         case_id = parse_case_id(request.args["case_id"])
         if case_id is None:
-            raise ValidationError("Ongeldig dossiernummer.", "case_id")
+            raise ValidationError(N_("Ongeldig dossiernummer."), "case_id")
     if request.args.get("user_id"):
         if not request.args["user_id"].isdigit():
-            raise ValidationError("Ongeldig gebruikersnummer.", "user_id")
+            raise ValidationError(N_("Ongeldig gebruikersnummer."), "user_id")
         user_id = int(request.args["user_id"])
     if case_id is None and user_id is None:
-        raise ValidationError("Geef case_id of user_id op.", "case_id")
+        raise ValidationError(N_("Geef case_id of user_id op."), "case_id")
     # Looking into the log about a child is itself an access to that child's record; which
     # user was looked up is on record too (an id, no personal data).
     log_access(user, _action(), [case_id],

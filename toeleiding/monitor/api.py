@@ -9,7 +9,7 @@ from flask import jsonify, request
 from flask_login import current_user
 
 from ..api.blueprint import bp, json_body
-from ..errors import ValidationError
+from ..errors import N_, ValidationError
 from ..extensions import db
 from . import operations as ops
 from . import util
@@ -23,7 +23,7 @@ def _monitor_args():
 def _threshold():
     raw = request.args.get("suppressed", "")
     if raw not in ("", "0", "1", "true", "false"):
-        raise ValidationError("'suppressed' is 1 of 0.", "suppressed")
+        raise ValidationError(N_("'suppressed' is 1 of 0."), "suppressed")
     return util.threshold_for(current_user, raw in ("1", "true"))
 
 
@@ -101,7 +101,7 @@ def other_reports():
     region = util.region_for(current_user, request.args.get("region"))
     if current_user.role not in ("cjg", "admin"):
         from ..errors import NotPermitted
-        raise NotPermitted("Alleen het CJG en de beheerder hercoderen 'anders'.")
+        raise NotPermitted(N_("Alleen het CJG en de beheerder hercoderen 'anders'."))
     events = list(db.session.scalars(ops.other_reports_query(current_user, region)))
     recodings = ops.recodings_for([e.id for e in events])
     items = [{"event_id": e.id, "municipality": _code(e.municipality_id),

@@ -11,7 +11,7 @@ from .. import clock
 from ..cases.models import Case, CaseEvent
 from ..cases.operations import log_access
 from ..cases.util import scoped_cases
-from ..errors import Conflict, NotFound, NotPermitted, ValidationError
+from ..errors import N_, Conflict, NotFound, NotPermitted, ValidationError
 from ..extensions import db
 from ..organisations.models import Municipality, Region
 from ..users.models import User
@@ -25,13 +25,14 @@ CATEGORY_CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 def publish_monitor(user: User, region_slug: Any, peildatum: Any) -> MonitorPublication:
     """Freeze the region's monitor at ``peildatum`` (admin only); one publication per reference date."""
     if user.role != "admin":
-        raise NotPermitted("Alleen de beheerder publiceert de monitor.")
+        raise NotPermitted(N_("Alleen de beheerder publiceert de monitor."))
     region, day = region_for(user, region_slug), _peildatum(peildatum)
     if day > clock.today():
-        raise ValidationError("Een peildatum in de toekomst kan nog niet worden gepubliceerd.", "peildatum")
+        raise ValidationError(N_("Een peildatum in de toekomst kan nog niet worden gepubliceerd."), "peildatum")
     if db.session.scalar(select(MonitorPublication.id).where(MonitorPublication.region_id == region.id,
                                                              MonitorPublication.peildatum == day)):
-        raise Conflict(f"De monitor van {region.name} op {day:%d-%m-%Y} is al gepubliceerd.", "peildatum")
+        raise Conflict(N_("De monitor van %(region)s op %(date)s is al gepubliceerd."), "peildatum",
+                       params={"region": region.name, "date": f"{day:%d-%m-%Y}"})
     from flask import current_app
     data = compute_monitor(region, day)
     pub = MonitorPublication(region=region, peildatum=day, published_at=clock.now(), published_by_id=user.id,
@@ -55,13 +56,13 @@ def publish_monitor(user: User, region_slug: Any, peildatum: Any) -> MonitorPubl
 def _peildatum(raw: Any) -> dt.date:
     from ..cases.validation import parse_date
     if raw is None or raw == "":
-        raise ValidationError("Peildatum is verplicht (JJJJ-MM-DD).", "peildatum")
+        raise ValidationError(N_("Peildatum is verplicht (JJJJ-MM-DD)."), "peildatum")
     return parse_date(raw, "peildatum")
 
 
 def _may_recode(user: User) -> None:
     if user.role not in ("cjg", "admin"):
-        raise NotPermitted("Alleen het CJG en de beheerder hercoderen 'anders'.")
+        raise NotPermitted(N_("Alleen het CJG en de beheerder hercoderen 'anders'."))
 
 
 def create_category(user: User, region_slug: Any, code: Any, label: Any) -> RecodeCategory:
@@ -69,14 +70,14 @@ def create_category(user: User, region_slug: Any, code: Any, label: Any) -> Reco
     _may_recode(user)
     region = region_for(user, region_slug)
     if not isinstance(code, str) or not CATEGORY_CODE_RE.match(code):
-        raise ValidationError("Code: kleine letters, cijfers en _, 2 tot 40 tekens.", "code")
+        raise ValidationError(N_("Code: kleine letters, cijfers en _, 2 tot 40 tekens."), "code")
     if code in current_workflow().reasons or code == CLOSED_REASON:
-        raise ValidationError("Deze code is al een reden van de werkwijze.", "code")
+        raise ValidationError(N_("Deze code is al een reden van de werkwijze."), "code")
     if not isinstance(label, str) or not label.strip() or len(label.strip()) > 120:
-        raise ValidationError("Omschrijving is verplicht (hoogstens 120 tekens).", "label")
+        raise ValidationError(N_("Omschrijving is verplicht (hoogstens 120 tekens)."), "label")
     if db.session.scalar(select(RecodeCategory.id).where(RecodeCategory.region_id == region.id,
                                                          RecodeCategory.code == code)):
-        raise ValidationError("Deze categorie bestaat al.", "code")
+        raise ValidationError(N_("Deze categorie bestaat al."), "code")
     cat = RecodeCategory(region=region, code=code, label=label.strip())
     db.session.add(cat)
     db.session.flush()
@@ -99,23 +100,23 @@ def recode_other(user: User, event_id: Any, reason: Any = None, category: Any = 
     """Recode one 'other' report into a workflow reason or a category of the region (replaces an earlier recoding)."""
     _may_recode(user)
     if isinstance(event_id, bool) or not isinstance(event_id, int):
-        raise ValidationError("Kies een melding 'anders'.", "event_id")
+        raise ValidationError(N_("Kies een melding 'anders'."), "event_id")
     region_id = user.organisation.region_id
     region = db.session.get(Region, region_id)
     event = db.session.scalar(other_reports_query(user, region).where(CaseEvent.id == event_id))
     if event is None:
-        raise NotFound("Melding niet gevonden.")
+        raise NotFound(N_("Melding niet gevonden."))
     if (reason is None) == (category is None):
-        raise ValidationError("Kies een reden of een categorie (één van beide).", "reason")
+        raise ValidationError(N_("Kies een reden of een categorie (één van beide)."), "reason")
     cat = None
     if reason is not None:
         if reason not in current_workflow().reasons or reason == "other":
-            raise ValidationError("Onbekende reden.", "reason")
+            raise ValidationError(N_("Onbekende reden."), "reason")
     else:
         cat = db.session.scalar(select(RecodeCategory).where(RecodeCategory.region_id == region_id,
                                                              RecodeCategory.code == category))
         if cat is None:
-            raise ValidationError("Onbekende categorie van de regio.", "category")
+            raise ValidationError(N_("Onbekende categorie van de regio."), "category")
     row = db.session.scalar(select(Recoding).where(Recoding.case_event_id == event.id))
     if row is None:
         row = Recoding(case_event_id=event.id)
@@ -135,7 +136,7 @@ def undo_recoding(user: User, event_id: Any) -> None:
         if isinstance(event_id, int) and not isinstance(event_id, bool) else None
     row = db.session.scalar(select(Recoding).where(Recoding.case_event_id == event.id)) if event else None
     if row is None:
-        raise NotFound("Geen hercodering gevonden.")
+        raise NotFound(N_("Geen hercodering gevonden."))
     db.session.delete(row)
     log_access(user, "recode_other_undo", [event.case_id])
     db.session.flush()

@@ -33,7 +33,7 @@ from sqlalchemy import BigInteger, and_, case, cast, func, literal, or_, select,
 from .. import clock
 from ..cases.models import CaseEvent
 from ..cases.residence import MOVE_TRIGGER
-from ..errors import NotPermitted, ValidationError
+from ..errors import N_, NotPermitted, ValidationError
 from ..extensions import db
 from ..organisations.models import Location, Municipality, MunicipalityFigures, Region
 from ..workflow import current_workflow
@@ -100,14 +100,14 @@ def count_cells(reasons: list[str]) -> list[str]:
 def region_for(user, slug) -> Region:
     """The region ``slug`` if ``user`` may read its monitor: only their own region."""
     if user.role not in MONITOR_ROLES:
-        raise NotPermitted("Uw rol heeft geen toegang tot de monitor.")
+        raise NotPermitted(N_("Uw rol heeft geen toegang tot de monitor."))
     if not isinstance(slug, str) or not slug.strip():
-        raise ValidationError("Regio is verplicht (bijv. ijmond).", "region")
+        raise ValidationError(N_("Regio is verplicht (bijv. ijmond)."), "region")
     region = db.session.scalar(select(Region).where(Region.slug == slug.strip().lower()))
     if region is None:
-        raise ValidationError(f"Onbekende regio {slug[:40]!r}.", "region")
+        raise ValidationError(N_("Onbekende regio %(slug)r."), "region", params={"slug": slug[:40]})
     if region.id != user.organisation.region_id:
-        raise NotPermitted("U kunt alleen de monitor van uw eigen regio inzien.")
+        raise NotPermitted(N_("U kunt alleen de monitor van uw eigen regio inzien."))
     return region
 
 
@@ -390,10 +390,10 @@ def parse_peildatum(raw) -> dt.date:
     """A reference date, not in the future: the monitor counts what happened, never a forecast."""
     from ..cases.validation import parse_date
     if raw is None or (isinstance(raw, str) and not raw.strip()):
-        raise ValidationError("Peildatum is verplicht (JJJJ-MM-DD).", "peildatum")
+        raise ValidationError(N_("Peildatum is verplicht (JJJJ-MM-DD)."), "peildatum")
     day = parse_date(raw, "peildatum")
     if day > clock.today():
-        raise ValidationError("De peildatum mag niet in de toekomst liggen.", "peildatum")
+        raise ValidationError(N_("De peildatum mag niet in de toekomst liggen."), "peildatum")
     return day
 
 
@@ -439,7 +439,8 @@ def find_publication(region: Region, peildatum: dt.date):
     pub = db.session.scalar(select(MonitorPublication).where(MonitorPublication.region_id == region.id,
                                                              MonitorPublication.peildatum == peildatum))
     if pub is None:
-        raise NotFound(f"Geen gepubliceerde monitor van {region.name} op {peildatum:%d-%m-%Y}.")
+        raise NotFound(N_("Geen gepubliceerde monitor van %(region)s op %(date)s."),
+                       params={"region": region.name, "date": f"{peildatum:%d-%m-%Y}"})
     return pub
 
 

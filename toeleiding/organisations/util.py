@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ..errors import ValidationError
+from ..errors import N_, ValidationError
 from ..extensions import db
 from .models import Location, Municipality, Organisation, organisation_municipalities
 
@@ -11,10 +11,10 @@ from .models import Location, Municipality, Organisation, organisation_municipal
 def get_municipality(code: str | None, field: str = "municipality") -> Municipality:
     """A municipality by CBS code, or a validation error naming ``field``."""
     if not isinstance(code, str) or not code:
-        raise ValidationError("Gemeente is verplicht (CBS-code, bijv. GM0375).", field)
+        raise ValidationError(N_("Gemeente is verplicht (CBS-code, bijv. GM0375)."), field)
     m = db.session.scalar(select(Municipality).where(Municipality.code == code.upper()))
     if m is None:
-        raise ValidationError(f"Onbekende gemeente {code[:10]!r}.", field)
+        raise ValidationError(N_("Onbekende gemeente %(code)r."), field, params={"code": code[:10]})
     return m
 
 

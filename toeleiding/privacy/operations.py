@@ -14,7 +14,7 @@ from ..audit.util import entry_json
 from ..cases.models import Case
 from ..cases.util import find_case, parse_case_id
 from ..crypto.fields import REGISTRY
-from ..errors import NotFound, NotPermitted, ValidationError
+from ..errors import N_, NotFound, NotPermitted, ValidationError
 from ..extensions import db
 from ..users.models import User
 from .models import BreakGlassGrant
@@ -27,17 +27,17 @@ EXPORT_SECTIONS: dict[str, Callable[[Case], Any]] = {}
 def break_glass(user: User, case_id: Any, reason: Any, minutes: int | None = None) -> BreakGlassGrant:
     """An admin opens one child's record outside the normal scope, for a stated reason, for a while."""
     if user.role != "admin":
-        raise NotPermitted("Alleen de functioneel beheerder kan noodtoegang nemen.")
+        raise NotPermitted(N_("Alleen de functioneel beheerder kan noodtoegang nemen."))
     cid = parse_case_id(case_id)
     case = db.session.get(Case, cid) if cid else None
     if case is None:
-        raise NotFound("Dossier niet gevonden.")
+        raise NotFound(N_("Dossier niet gevonden."))
     if not isinstance(reason, str) or len(reason.strip()) < 10:
-        raise ValidationError("Geef een reden van ten minste 10 tekens.", "reason")
+        raise ValidationError(N_("Geef een reden van ten minste 10 tekens."), "reason")
     limit = current_app.config["BREAK_GLASS_MINUTES"]
     minutes = limit if minutes is None else minutes
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= limit:
-        raise ValidationError(f"Duur: 1 tot en met {limit} minuten.", "minutes")
+        raise ValidationError(N_("Duur: 1 tot en met %(max)s minuten."), "minutes", params={"max": limit})
     now = clock.now()
     grant = BreakGlassGrant(user_id=user.id, case_id=case.id, granted_at=now,
                             expires_at=now + dt.timedelta(minutes=minutes))
@@ -62,7 +62,7 @@ def export_case(user: User, case_id: Any) -> dict:
     from ..api.serializers import case_detail   # the same shapes as the API's case answer
     case = find_case(user, case_id)
     if user.role not in ("jgz", "admin"):
-        raise NotPermitted("Een inzageverzoek van ouders wordt door de JGZ behandeld.")
+        raise NotPermitted(N_("Een inzageverzoek van ouders wordt door de JGZ behandeld."))
     out = case_detail(case, user)   # the BSN in it for JGZ only, as everywhere else
     for name, section in EXPORT_SECTIONS.items():
         out[name] = section(case)
@@ -81,7 +81,7 @@ def review_grants(officer: User, case_id: Any = None, user_id: int | None = None
     that child, so it is logged per case, like any other access.
     """
     if officer.role != "admin":
-        raise NotPermitted("Alleen de functioneel beheerder (privacy officer) ziet het toegangslog.")
+        raise NotPermitted(N_("Alleen de functioneel beheerder (privacy officer) ziet het toegangslog."))
     q = select(BreakGlassGrant).order_by(BreakGlassGrant.granted_at.desc()).limit(limit)
     if case_id is not None:
         q = q.where(BreakGlassGrant.case_id == case_id)

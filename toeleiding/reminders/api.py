@@ -11,7 +11,7 @@ from sqlalchemy import func
 
 from ..api.blueprint import bp, int_arg, json_body
 from ..cases.operations import log_access
-from ..errors import ValidationError
+from ..errors import N_, ValidationError
 from ..extensions import db
 from .models import Reminder
 from .operations import add_meeting_note, complete_reminder, snooze_reminder
@@ -34,7 +34,8 @@ def reminder_json(r: Reminder) -> dict:
 def reminders():
     state = request.args.get("state", "open")
     if state not in INBOX_STATES:
-        raise ValidationError(f"Onbekende status; kies uit {', '.join(INBOX_STATES)}.", "state")
+        raise ValidationError(N_("Onbekende status; kies uit %(choices)s."), "state",
+                              params={"choices": ", ".join(INBOX_STATES)})
     q = inbox_query(current_user, state)
     page = int_arg("page", 1, 10**6)
     per_page = int_arg("per_page", 50, current_app.config["PAGE_SIZE_MAX"])

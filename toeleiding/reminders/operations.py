@@ -21,7 +21,7 @@ from ..cases.models import Case, CaseEvent
 from ..cases.operations import log_access
 from ..cases.util import find_case
 from ..cases.validation import parse_date
-from ..errors import Conflict, NotFound, NotPermitted, ValidationError
+from ..errors import N_, Conflict, NotFound, NotPermitted, ValidationError
 from ..extensions import db
 from ..organisations.models import Organisation
 from ..users.models import User
@@ -209,7 +209,7 @@ def _own_reminder(user: User, reminder_id: Any) -> Reminder:
             Reminder.id == rid, Reminder.organisation_id == user.organisation_id, Reminder.role == user.role,
             Reminder.state != "pending"))
     if r is None:
-        raise NotFound("Herinnering niet gevonden.")
+        raise NotFound(N_("Herinnering niet gevonden."))
     return r
 
 
@@ -217,7 +217,7 @@ def complete_reminder(user: User, reminder_id: Any) -> Reminder:
     """Mark a delivered reminder done. The chain goes on while the case stays where it is."""
     r = _own_reminder(user, reminder_id)
     if r.state == "cancelled":
-        raise Conflict("Deze herinnering is vervallen: het dossier is intussen verder gegaan.", "state")
+        raise Conflict(N_("Deze herinnering is vervallen: het dossier is intussen verder gegaan."), "state")
     if r.state != "done":
         r.state, r.wake_at, r.snoozed_until = "done", None, None
         r.done_at, r.done_by_id = clock.now(), user.id
@@ -230,15 +230,16 @@ def snooze_reminder(user: User, reminder_id: Any, until: Any, reason: Any) -> Re
     """Put a delivered reminder away until a later day, with a reason (encrypted: free text)."""
     r = _own_reminder(user, reminder_id)
     if r.state not in ("open", "snoozed"):
-        raise Conflict("Alleen een openstaande herinnering kan worden uitgesteld.", "state")
+        raise Conflict(N_("Alleen een openstaande herinnering kan worden uitgesteld."), "state")
     day = parse_date(until, "until")
     today = clock.today()
     if not today < day <= today + dt.timedelta(days=SNOOZE_MAX_DAYS):
-        raise ValidationError(f"Kies een datum na vandaag en binnen {SNOOZE_MAX_DAYS} dagen.", "until")
+        raise ValidationError(N_("Kies een datum na vandaag en binnen %(days)s dagen."), "until",
+                              params={"days": SNOOZE_MAX_DAYS})
     if not isinstance(reason, str) or not reason.strip():
-        raise ValidationError("Geef een reden voor het uitstel.", "reason")
+        raise ValidationError(N_("Geef een reden voor het uitstel."), "reason")
     if len(reason) > TEXT_MAX:
-        raise ValidationError(f"De reden is te lang (hoogstens {TEXT_MAX} tekens).", "reason")
+        raise ValidationError(N_("De reden is te lang (hoogstens %(max)s tekens)."), "reason", params={"max": TEXT_MAX})
     r.state, r.snoozed_until, r.wake_at = "snoozed", day, local_midnight(day)
     r.snooze_reason = reason.strip()
     _pause_chain(r, day)
@@ -275,15 +276,15 @@ def _pause_chain(snoozed: Reminder, until: dt.date) -> None:
     """Record what the bereik-overleg agreed about a child in the user's scope."""
 def add_meeting_note(user: User, municipality_code: Any, case_id: Any, note: Any) -> MeetingNote:
     if user.role not in INBOX_ROLES:
-        raise NotPermitted("Alleen JGZ, VE-aanbieders en CJG nemen deel aan het bereik-overleg.")
+        raise NotPermitted(N_("Alleen JGZ, VE-aanbieders en CJG nemen deel aan het bereik-overleg."))
     municipality = meeting_municipality(municipality_code)
     case = find_case(user, case_id)
     if case.municipality_id != municipality.id:
-        raise ValidationError("Dit kind woont niet in deze gemeente.", "case_id")
+        raise ValidationError(N_("Dit kind woont niet in deze gemeente."), "case_id")
     if not isinstance(note, str) or not note.strip():
-        raise ValidationError("De afspraak is leeg.", "text")
+        raise ValidationError(N_("De afspraak is leeg."), "text")
     if len(note) > TEXT_MAX:
-        raise ValidationError(f"De afspraak is te lang (hoogstens {TEXT_MAX} tekens).", "text")
+        raise ValidationError(N_("De afspraak is te lang (hoogstens %(max)s tekens)."), "text", params={"max": TEXT_MAX})
     row = MeetingNote(case_id=case.id, municipality_id=municipality.id, created_at=clock.now(),
                       user_id=user.id, organisation_id=user.organisation_id)
     row.text = note.strip()

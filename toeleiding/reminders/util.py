@@ -212,13 +212,13 @@ def meeting_overview(user: User, municipality_code) -> MeetingOverview:
     """The bereik-overleg of one municipality, within the caller's scope: every child not reached
     or waiting, and every other child with a reminder open, longest waiting first."""
     from ..cases.util import scoped_cases
-    from ..errors import NotFound, NotPermitted
+    from ..errors import N_, NotFound, NotPermitted
 
     if user.role not in INBOX_ROLES:
-        raise NotPermitted("Alleen JGZ, VE-aanbieders en CJG nemen deel aan het bereik-overleg.")
+        raise NotPermitted(N_("Alleen JGZ, VE-aanbieders en CJG nemen deel aan het bereik-overleg."))
     municipality = meeting_municipality(municipality_code)
     if municipality.region_id != user.organisation.region_id:
-        raise NotFound("Gemeente niet gevonden in uw regio.")
+        raise NotFound(N_("Gemeente niet gevonden in uw regio."))
     with_open = select(Reminder.case_id).where(Reminder.state.in_(("open", "snoozed")))
     cases = list(db.session.scalars(
         scoped_cases(user).where(Case.municipality_id == municipality.id,
@@ -238,11 +238,11 @@ def meeting_overview(user: User, municipality_code) -> MeetingOverview:
 
 def meeting_municipality(code) -> Municipality:
     """A municipality by CBS code; the shape is checked first, so no odd text reaches the database."""
-    from ..errors import ValidationError
+    from ..errors import N_, ValidationError
     from ..organisations.util import get_municipality
 
     if not isinstance(code, str) or not re.fullmatch(r"GM[0-9]{4}", code.strip().upper()):
-        raise ValidationError("Gemeente is een CBS-code, bijv. GM0375.", "municipality")
+        raise ValidationError(N_("Gemeente is een CBS-code, bijv. GM0375."), "municipality")
     return get_municipality(code.strip())
 
 

@@ -12,7 +12,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import bindparam, select
 
 from .. import clock
-from ..errors import Unauthorized, ValidationError
+from ..errors import N_, Unauthorized, ValidationError
 from ..extensions import db
 from ..organisations.models import Organisation
 from .models import ROLE_ORGANISATION_KIND, ROLES, ApiToken, User
@@ -48,17 +48,17 @@ def create_user(email: str, name: str, password: str, role: str, organisation: O
     ``demo``: only the development demo may set the short password 'demo'."""
     email = (email or "").strip().lower()
     if not EMAIL_RE.match(email):
-        raise ValidationError("Ongeldig e-mailadres.", "email")
+        raise ValidationError(N_("Ongeldig e-mailadres."), "email")
     if role not in ROLES:
-        raise ValidationError(f"Onbekende rol; kies uit {', '.join(ROLES)}.", "role")
+        raise ValidationError(N_("Onbekende rol; kies uit %(choices)s."), "role", params={"choices": ", ".join(ROLES)})
     expected = ROLE_ORGANISATION_KIND[role]
     if expected and organisation.kind != expected:
-        raise ValidationError(f"Rol {role} hoort bij een organisatie van soort {expected}, "
-                              f"niet {organisation.kind}.", "organisation")
+        raise ValidationError(N_("Rol %(role)s hoort bij een organisatie van soort %(expected)s, niet %(kind)s."),
+                              "organisation", params={"role": role, "expected": expected, "kind": organisation.kind})
     if len(password or "") < 12 and not (demo and password == "demo"):
-        raise ValidationError("Wachtwoord moet minstens 12 tekens hebben.", "password")
+        raise ValidationError(N_("Wachtwoord moet minstens 12 tekens hebben."), "password")
     if db.session.scalar(select(User.id).where(User.email == email)):
-        raise ValidationError("Er bestaat al een gebruiker met dit e-mailadres.", "email")
+        raise ValidationError(N_("Er bestaat al een gebruiker met dit e-mailadres."), "email")
     user = User(email=email, name=name or email, password_hash=hash_password(password), role=role,
                 organisation=organisation, active=True, created_at=clock.now())
     db.session.add(user)
@@ -79,7 +79,7 @@ def authenticate(email: str, password: str) -> User:
         user = None
     if user is None or not user.active:
         throttle.record(email, success=False)
-        raise Unauthorized("Onbekende combinatie van e-mailadres en wachtwoord.")
+        raise Unauthorized(N_("Onbekende combinatie van e-mailadres en wachtwoord."))
     if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
@@ -174,9 +174,9 @@ def reset_password(user: User) -> str:
 def set_password(user: User, password: str, repeat: str) -> None:
     """The user's own new password (from a set-password link)."""
     if len(password or "") < 12:
-        raise ValidationError("Wachtwoord moet minstens 12 tekens hebben.", "password")
+        raise ValidationError(N_("Wachtwoord moet minstens 12 tekens hebben."), "password")
     if password != repeat:
-        raise ValidationError("De twee wachtwoorden zijn niet gelijk.", "repeat")
+        raise ValidationError(N_("De twee wachtwoorden zijn niet gelijk."), "repeat")
     user.password_hash = hash_password(password)
     end_sessions(user)
     db.session.flush()
@@ -185,7 +185,7 @@ def set_password(user: User, password: str, repeat: str) -> None:
 def deactivate_user(user: User, by: User) -> None:
     """The user can no longer sign in; open sessions and API tokens end now. History keeps the name."""
     if user.id == by.id:
-        raise ValidationError("U kunt uw eigen account niet deactiveren.", "user")
+        raise ValidationError(N_("U kunt uw eigen account niet deactiveren."), "user")
     user.active = False
     end_sessions(user)
     _revoke_all_tokens(user)

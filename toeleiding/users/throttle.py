@@ -12,7 +12,7 @@ from sqlalchemy import func, insert, select
 
 from .. import clock
 from ..crypto import current_keyring
-from ..errors import TooManyAttempts
+from ..errors import N_, TooManyAttempts
 from ..extensions import db
 from .models import LoginAttempt
 
@@ -39,7 +39,7 @@ def check(email: str) -> None:
         too_many = db.session.scalar(failed.where(LoginAttempt.ip == ip)) >= cfg["LOGIN_FAILURES_PER_ADDRESS"]
     if too_many:
         record(email, success=False)
-        raise TooManyAttempts("Te veel mislukte pogingen om aan te melden; probeer het over een minuut opnieuw.")
+        raise TooManyAttempts(N_("Te veel mislukte pogingen om aan te melden; probeer het over een minuut opnieuw."))
 
 
 def record(email: str, success: bool) -> None:

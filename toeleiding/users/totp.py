@@ -8,7 +8,7 @@ from __future__ import annotations
 import pyotp
 from flask import current_app
 
-from ..errors import NotPermitted, ValidationError
+from ..errors import N_, NotPermitted, ValidationError
 from .models import User
 
 ISSUER = "Toeleiding"
@@ -21,23 +21,23 @@ def required_for(user: User) -> bool:
 def propose(user: User) -> str:
     """A new secret for ``user`` (not yet active); returns the otpauth:// URI for the app."""
     if user.totp_enabled:
-        raise ValidationError("Tweestapsverificatie staat al aan.", "totp")
+        raise ValidationError(N_("Tweestapsverificatie staat al aan."), "totp")
     user.totp_secret = pyotp.random_base32()
     return pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
 
 
 def confirm(user: User, code) -> None:
     if user.totp_secret is None or user.totp_enabled:
-        raise ValidationError("Vraag eerst een nieuwe sleutel aan.", "totp")
+        raise ValidationError(N_("Vraag eerst een nieuwe sleutel aan."), "totp")
     if not _valid(user, code):
-        raise ValidationError("De code klopt niet.", "totp")
+        raise ValidationError(N_("De code klopt niet."), "totp")
     user.totp_enabled = True
 
 
 def check(user: User, code) -> None:
     """At sign-in: a valid code when the user has the second factor on."""
     if user.totp_enabled and not _valid(user, code):
-        raise NotPermitted("Vul de code uit uw authenticator-app in.", "totp", code="totp_required")
+        raise NotPermitted(N_("Vul de code uit uw authenticator-app in."), "totp", code="totp_required")
 
 
 def _valid(user: User, code) -> bool:

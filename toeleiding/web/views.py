@@ -10,7 +10,7 @@ from .. import clock
 from ..cases.operations import log_access
 from ..cases.util import search_cases, work_list_counts, work_list_page, work_lists_for
 from ..cases.validation import normalise_bsn
-from ..errors import NotPermitted, TooManyAttempts, Unauthorized, ValidationError
+from ..errors import N_, NotPermitted, TooManyAttempts, Unauthorized, ValidationError
 from ..extensions import db
 from ..organisations.models import Municipality, Region
 from ..organisations.util import list_locations
@@ -68,7 +68,7 @@ def login():
                     totp.check(user, request.form.get("totp", "")[:20])
                 except NotPermitted:
                     throttle.record(user.email, success=False)   # guessing codes counts as failing
-                    raise Unauthorized("De code klopt niet.")
+                    raise Unauthorized(N_("De code klopt niet."))
             else:
                 email = request.form.get("email", "")[:254]
                 user = authenticate(email, request.form.get("password", "")[:1000])
