@@ -102,15 +102,95 @@ def test_add_definition_and_refuse_overlap_and_bad_criteria(app, web):
                        ({"name": ""}, "name"), ({"municipality": "0"}, "municipality")]:
         r = admin.post("/beheer/doelgroepdefinities", {**base, **bad})
         assert r.status_code == 422 and f'href="#f-{field}"' in r.get_data(as_text=True), bad
+    # End Heemskerk's open period through the page, then the next one fits after it.
     heemskerk = str(_id(app, Municipality, code="GM0396"))
-    with app.app_context():   # end Heemskerk's open period so the next one fits
-        from toeleiding.organisations.models import TargetGroupDefinition
-        import datetime as dt
-        d = db.session.scalar(select(TargetGroupDefinition).join(Municipality).where(Municipality.code == "GM0396"))
-        d.valid_until = dt.date(2029, 12, 31)
-        db.session.commit()
+    current = _definition_id(app, "GM0396")
+    r = admin.post(f"/beheer/doelgroepdefinities/{current}/beeindigen", {"valid_until": "2029-12-31"})
+    assert r.status_code == 302 and "tot en met" in text(admin.get(r.location))
     r = admin.post("/beheer/doelgroepdefinities", {**base, "municipality": heemskerk})
     assert r.status_code == 302 and "Laag inkomen" in text(admin.get("/beheer/doelgroepdefinities"))
+
+
+def _definition_id(app, code):
+    from toeleiding.organisations.models import Municipality, TargetGroupDefinition
+    with app.app_context():
+        return db.session.scalar(select(TargetGroupDefinition.id).join(Municipality).where(Municipality.code == code)
+                                 .order_by(TargetGroupDefinition.valid_from))
+
+
+def _valid_until(app, definition_id):
+    from toeleiding.organisations.models import TargetGroupDefinition
+    with app.app_context():
+        return db.session.get(TargetGroupDefinition, definition_id).valid_until
+
+
+@pytest.mark.parametrize("value", ["", "morgen", "2022-12-31", "2023-13-01"])
+def test_ending_a_period_refuses_bad_dates_and_stores_nothing(app, web, value):
+    admin = web("admin")
+    d = _definition_id(app, "GM0375")
+    r = admin.post(f"/beheer/doelgroepdefinities/{d}/beeindigen", {"valid_until": value})
+    assert r.status_code == 422 and f'href="#f-end_{d}"' in r.get_data(as_text=True)
+    assert f'id="f-end_{d}-error"' in r.get_data(as_text=True)
+    assert _valid_until(app, d) is None
+
+
+def test_an_ended_period_cannot_be_lengthened_nor_can_another_regions_be_ended(app, web):
+    admin = web("admin")
+    d = _definition_id(app, "GM0375")
+    assert admin.post(f"/beheer/doelgroepdefinities/{d}/beeindigen", {"valid_until": "2030-06-30"}).status_code == 302
+    r = admin.post(f"/beheer/doelgroepdefinities/{d}/beeindigen", {"valid_until": "2031-01-01"})
+    assert r.status_code == 422 and "verlengen" in text(r)
+    assert admin.post(f"/beheer/doelgroepdefinities/{d}/beeindigen", {"valid_until": "2030-01-31"}).status_code == 302
+    assert str(_valid_until(app, d)) == "2030-01-31"   # shortening further is allowed
+    goes = _definition_id(app, "GM0664")
+    assert admin.post(f"/beheer/doelgroepdefinities/{goes}/beeindigen", {"valid_until": "2030-01-31"}).status_code == 404
+    assert admin.post("/beheer/doelgroepdefinities/99999999999/beeindigen", {"valid_until": "2030-01-31"}).status_code == 404
+
+
+def test_a_period_cannot_end_before_a_published_monitor_it_counted(app, api, web, world):
+    from toeleiding import clock
+    admin = web("admin")
+    peildatum = clock.today().replace(day=1).isoformat()
+    assert api("admin").post("/monitor/publications", {"region": "ijmond", "peildatum": peildatum}).status_code == 201
+    d = _definition_id(app, "GM0375")
+    r = admin.post(f"/beheer/doelgroepdefinities/{d}/beeindigen", {"valid_until": "2024-12-31"})
+    assert r.status_code == 422 and "gepubliceerd" in text(r) and _valid_until(app, d) is None
+    assert admin.post(f"/beheer/doelgroepdefinities/{d}/beeindigen", {"valid_until": peildatum}).status_code == 302
+
+
+def test_edit_and_deactivate_an_organisation(app, web, world):
+    from toeleiding.organisations.models import Location, Organisation
+    from toeleiding.users.models import User
+    admin = web("admin")
+    ve2 = world.ids["ve2"]
+    r = admin.post(f"/beheer/organisaties/{ve2}", {"name": "Kinderhuis Strandgaper Noord (test)"})
+    assert r.status_code == 302 and "Kinderhuis Strandgaper Noord (test)" in text(admin.get("/beheer/organisaties"))
+    r = admin.post(f"/beheer/organisaties/{ve2}", {"name": "  "})
+    assert r.status_code == 422 and 'href="#f-name"' in r.get_data(as_text=True)
+    # Active users and locations remain: refused, and the page names them.
+    r = admin.post(f"/beheer/organisaties/{ve2}/deactiveren")
+    assert r.status_code == 422 and 'href="#f-organisation"' in r.get_data(as_text=True)
+    assert "deactiveer die eerst" in text(r) and "Test ve2" in text(r)
+    with app.app_context():
+        assert db.session.get(Organisation, ve2).active
+        for u in db.session.scalars(select(User).where(User.organisation_id == ve2)):
+            u.active = False
+        for loc in db.session.scalars(select(Location).where(Location.provider_id == ve2)):
+            loc.active = False
+        db.session.commit()
+    assert admin.post(f"/beheer/organisaties/{ve2}/deactiveren").status_code == 302
+    with app.app_context():
+        assert not db.session.get(Organisation, ve2).active
+    # A deactivated organisation gets no new users or locations.
+    r = admin.post("/beheer/gebruikers", {"name": "X", "email": "x@test.example", "role": "ve",
+                                          "organisation": str(ve2)})
+    assert r.status_code == 422 and 'href="#f-organisation"' in r.get_data(as_text=True)
+    assert admin.post(f"/beheer/organisaties/{ve2}/activeren").status_code == 302
+    with app.app_context():
+        assert db.session.get(Organisation, ve2).active
+    other = _id(app, Organisation, name="Peuterpunt Zeeuws (test)")
+    assert admin.get(f"/beheer/organisaties/{other}").status_code == 404
+    assert admin.post(f"/beheer/organisaties/{other}/deactiveren").status_code == 404
 
 
 def test_workflow_picture_comes_from_the_workflow_file(web):

@@ -9,11 +9,14 @@ from sqlalchemy import select
 from ..errors import N_, ValidationError
 from ..extensions import db
 from ..organisations.models import ORGANISATION_KINDS, Location, Municipality, Organisation
-from ..organisations.operations import add_definition, create_location, create_organisation, update_location
-from ..organisations.util import list_organisations
+from ..organisations.models import TargetGroupDefinition
+from ..organisations.operations import (add_definition, create_location, create_organisation, deactivate_organisation,
+                                        end_definition, reactivate_organisation, update_location, update_organisation)
+from ..organisations.util import list_organisations, municipality_in_region, organisation_in_region
 from ..users.models import ROLES, User
 from ..users.operations import deactivate_user, invite_user, reactivate_user, reset_password
 from ..web.auth import roles_required
+from ..web.i18n import nldate
 from ..workflow import current_workflow
 from . import forms
 from .diagram import workflow_diagram
@@ -39,17 +42,11 @@ def _municipalities() -> list[Municipality]:
 
 
 def _municipality(raw: str | None, field: str = "municipality") -> Municipality:
-    m = next((m for m in _municipalities() if str(m.id) == (raw or "")), None)
-    if m is None:
-        raise ValidationError(N_("Kies een gemeente van uw regio."), field)
-    return m
+    return municipality_in_region(_region_id(), raw, field)
 
 
 def _organisation(raw: str | None, field: str = "organisation") -> Organisation:
-    org = next((o for o in list_organisations(_region_id()) if str(o.id) == (raw or "")), None)
-    if org is None:
-        raise ValidationError(N_("Kies een organisatie van uw regio."), field)
-    return org
+    return organisation_in_region(_region_id(), raw, field)
 
 
 def _get_or_404(model, ident: int):
@@ -60,8 +57,9 @@ def _get_or_404(model, ident: int):
 
 
 def _in_region_or_404(obj):
-    region_id = obj.organisation.region_id if isinstance(obj, User) else (
-        obj.municipality.region_id if isinstance(obj, Location) else None)
+    region_id = None if obj is None else obj.organisation.region_id if isinstance(obj, User) else (
+        obj.municipality.region_id if isinstance(obj, (Location, TargetGroupDefinition)) else
+        obj.region_id if isinstance(obj, Organisation) else None)
     if obj is None or region_id != _region_id():
         abort(404)
     return obj
@@ -99,6 +97,56 @@ def organisations():
                            municipalities=_municipalities(), errors=errors, values=values), status
 
 
+@bp.route("/organisaties/<int:organisation_id>", methods=["GET", "POST"])
+def organisation(organisation_id):
+    org = _get_or_404(Organisation, organisation_id)
+    errors, status = {}, 200
+    if request.method == "POST":
+        try:
+            update_organisation(org, request.form.get("name", "")[:300])
+            db.session.commit()
+            flash(_("Organisatie %(name)s is bijgewerkt.", name=org.name), "success")
+            return redirect(url_for("admin.organisations"))
+        except ValidationError as exc:
+            db.session.rollback()
+            db.session.refresh(org)
+            errors[exc.field or "_form"], status = exc.message, 422
+    return _organisation_page(org, errors, request.form if request.method == "POST" else {}), status
+
+
+def _organisation_page(org: Organisation, errors: dict, values) -> str:
+    return render_template("admin/organisation.html", organisation=org, errors=errors, values=values,
+                           kind_label=str(KIND_LABELS.get(org.kind, org.kind)),
+                           users=[u for u in _org_users(org) if u.active],
+                           locations=[loc for loc in org.locations if loc.active])
+
+
+def _org_users(org: Organisation) -> list[User]:
+    return list(db.session.scalars(select(User).where(User.organisation_id == org.id).order_by(User.name)))
+
+
+@bp.post("/organisaties/<int:organisation_id>/deactiveren")
+def organisation_deactivate(organisation_id):
+    org = _get_or_404(Organisation, organisation_id)
+    try:
+        deactivate_organisation(org)
+        db.session.commit()
+    except ValidationError as exc:
+        db.session.rollback()
+        return _organisation_page(org, {exc.field or "_form": exc.message}, {}), 422
+    flash(_("Organisatie %(name)s is gedeactiveerd.", name=org.name), "success")
+    return redirect(url_for("admin.organisations"))
+
+
+@bp.post("/organisaties/<int:organisation_id>/activeren")
+def organisation_activate(organisation_id):
+    org = _get_or_404(Organisation, organisation_id)
+    reactivate_organisation(org)
+    db.session.commit()
+    flash(_("Organisatie %(name)s is weer actief.", name=org.name), "success")
+    return redirect(url_for("admin.organisations"))
+
+
 def _locations() -> list[Location]:
     return list(db.session.scalars(select(Location).join(Municipality, Location.municipality_id == Municipality.id)
                                    .where(Municipality.region_id == _region_id())
@@ -108,7 +156,7 @@ def _locations() -> list[Location]:
 @bp.route("/locaties", methods=["GET", "POST"])
 def locations():
     errors, values, status = {}, {}, 200
-    providers = [o for o in list_organisations(_region_id()) if o.kind == "ve_provider"]
+    providers = [o for o in list_organisations(_region_id()) if o.kind == "ve_provider" and o.active]
     if request.method == "POST":
         values = request.form
         try:
@@ -171,7 +219,7 @@ def users():
             errors[exc.field or "_form"], status = exc.message, 422
     from ..web.i18n import role_label
     return render_template("admin/users.html", users=_users(), role_options=[(r, role_label(r)) for r in ROLES],
-                           organisation_options=[(str(o.id), o.name) for o in list_organisations(_region_id())],
+                           organisation_options=[(str(o.id), o.name) for o in list_organisations(_region_id()) if o.active],
                            errors=errors, values=values), status
 
 
@@ -227,10 +275,29 @@ def definitions():
         except ValidationError as exc:
             db.session.rollback()
             errors[exc.field or "_form"], status = exc.message, 422
+    return _definitions_page(errors, values), status
+
+
+def _definitions_page(errors: dict, values, end_values: dict | None = None) -> str:
     municipalities = _municipalities()
     return render_template("admin/definitions.html", municipalities=municipalities,
                            municipality_options=[(str(m.id), m.name) for m in municipalities],
-                           errors=errors, values=values), status
+                           errors=errors, values=values, end_values=end_values or {})
+
+
+@bp.post("/doelgroepdefinities/<int:definition_id>/beeindigen")
+def definition_end(definition_id):
+    definition = _get_or_404(TargetGroupDefinition, definition_id)
+    key = f"end_{definition.id}"   # one end form per period: its own field id on the page
+    raw = request.form.get("valid_until", "")[:40]
+    try:
+        end_definition(definition, forms.parse_required_date(raw, key))
+        db.session.commit()
+    except ValidationError as exc:
+        db.session.rollback()
+        return _definitions_page({key: exc.message}, {}, {key: raw}), 422
+    flash(_("%(name)s loopt tot en met %(date)s.", name=definition.name, date=nldate(definition.valid_until)), "success")
+    return redirect(url_for("admin.definitions"))
 
 
 @bp.get("/werkstroom")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import (CheckConstraint, Column, Date, ForeignKey, Integer, JSON, Numeric, String,
+from sqlalchemy import (CheckConstraint, Column, Date, ForeignKey, Integer, JSON, Numeric, String, true as sa_true,
                         Table, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -74,6 +74,8 @@ class Organisation(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20))
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    # An organisation that stopped is deactivated, not deleted: cases and history point at it.
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
     region: Mapped[Region] = relationship()
     municipalities: Mapped[list[Municipality]] = relationship(secondary=organisation_municipalities,
                                                               order_by="Municipality.name")

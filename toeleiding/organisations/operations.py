@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..errors import N_, ValidationError
 from ..extensions import db
@@ -83,3 +83,68 @@ def update_location(location: Location, name: str, address: str, active: bool) -
     location.name, location.address, location.active = name.strip(), (address or "").strip(), bool(active)
     db.session.flush()
     return location
+
+
+def end_definition(definition: TargetGroupDefinition, until: dt.date) -> TargetGroupDefinition:
+    """End a policy period on ``until`` (inclusive), so that the next period can be added after it.
+
+    The monitor computes a municipality's target group from the definition in force on the
+    reference date; a publication froze those figures. Ending a period before a published
+    reference date it covered would make the live monitor for that date disagree with what was
+    published, so that is refused.
+    """
+    from ..monitor.models import MonitorPublication
+    if until < definition.valid_from:
+        raise ValidationError(N_("De einddatum ligt vóór de begindatum (%(date)s)."), "valid_until",
+                              params={"date": definition.valid_from.isoformat()})
+    if definition.valid_until is not None and until > definition.valid_until:
+        raise ValidationError(N_("Deze periode eindigt al op %(date)s; een periode verlengen kan niet."),
+                              "valid_until", params={"date": definition.valid_until.isoformat()})
+    covered = select(func.max(MonitorPublication.peildatum)).where(
+        MonitorPublication.region_id == definition.municipality.region_id,
+        MonitorPublication.peildatum > until, MonitorPublication.peildatum >= definition.valid_from)
+    if definition.valid_until is not None:
+        covered = covered.where(MonitorPublication.peildatum <= definition.valid_until)
+    published = db.session.scalar(covered)
+    if published is not None:
+        raise ValidationError(N_("De monitor is gepubliceerd op peildatum %(date)s met deze definitie; "
+                                 "laat de periode niet eerder eindigen."), "valid_until",
+                              params={"date": published.isoformat()})
+    definition.valid_until = until
+    db.session.flush()
+    return definition
+
+
+def update_organisation(organisation: Organisation, name: str) -> Organisation:
+    """Rename an organisation; its users, locations and cases keep pointing at it."""
+    if not name or not name.strip():
+        raise ValidationError(N_("Naam is verplicht."), "name")
+    if len(name.strip()) > 200:
+        raise ValidationError(N_("Hoogstens 200 tekens."), "name")
+    organisation.name = name.strip()
+    db.session.flush()
+    return organisation
+
+
+def deactivate_organisation(organisation: Organisation) -> Organisation:
+    """Take an organisation out of use. Its active users and locations must go first: deactivating
+    them here silently would lock people out or hide a location from referrals without anyone
+    deciding so."""
+    from ..users.models import User
+    users = db.session.scalar(select(func.count()).select_from(User).where(
+        User.organisation_id == organisation.id, User.active.is_(True))) or 0
+    locations = db.session.scalar(select(func.count()).select_from(Location).where(
+        Location.provider_id == organisation.id, Location.active.is_(True))) or 0
+    if users or locations:
+        raise ValidationError(N_("%(name)s heeft nog %(users)s actieve gebruiker(s) en %(locations)s actieve "
+                                 "locatie(s); deactiveer die eerst."), "organisation",
+                              params={"name": organisation.name, "users": users, "locations": locations})
+    organisation.active = False
+    db.session.flush()
+    return organisation
+
+
+def reactivate_organisation(organisation: Organisation) -> Organisation:
+    organisation.active = True
+    db.session.flush()
+    return organisation

@@ -47,3 +47,20 @@ def list_organisations(region_id: int) -> list[Organisation]:
     """The region's organisations, by kind then name."""
     return list(db.session.scalars(select(Organisation).where(Organisation.region_id == region_id)
                                    .order_by(Organisation.kind, Organisation.name)))
+
+
+def municipality_in_region(region_id: int, raw_id, field: str = "municipality") -> Municipality:
+    """The municipality with this id (as a form sends it) if it is in the region; an administrator
+    configures only their own region."""
+    m = next((m for m in list_municipalities(region_id) if str(m.id) == str(raw_id or "")), None)
+    if m is None:
+        raise ValidationError(N_("Kies een gemeente van uw regio."), field)
+    return m
+
+
+def organisation_in_region(region_id: int, raw_id, field: str = "organisation", active_only: bool = True) -> Organisation:
+    """The organisation with this id if it is in the region (and, for new users and locations, in use)."""
+    org = next((o for o in list_organisations(region_id) if str(o.id) == str(raw_id or "")), None)
+    if org is None or (active_only and not org.active):
+        raise ValidationError(N_("Kies een organisatie van uw regio."), field)
+    return org
