@@ -102,3 +102,37 @@ def test_an_unreachable_smtp_server_is_logged_without_addresses_and_changes_noth
     result = runner.invoke(args=["reminders", "run", "--now", "2026-03-16T08:00"])
     assert result.exit_code == 0 and "delivered 1," in result.output and "digest e-mails 0" in result.output
     assert "unavailable" in caplog.text and world.emails["jgz"] not in caplog.text
+
+
+def test_a_digest_that_could_not_be_sent_goes_out_at_a_later_sweep_the_same_day(app, world, runner, caplog):
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]   # the SMTP server is down: nothing listens here yet
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_FROM="toeleiding@test.example", DIGEST_HOUR=7)
+    _children(app, world, 2)
+    result = runner.invoke(args=["reminders", "run", "--now", "2026-03-16T08:00"])
+    assert result.exit_code == 0 and "digest e-mails 0" in result.output
+    assert "unavailable" in caplog.text
+
+    class Collect:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append(envelope.content.decode("utf-8", "replace"))
+            return "250 OK"
+
+    handler = Collect()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)   # the server is back
+    controller.start()
+    try:
+        result = runner.invoke(args=["reminders", "run", "--now", "2026-03-16T08:01"])
+        assert "digest e-mails 1" in result.output, result.output
+        assert len(handler.messages) == 1 and "2 kinderen" in handler.messages[0]
+        result = runner.invoke(args=["reminders", "run", "--now", "2026-03-16T08:02"])
+        assert "digest e-mails 0" in result.output                 # and then once, as always
+        assert len(handler.messages) == 1
+    finally:
+        controller.stop()

@@ -11,6 +11,10 @@ from flask import current_app
 log = logging.getLogger(__name__)
 
 
+class SmtpUnavailable(Exception):
+    """Not one message went out: the SMTP server could not be reached or refused the session."""
+
+
 def digest_message(to: str, organisation: str, children: int, day: dt.date) -> EmailMessage:
     """One recipient's digest. Only a count, the organisation's name and a link to the inbox."""
     cfg = current_app.config
@@ -32,7 +36,8 @@ def send_messages(messages: list[EmailMessage]) -> int:
     """Send over the configured SMTP server, after the commit; returns how many went out.
 
     A failure is logged without the message (addresses are personal data) and does not undo
-    anything: the digest is a nudge, the inbox is the record.
+    anything: the digest is a nudge, the inbox is the record. When nothing went out at all,
+    SmtpUnavailable tells the caller the day's digest is still owed.
     """
     if not messages:
         return 0
@@ -53,4 +58,6 @@ def send_messages(messages: list[EmailMessage]) -> int:
     except (OSError, smtplib.SMTPException) as exc:
         log.error("digest: SMTP server %s:%s unavailable (%s); %d of %d sent",
                   cfg["SMTP_HOST"], cfg["SMTP_PORT"], type(exc).__name__, sent, len(messages))
+        if not sent:
+            raise SmtpUnavailable(type(exc).__name__) from None
     return sent

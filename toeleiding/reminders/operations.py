@@ -13,7 +13,7 @@ from email.message import EmailMessage
 from typing import Any, Callable
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, case as case_, false, func, insert, or_, select, text, update
+from sqlalchemy import and_, bindparam, case as case_, delete, false, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
@@ -243,8 +243,8 @@ def snooze_reminder(user: User, reminder_id: Any, until: Any, reason: Any) -> Re
     r.state, r.snoozed_until, r.wake_at = "snoozed", day, local_midnight(day)
     r.snooze_reason = reason.strip()
     _pause_chain(r, day)
-    db.session.flush()
     log_access(user, "reminder:snooze", [r.case_id])
+    db.session.flush()
     return r
 
 
@@ -273,8 +273,8 @@ def _pause_chain(snoozed: Reminder, until: dt.date) -> None:
         nxt.anchor = nxt.anchor + (then - was)   # later occurrences count from the shifted start
 
 
-    """Record what the bereik-overleg agreed about a child in the user's scope."""
 def add_meeting_note(user: User, municipality_code: Any, case_id: Any, note: Any) -> MeetingNote:
+    """Record what the bereik-overleg agreed about a child in the user's scope."""
     if user.role not in INBOX_ROLES:
         raise NotPermitted(N_("Alleen JGZ, VE-aanbieders en CJG nemen deel aan het bereik-overleg."))
     municipality = meeting_municipality(municipality_code)
@@ -292,6 +292,12 @@ def add_meeting_note(user: User, municipality_code: Any, case_id: Any, note: Any
     log_access(user, "meeting_note", [case.id])
     db.session.flush()
     return row
+
+
+def unclaim_digest(now: dt.datetime) -> None:
+    """Give back the claim on the day's digest (none of it went out), so a later sweep sends it."""
+    db.session.execute(delete(DigestRun).where(DigestRun.day == local_day(now)))
+    db.session.flush()
 
 
 def queue_digest(now: dt.datetime) -> list[EmailMessage]:

@@ -19,8 +19,8 @@ from werkzeug.serving import is_running_from_reloader
 
 from .. import clock
 from ..extensions import db
-from .mail import send_messages
-from .operations import SweepResult, deliver_due, queue_digest
+from .mail import SmtpUnavailable, send_messages
+from .operations import SweepResult, deliver_due, queue_digest, unclaim_digest
 
 log = logging.getLogger(__name__)
 JOB_ID = "reminders.sweep"
@@ -44,14 +44,30 @@ def sweep(now: dt.datetime | None = None, batch_size: int | None = None,
 
 
 def send_digest(now: dt.datetime | None = None) -> int:
-    """Queue today's digest (if due and not sent by another process), commit, then send."""
+    """Queue today's digest (if due and not sent by another process), commit, then send.
+
+    The day is claimed before sending, so two processes never both send it. When the SMTP
+    server cannot be reached and nothing went out, the claim is given back, so the next sweep
+    (a minute later) tries again instead of skipping the day. A server lost half-way keeps the
+    claim: those who got theirs get no second one.
+    """
+    now = now or clock.now()
     try:
-        messages = queue_digest(now or clock.now())
+        messages = queue_digest(now)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
-    return send_messages(messages)
+    try:
+        return send_messages(messages)
+    except SmtpUnavailable:
+        try:
+            unclaim_digest(now)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+        return 0
 
 
 def run_job(app: Flask) -> None:
