@@ -1,6 +1,8 @@
 """Odd input anywhere in the pages gets a 4xx that names the problem, never a 500, and stores nothing."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ..factories import days_ago
@@ -51,3 +53,80 @@ def test_odd_registration_values(web):
                                      "bsn": "111222333", "birth_date": "9999-99-99", "postcode": "1941AB",
                                      "house_number": "1", "parent0_email": "x" * 400})
     assert r.status_code == 422
+
+
+# --- Each transition form's bad input: 422, the Dutch error beside its field, nothing stored ----
+
+@pytest.fixture
+def cases(api, world):
+    """One case in each state the remaining forms start from."""
+    jgz, ve = api("jgz"), api("ve")
+    signalled = jgz.register()
+    referred = jgz.fire(jgz.fire(jgz.register(), "indicate", criteria=["home_language"], indication_date=days_ago(30)),
+                        "refer", location_id=world.ids["loc"], consent=True, referral_date=days_ago(25))
+    not_reached = jgz.fire(jgz.fire(jgz.fire(jgz.register(), "indicate", criteria=["home_language"],
+                                             indication_date=days_ago(30)),
+                                    "refer", location_id=world.ids["loc"], consent=True, referral_date=days_ago(25)),
+                           "report_not_reached", reason="no_contact", date=days_ago(20))
+    placed = ve.fire(jgz.fire(jgz.fire(jgz.register(), "indicate", criteria=["home_language"],
+                                       indication_date=days_ago(30)),
+                              "refer", location_id=world.ids["loc"], consent=True, referral_date=days_ago(25)),
+                     "place", start_date=days_ago(20), hours_per_week=16)
+    return {"signalled": signalled, "referred": referred, "not_reached": not_reached, "placed": placed}
+
+
+BAD_TRANSITION_INPUT = [
+    # (who, case, trigger, form data, field at fault, Dutch message)
+    ("ve", "referred", "waitlist", {"expected_start_date": "31-02-2026"}, "expected_start_date", "Ongeldige datum"),
+    ("ve", "referred", "waitlist", {"expected_start_date": days_ago(-800)}, "expected_start_date",
+     "Deze datum ligt te ver vooruit (hoogstens 730 dagen)."),
+    ("jgz", "signalled", "reject", {"reason_text": "x" * 2001}, "reason_text",
+     "Toelichting is te lang (maximaal 2000 tekens)."),
+    ("cjg", "not_reached", "re_refer", {"consent": "ja", "referral_date": days_ago(1)}, "location_id",
+     "Dit veld is verplicht."),
+    ("cjg", "not_reached", "re_refer", {"location_id": "loc", "consent": "ja", "referral_date": days_ago(1)},
+     "location_id", "Ongeldige keuze."),
+    ("cjg", "not_reached", "re_refer", {"location_id": "LOC", "referral_date": days_ago(1)}, "consent",
+     "Zonder toestemming van de ouders kan het kind niet worden toegeleid."),
+    ("jgz", "not_reached", "re_refer", {"location_id": "LOC", "consent": "ja", "referral_date": days_ago(-2)},
+     "referral_date", "Deze datum mag niet in de toekomst liggen."),
+    ("ve", "placed", "hand_over_to_school", {"handover_date": days_ago(1)}, "school_id", "Dit veld is verplicht."),
+    ("ve", "placed", "hand_over_to_school", {"school_id": "SCHOOL_BEV", "handover_date": days_ago(1)}, "school_id",
+     "Onbekende school in deze regio."),
+    ("ve", "placed", "hand_over_to_school", {"school_id": "SCHOOL", "handover_date": "morgen"}, "handover_date",
+     "Ongeldige datum"),
+    ("jgz", "referred", "close", {"date": days_ago(1)}, "outcome", "Dit veld is verplicht."),
+    ("cjg", "not_reached", "close", {"outcome": "nonsense", "date": days_ago(1)}, "outcome", "Kies een van"),
+    ("jgz", "signalled", "close", {"outcome": "other", "date": days_ago(1)}, "reason_text", "Dit veld is verplicht."),
+    ("jgz", "signalled", "close", {"outcome": "at_school", "date": days_ago(-1)}, "date",
+     "Deze datum mag niet in de toekomst liggen."),
+]
+
+
+@pytest.mark.parametrize("who,state,trigger,data,field,message", BAD_TRANSITION_INPUT,
+                         ids=[f"{t}-{f}-{i}" for i, (_, _, t, _, f, _) in enumerate(BAD_TRANSITION_INPUT)])
+def test_bad_transition_input_is_422_beside_its_field(web, api, world, cases, who, state, trigger, data, field, message):
+    case = cases[state]
+    ids = {"LOC": str(world.ids["loc"]), "SCHOOL": str(world.ids["school"]), "SCHOOL_BEV": str(world.ids["school_bev"])}
+    form = {k: ids.get(v, v) for k, v in data.items()}
+    c = web(who)
+    r = c.post(f"/dossiers/{case['id']}/acties/{trigger}", {"version": case["version"], **form})
+    assert r.status_code == 422
+    body = r.get_data(as_text=True)
+    error_id = f"f-{trigger}-{field}-error"
+    assert f'<details class="action" open id="actie-{trigger}">' in body   # the form stays open
+    assert f'id="{error_id}"' in body, body[:300]
+    assert message in body.split(f'id="{error_id}"', 1)[1][:400]            # the message, in Dutch, beside it
+    # The control (or its fieldset) is marked invalid and described by the error, so it is announced.
+    assert re.search(rf'aria-describedby="[^"]*{error_id}[^"]*" aria-invalid="true"', body)
+    after = api("jgz").get(f"/cases/{case['id']}").json
+    assert (after["state"], after["version"]) == (case["state"], case["version"])   # nothing stored
+
+
+def test_the_school_choice_lists_the_schools_of_the_region(web, cases, world):
+    body = web("ve").get(f"/dossiers/{cases['placed']['id']}").get_data(as_text=True)
+    select_html = body.split('<select class="field__select" id="f-hand_over_to_school-school_id"', 1)[1].split("</select>")[0]
+    assert 'name="school_id"' in select_html and "required" in select_html
+    assert '<label class="field__label" for="f-hand_over_to_school-school_id">School</label>' in body
+    assert f'<option value="{world.ids["school"]}">Basisschool De Kievit (test)</option>' in select_html
+    assert "Het Getij" not in select_html   # a school of the other region is not offered
