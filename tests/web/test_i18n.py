@@ -1,6 +1,7 @@
 """The English catalogue is complete for every page string, and the committed .mo matches the .po."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
@@ -12,15 +13,10 @@ CATALOG = ROOT / "toeleiding" / "translations" / "en" / "LC_MESSAGES"
 
 
 def _page_strings() -> set:
-    method_map = [("toeleiding/web/**.py", "python"), ("toeleiding/cases/views.py", "python"),
-                  ("toeleiding/cases/forms.py", "python"), ("toeleiding/admin/**.py", "python"),
-                  ("templates/base.html", "jinja2"), ("templates/_macros.html", "jinja2"),
-                  ("templates/web/**.html", "jinja2"), ("templates/cases/**.html", "jinja2"),
-                  ("templates/admin/**.html", "jinja2"),
-                  ("toeleiding/reminders/**.py", "python"), ("toeleiding/monitor/**.py", "python"),
-                  ("toeleiding/privacy/**.py", "python"), ("templates/reminders/**.html", "jinja2"),
-                  ("templates/monitor/**.html", "jinja2"), ("templates/privacy/**.html", "jinja2")]
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+    # Every module and template: a service's error message (N_) reaches the pages and the API
+    # too, so a marked string anywhere must be translated.
+    method_map = [("toeleiding/**.py", "python"), ("templates/**.html", "jinja2")]
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None, "N_": None}
     found = set()
     for _, _, message, *_ in extract_from_dir(str(ROOT), method_map, keywords=keywords):
         found.add(message)
@@ -32,6 +28,30 @@ def test_every_page_string_has_an_english_translation():
         po = {m.id: m.string for m in read_po(fh) if m.id}
     missing = [m for m in _page_strings() if not po.get(m)]
     assert not missing, "pybabel extract, then translate in messages.po and compile: " + repr(missing[:5])
+
+
+def test_translations_keep_the_named_parameters():
+    """An English text that drops or renames a %(name)s would fail only when the error is raised."""
+    with open(CATALOG / "messages.po", "rb") as fh:
+        po = [m for m in read_po(fh) if m.id and m.string and isinstance(m.id, str)]
+    names = re.compile(r"%\((\w+)\)[sdr]")
+    wrong = [m.id for m in po if sorted(names.findall(m.id)) != sorted(names.findall(m.string))]
+    assert not wrong, wrong[:5]
+
+
+def test_service_errors_are_raised_with_a_marked_message():
+    """A plain or f-string message cannot be translated: it would stay Dutch on an English page."""
+    import ast
+
+    from toeleiding import errors
+    names = {n for n, v in vars(errors).items() if isinstance(v, type) and issubclass(v, errors.AppError)}
+    unmarked = []
+    for path in (ROOT / "toeleiding").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if (isinstance(node, ast.Call) and getattr(node.func, "id", None) in names and node.args
+                    and isinstance(node.args[0], (ast.Constant, ast.JoinedStr))):
+                unmarked.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not unmarked, "wrap the message in N_() with %(name)s parameters: " + ", ".join(unmarked)
 
 
 def _t(value):
