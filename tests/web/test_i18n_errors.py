@@ -138,3 +138,12 @@ def test_a_cli_command_reports_in_dutch(runner, world):
     r = runner.invoke(args=["users", "create", "--email", "geen-adres", "--role", "jgz",
                             "--organisation", str(world.ids["jgz"])], input="een lang wachtwoord\n")
     assert r.exit_code != 0 and "Ongeldig e-mailadres." in r.output
+
+
+def test_csrf_refusal_is_in_the_page_language(web):
+    """No WTForms form is used; Flask-WTF's own English CSRF text must not reach a Dutch page."""
+    jgz = web("jgz")
+    r = jgz.post("/dossiers/nieuw", {"municipality": "GM0375"}, csrf=False)
+    assert r.status_code == 400
+    page = text(r)
+    assert "CSRF" not in page and "token" not in page and "Het formulier is verlopen" in page
