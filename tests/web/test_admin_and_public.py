@@ -209,9 +209,30 @@ def test_public_page_without_sign_in(web, world):
     r = anon.get("/ve/GM0375")
     page = text(r)
     assert r.status_code == 200 and "Duinroos Centrum" in page and "Peuteropvang Duinroos (test)" in page
-    assert "2,5 jaar" in page and "Thuistaal niet Nederlands" in page
-    assert "2 jaar tot 4 jaar" in text(anon.get("/ve/GM0664"))   # Goes counts 2-year-olds
+    assert "vanaf 2 jaar en 6 maanden tot 4 jaar" in page and "Thuistaal niet Nederlands" in page
+    assert "vanaf 2 jaar tot 4 jaar" in text(anon.get("/ve/GM0664"))   # Goes counts 2-year-olds
     assert anon.get("/ve/GM9999").status_code == 404
+
+
+@pytest.mark.parametrize("months,dutch,english", [
+    (24, "vanaf 2 jaar tot", "aged 2 years to"), (30, "vanaf 2 jaar en 6 maanden tot", "aged 2 years and 6 months to"),
+    (25, "vanaf 2 jaar en 1 maand tot", "aged 2 years and 1 month to"), (36, "vanaf 3 jaar tot", "aged 3 years to"),
+    (18, "vanaf 1 jaar en 6 maanden tot", "aged 1 year and 6 months to"), (9, "vanaf 9 maanden tot", "aged 9 months to"),
+])
+def test_public_page_says_any_minimum_age_in_years_and_months(app, months, dutch, english):
+    """The database allows 24 or 30 months today; the page must not depend on that."""
+    from types import SimpleNamespace
+
+    from flask import render_template
+    from flask_babel import force_locale
+    m = SimpleNamespace(name="Voorbeeldstad", code="GM0000")
+    d = SimpleNamespace(min_age_months=months, criteria=[])
+    with app.test_request_context("/ve/GM0000"):
+        assert dutch in " ".join(render_template("web/public_municipality.html", municipality=m, definition=d,
+                                                 locations=[]).split())
+        with force_locale("en"):
+            assert english in " ".join(render_template("web/public_municipality.html", municipality=m, definition=d,
+                                                       locations=[]).split())
 
 
 def test_error_pages_leak_nothing(app, web):
