@@ -42,7 +42,8 @@ def _due_reminders(app, world, n: int) -> None:
         db.session.commit()
 
 
-def _sweep_process(database_url, test_keys, tmp_path, pause: float, batch: int, name: str) -> subprocess.Popen:
+def _sweep_process(database_url, test_keys, tmp_path, pause: float, batch: int, name: str,
+                   env_extra: dict | None = None) -> subprocess.Popen:
     url = database_url
     if url.startswith("postgres"):
         url += ("&" if "?" in url else "?") + f"application_name={name}"
@@ -50,7 +51,7 @@ def _sweep_process(database_url, test_keys, tmp_path, pause: float, batch: int, 
     env.update({"DATABASE_URL": url, "TOELEIDING_ENV": "testing", "TOELEIDING_INSTANCE_PATH": str(tmp_path),
                 "TOELEIDING_ENCRYPTION_KEYS": test_keys["ENCRYPTION_KEYS"],
                 "TOELEIDING_BLIND_INDEX_KEY": test_keys["BLIND_INDEX_KEY"],
-                "TOELEIDING_TEST_SWEEP_PAUSE": str(pause), "PYTHONWARNINGS": "error"})
+                "TOELEIDING_TEST_SWEEP_PAUSE": str(pause), "PYTHONWARNINGS": "error", **(env_extra or {})})
     return subprocess.Popen([sys.executable, "-m", "flask", "--app", "toeleiding", "reminders", "run",
                              "--now", DUE, "--batch-size", str(batch)],
                             cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -108,5 +109,71 @@ def test_a_sweep_killed_mid_batch_loses_nothing_and_the_next_one_finishes(app, w
     assert result.exit_code == 0, result.output
     assert _delivered(result.output) == n
     assert _state(app) == {("open", 1, 1): n, ("pending", 2, 0): n}
+    result = runner.invoke(args=["reminders", "run", "--now", DUE])
+    assert _delivered(result.output) == 0
+
+
+def test_a_transition_racing_a_sweep_neither_duplicates_nor_strands_the_old_states_reminders(
+        app, world, runner, database_url, postgres, test_keys, tmp_path):
+    """The sweep holds its claimed batch (the cases' rows locked) while JGZ refers one of the
+    children: the referral waits for the batch, then cancels what the batch delivered and created."""
+    import threading
+
+    from toeleiding.cases.models import Case
+
+    n = 5
+    _due_reminders(app, world, n)
+    with app.app_context():
+        raced = db.session.scalar(select(Case.id).order_by(Case.id).limit(1))
+    release = tmp_path / "release"
+    env_extra = {"TOELEIDING_TEST_SWEEP_RELEASE": str(release)}
+    proc = _sweep_process(database_url, test_keys, tmp_path, 600, 10, "held_sweep", env_extra)
+    line = proc.stderr.readline()
+    while line and not line.startswith("claimed"):
+        line = proc.stderr.readline()
+    assert line.startswith(f"claimed {n}"), proc.stderr.read()
+
+    errors: list[BaseException] = []
+
+    def refer() -> None:
+        try:
+            with app.app_context():
+                jgz = db.session.scalar(select(User).where(User.email == world.emails["jgz"]))
+                case = db.session.get(Case, raced)
+                fire_transition(jgz, raced, "refer", case.version,
+                                {"location_id": world.ids["loc"], "consent": True, "referral_date": "2026-03-16"})
+                db.session.commit()
+        except BaseException as exc:   # reported by the test below
+            errors.append(exc)
+
+    app.config["CLOCK_NOW"] = T0 + dt.timedelta(days=14)
+    racer = threading.Thread(target=refer)
+    racer.start()
+    with app.app_context():   # the referral really waits on the batch's lock before the sweep goes on
+        waiting = text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                       "AND datname = current_database()")
+        until = time.monotonic() + 120
+        while not db.session.scalar(waiting):
+            db.session.rollback()
+            assert racer.is_alive() and time.monotonic() < until, f"the referral did not wait: {errors}"
+            time.sleep(0.05)
+        db.session.rollback()
+    release.touch()
+    out, err = proc.communicate()
+    racer.join()
+    assert proc.returncode == 0, err
+    assert not errors, errors
+    assert _delivered(out) == n
+
+    with app.app_context():
+        rows = db.session.execute(select(Reminder.rule, Reminder.occurrence, Reminder.state, Reminder.deliveries)
+                                  .where(Reminder.case_id == raced).order_by(Reminder.rule, Reminder.occurrence)).all()
+    old = [r for r in rows if r.rule == RULE]
+    # Delivered once by the sweep, then cancelled by the referral, with the next one it created.
+    assert [(r.occurrence, r.state, r.deliveries) for r in old] == [(1, "cancelled", 1), (2, "cancelled", 0)]
+    assert ("referral_unanswered", 1, "pending", 0) in [tuple(r) for r in rows]
+    # The other children are untouched by the race.
+    assert _state(app) == {("open", 1, 1): n - 1, ("pending", 2, 0): n - 1,
+                           ("cancelled", 1, 1): 1, ("cancelled", 2, 0): 1}
     result = runner.invoke(args=["reminders", "run", "--now", DUE])
     assert _delivered(result.output) == 0

@@ -45,14 +45,19 @@ class _Clock:
 
 def _test_pause():
     # Test-only hook (never in production): sleep after a batch is claimed and marked, before its
-    # commit, so a test can kill the sweep mid-batch or run two sweeps side by side.
+    # commit, so a test can kill the sweep mid-batch or run two sweeps side by side. With
+    # TOELEIDING_TEST_SWEEP_RELEASE (a file path) the pause ends as soon as that file exists, so
+    # a test can hold a batch exactly until something else has raced it.
     seconds = float(os.environ.get("TOELEIDING_TEST_SWEEP_PAUSE") or 0)
     if not seconds or current_app.config.get("ENV_NAME") == "production":
         return None
+    release = os.environ.get("TOELEIDING_TEST_SWEEP_RELEASE")
 
     def pause(claimed: int) -> None:
         click.echo(f"claimed {claimed}", err=True)
-        time.sleep(seconds)
+        end = time.monotonic() + seconds
+        while time.monotonic() < end and not (release and os.path.exists(release)):
+            time.sleep(0.05)
     return pause
 
 
