@@ -260,3 +260,22 @@ def test_security_headers(web):
     assert r.headers["Cache-Control"] == "no-store"
     assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
     assert r.headers["X-Frame-Options"] == "DENY"
+
+
+def test_workflow_picture_numbers_do_not_collide_with_each_other_or_the_boxes(app, web):
+    """Edge labels used to print over each other ("Geen doelgroep" on "Opnieuw toeleiden")."""
+    from toeleiding.admin.diagram import workflow_diagram
+    from toeleiding.workflow import current_workflow
+    with app.test_request_context():
+        wf = current_workflow()
+        d = workflow_diagram(wf, lambda s: s, lambda t: t)
+    r = d["badge_r"]
+    badges = [(e["bx"], e["by"]) for e in d["edges"] if e["labelled"]]
+    assert {e["number"] for e in d["edges"] if e["labelled"]} == set(range(1, len(wf.transitions) + 1))
+    for i, (x, y) in enumerate(badges):
+        for x2, y2 in badges[i + 1:]:
+            assert (x - x2) ** 2 + (y - y2) ** 2 >= (2 * r) ** 2, (x, y, x2, y2)
+        for n in d["nodes"]:
+            assert not (n["x"] - r < x < n["x"] + d["node_w"] + r and n["y"] - r < y < n["y"] + d["node_h"] + r), (x, y, n)
+    page = text(web("admin").get("/beheer/werkstroom"))
+    assert "Pijlen in de tekening" in page and "9. Afsluiten" in page
