@@ -36,12 +36,16 @@ def test_admin_breaks_the_glass_with_a_reason_for_a_limited_time(app, api, world
     seen = admin.get(f"/cases/{case['id']}")
     assert seen.status_code == 200 and seen.json["triggers"] == [] and "bsn" not in seen.json["child"]
     with app.app_context():
-        rows = db.session.execute(select(AccessLogEntry.action, AccessLogEntry.emergency, AccessLogEntry.on_behalf_of)
+        rows = db.session.execute(select(AccessLogEntry.action, AccessLogEntry.emergency, AccessLogEntry.on_behalf_of,
+                                         AccessLogEntry.result)
                                   .where(AccessLogEntry.case_id == uuid.UUID(case["id"]), AccessLogEntry.role == "admin")
                                   .order_by(AccessLogEntry.id)).all()
-    # The refused look before the grant, then the grant and the read under it, both flagged.
-    assert [(a, e) for a, e, _ in rows] == [("get", False), ("break_glass", True), ("read", True)]
-    assert [b for _, _, b in rows[1:]] == [f"break_glass:{r.json['grant_id']}"] * 2
+    # The refused look and the refused grant (too short a reason) before the grant, then the
+    # grant and the read under it, both flagged.
+    assert [(a, e, res) for a, e, _, res in rows] == [
+        ("read", False, "denied"), ("break_glass", False, "denied"),
+        ("break_glass", True, "allowed"), ("read", True, "allowed")]
+    assert [b for _, _, b, _ in rows[2:]] == [f"break_glass:{r.json['grant_id']}"] * 2
     export = admin.get(f"/cases/{case['id']}/export")   # only JGZ ever sees a BSN, exports included
     assert export.status_code == 200 and "bsn" not in export.json["child"]
     app.config["CLOCK_NOW"] = clock.now() + dt.timedelta(minutes=31)
