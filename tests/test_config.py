@@ -100,9 +100,22 @@ def test_postgres_alias_is_accepted(tmp_path):
     ("TOELEIDING_PAGE_SIZE_MAX", "lots", "TOELEIDING_PAGE_SIZE_MAX='lots' is not a whole number"),
     ("TOELEIDING_API_TOKEN_HOURS", "1.5", "TOELEIDING_API_TOKEN_HOURS='1.5' is not a whole number"),
     ("TOELEIDING_MAX_REQUEST_BYTES", "0", "TOELEIDING_MAX_REQUEST_BYTES=0 must be at least 1"),
+    ("TOELEIDING_SESSION_MAX_HOURS", "0", "TOELEIDING_SESSION_MAX_HOURS=0 must be at least 1"),
 ])
 def test_bad_integer_setting(tmp_path, name, value, problem):
     assert problem in _refusal(tmp_path, {name: value})
+
+
+@pytest.mark.parametrize("value", ["yes", "-1", "1.5", "11", "10.0.0.1"])
+def test_trusted_proxies_must_be_a_count_of_hops(tmp_path, value):
+    message = _refusal(tmp_path, {"TOELEIDING_TRUSTED_PROXIES": value})
+    assert f"TOELEIDING_TRUSTED_PROXIES={value!r}" in message and "number of reverse proxies" in message
+
+
+def test_trusted_proxies_default_to_none_and_take_a_count(tmp_path):
+    assert load_config(str(tmp_path), {})["TRUSTED_PROXIES"] == 0
+    assert load_config(str(tmp_path), {"TOELEIDING_TRUSTED_PROXIES": " 2 "})["TRUSTED_PROXIES"] == 2
+    assert load_config(str(tmp_path), {})["SESSION_MAX_HOURS"] == 10
 
 
 def test_unknown_environment_lists_the_choices(tmp_path):

@@ -22,6 +22,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _development_secret(Path(app.instance_path))
+    if app.config.get("TRUSTED_PROXIES"):
+        # The client's address (audit log, per-address throttle) and scheme as the proxies saw
+        # them; only the configured number of hops is believed, never what the client claims.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     from .crypto.keyring import KeyringError, load_keyring
     from .workflow import WorkflowError, load_workflow

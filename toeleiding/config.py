@@ -34,6 +34,20 @@ def _int(env: dict, name: str, default: int, minimum: int = 1) -> int:
     return value
 
 
+def _trusted_proxies(env: dict) -> int:
+    """How many reverse proxies in front of the app append to X-Forwarded-For (0: none).
+
+    Only that many hops are believed: with none configured a client could write any address
+    into the header and so dodge the per-address throttle and falsify the audit log."""
+    raw = (env.get("TOELEIDING_TRUSTED_PROXIES") or "").strip()
+    if raw == "":
+        return 0
+    if not raw.isdigit() or int(raw) > 10:
+        raise ConfigError(f"TOELEIDING_TRUSTED_PROXIES={raw!r}: give the number of reverse proxies in front "
+                          "of the app as a whole number from 0 (none, the default) to 10")
+    return int(raw)
+
+
 def _reminder_settings(env: dict, environment: str) -> dict:
     """Reminders: the scheduler, its sweep, and the daily digest over SMTP (off without a host)."""
     flag = (env.get("TOELEIDING_RUN_SCHEDULER") or "").strip().lower()
@@ -124,6 +138,9 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "BREAK_GLASS_MINUTES": _int(env, "TOELEIDING_BREAK_GLASS_MINUTES", 60),
         "LOGIN_FAILURES_PER_ACCOUNT": _int(env, "TOELEIDING_LOGIN_FAILURES_PER_ACCOUNT", 6),
         "LOGIN_FAILURES_PER_ADDRESS": _int(env, "TOELEIDING_LOGIN_FAILURES_PER_ADDRESS", 30),
+        # However long a user keeps working, a web session ends this many hours after sign-in.
+        "SESSION_MAX_HOURS": _int(env, "TOELEIDING_SESSION_MAX_HOURS", 10),
+        "TRUSTED_PROXIES": _trusted_proxies(env),
         "CLOCK_NOW": None,
         **_reminder_settings(env, environment),
     }

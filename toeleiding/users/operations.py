@@ -78,8 +78,8 @@ def authenticate(email: str, password: str) -> User:
     except (VerificationError, InvalidHashError):
         user = None
     if user is None or not user.active:
-        throttle.record(email, success=False)
-        raise Unauthorized(N_("Onbekende combinatie van e-mailadres en wachtwoord."))
+        raise Unauthorized(N_("Onbekende combinatie van e-mailadres en wachtwoord."))   # check() recorded it
+    throttle.succeeded()
     if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
