@@ -150,7 +150,8 @@ def test_second_factor_is_asked_after_the_password(app, web, world):
     assert fresh.get("/werkvoorraad").status_code == 302          # not signed in yet
     r = fresh.post("/aanmelden", {"totp": "123"})
     assert r.status_code == 401 and "De code klopt niet." in text(r)
-    r = fresh.post("/aanmelden", {"totp": pyotp.TOTP(secret).now()})
+    # The next 30-second code: the one that confirmed the enrolment is spent (see below).
+    r = fresh.post("/aanmelden", {"totp": pyotp.TOTP(secret).at(dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=30))})
     assert r.status_code == 302 and fresh.get("/werkvoorraad").status_code == 200
 
 
@@ -165,10 +166,63 @@ def test_admin_must_enrol_second_factor_in_production(app, web):
 def test_english_on_request_dutch_by_default(web):
     c = web("jgz")
     r = c.get("/werkvoorraad")
-    assert '<html lang="nl">' in r.get_data(as_text=True) and "Werkvoorraad" in text(r)
-    assert c.get("/taal/en?next=/werkvoorraad").location == "/werkvoorraad"
+    page = r.get_data(as_text=True)
+    assert '<html lang="nl">' in page and "Werkvoorraad" in text(r)
+    # The switch is a form (POST with the CSRF token) in the header, so it works without JavaScript.
+    assert 'action="/taal/en"' in page and 'name="next" value="/werkvoorraad"' in page
+    assert c.post("/taal/en", {"next": "/werkvoorraad"}).location == "/werkvoorraad"
     r = c.get("/werkvoorraad")
     assert '<html lang="en">' in r.get_data(as_text=True)
     assert "Work list" in text(r) and "Sign out" in text(r)
-    assert c.get("/taal/en?next=https://evil.example").location == "/"
-    assert c.get("/taal/xx").status_code == 404
+    assert c.post("/taal/nl", {"next": "https://evil.example"}).location == "/"
+    assert c.post("/taal/xx").status_code == 404
+
+
+def test_language_is_not_changed_by_a_get_or_a_forged_post(web):
+    c = web("jgz")
+    assert c.get("/taal/en?next=/werkvoorraad").status_code == 405
+    assert c.post("/taal/en", {"next": "/werkvoorraad"}, csrf=False).status_code == 400
+    assert '<html lang="nl">' in c.get("/werkvoorraad").get_data(as_text=True)
+
+
+def test_session_ends_a_working_day_after_sign_in_however_busy(app, world):
+    app.config["SESSION_MAX_HOURS"] = 10
+    start = dt.datetime.now(dt.timezone.utc)
+    app.config["CLOCK_NOW"] = start
+    c = WebClient(app).sign_in(world.emails["jgz"])
+    for minutes in range(20, 600, 20):          # a request every 20 minutes: never idle
+        app.config["CLOCK_NOW"] = start + dt.timedelta(minutes=minutes)
+        assert c.get("/werkvoorraad").status_code == 200, minutes
+    app.config["CLOCK_NOW"] = start + dt.timedelta(hours=10, minutes=1)
+    r = c.get("/werkvoorraad")
+    assert r.status_code == 302 and r.location.startswith("/aanmelden?next=/werkvoorraad")
+    assert "langer dan 10 uur" in text(c.get(r.location))
+    assert c.get("/werkvoorraad").status_code == 302
+    assert WebClient(app).sign_in(world.emails["jgz"]).get("/werkvoorraad").status_code == 200   # a new day
+
+
+def test_a_second_factor_code_signs_in_once(app, web, world):
+    import pyotp
+    c = web("jgz")
+    secret = c.post("/account/tweestapsverificatie", {"action": "propose"}).get_data(as_text=True) \
+        .split('<code id="secret">')[1].split("<")[0]
+    otp = pyotp.TOTP(secret)
+    start = dt.datetime.now(dt.timezone.utc)
+    app.config["CLOCK_NOW"] = start
+    assert c.post("/account/tweestapsverificatie", {"action": "confirm", "totp": otp.at(start)}).status_code == 302
+
+    def sign_in(code, at):
+        app.config["CLOCK_NOW"] = at
+        fresh = WebClient(app)
+        fresh.get("/aanmelden")
+        assert fresh.post("/aanmelden", {"email": world.emails["jgz"], "password": PASSWORD}).status_code == 200
+        return fresh.post("/aanmelden", {"totp": code})
+
+    # The code that confirmed the enrolment is spent; so is every earlier one.
+    r = sign_in(otp.at(start), start + dt.timedelta(seconds=5))
+    assert r.status_code == 401 and "De code klopt niet." in text(r)
+    later = start + dt.timedelta(seconds=60)
+    assert sign_in(otp.at(later), later).status_code == 302
+    r = sign_in(otp.at(later), later + dt.timedelta(seconds=10))   # the same code again, still in its window
+    assert r.status_code == 401 and "De code klopt niet." in text(r)
+    assert sign_in(otp.at(later + dt.timedelta(seconds=30)), later + dt.timedelta(seconds=30)).status_code == 302

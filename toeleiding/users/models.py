@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, LargeBinary, String
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -36,6 +36,9 @@ class User(UserMixin, db.Model):
     _totp_secret: Mapped[bytes | None] = mapped_column("totp_secret", LargeBinary)
     totp_secret = Encrypted()
     totp_enabled: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    # The 30-second time-step of the last code accepted: a code at or before it is refused, so a
+    # code seen over someone's shoulder (or replayed) cannot be used again within its window.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

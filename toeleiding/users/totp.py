@@ -5,10 +5,16 @@ the authenticator app cannot lock anyone out. Admins must have it in production.
 """
 from __future__ import annotations
 
+import hmac
+
 import pyotp
 from flask import current_app
+from sqlalchemy import or_, update
+from sqlalchemy.orm.attributes import set_committed_value
 
+from .. import clock
 from ..errors import N_, NotPermitted, ValidationError
+from ..extensions import db
 from .models import User
 
 ISSUER = "Toeleiding"
@@ -29,18 +35,37 @@ def propose(user: User) -> str:
 def confirm(user: User, code) -> None:
     if user.totp_secret is None or user.totp_enabled:
         raise ValidationError(N_("Vraag eerst een nieuwe sleutel aan."), "totp")
-    if not _valid(user, code):
+    if not _use(user, code):
         raise ValidationError(N_("De code klopt niet."), "totp")
     user.totp_enabled = True
 
 
 def check(user: User, code) -> None:
-    """At sign-in: a valid code when the user has the second factor on."""
-    if user.totp_enabled and not _valid(user, code):
+    """At sign-in: a valid code, not used before, when the user has the second factor on.
+
+    The code's time-step is stored in the caller's transaction; the caller commits it."""
+    if user.totp_enabled and not _use(user, code):
         raise NotPermitted(N_("Vul de code uit uw authenticator-app in."), "totp", code="totp_required")
 
 
-def _valid(user: User, code) -> bool:
+def _use(user: User, code) -> bool:
+    """Whether ``code`` is valid now (one step of clock drift either way) and later than the last
+    code accepted; if so it becomes the last one."""
     if not isinstance(code, str) or not code.strip().isdigit():
         return False
-    return pyotp.TOTP(user.totp_secret).verify(code.strip(), valid_window=1)
+    otp = pyotp.TOTP(user.totp_secret)
+    current = otp.timecode(clock.now())
+    step = next((s for s in (current - 1, current, current + 1)
+                 if hmac.compare_digest(otp.generate_otp(s), code.strip())), None)
+    if step is None:
+        return False
+    # Conditional on the stored step, so two requests racing with one code cannot both pass:
+    # the second waits for the first's row lock, then finds the step taken.
+    taken = db.session.execute(
+        update(User).where(User.id == user.id,
+                           or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+        .values(totp_last_step=step).execution_options(synchronize_session=False))
+    if taken.rowcount != 1:
+        return False
+    set_committed_value(user, "totp_last_step", step)
+    return True

@@ -1,4 +1,4 @@
-"""Web sessions: sign-in state, the server-side sign-out check, idle timeout and a safe ``next``."""
+"""Web sessions: sign-in state, the server-side sign-out check, idle and absolute timeout, a safe ``next``."""
 from __future__ import annotations
 
 import functools
@@ -21,6 +21,7 @@ ENROLMENT_ENDPOINTS = {"web.two_factor", "web.logout"}
 
 def init_app(app: Flask) -> None:
     app.config.setdefault("IDLE_MINUTES", 30)
+    app.config.setdefault("SESSION_MAX_HOURS", 10)
     login_manager.session_protection = "basic"
     login_manager.unauthorized_handler(_unauthorized)
     app.before_request(_idle_timeout)
@@ -44,7 +45,9 @@ def sign_in(user: User) -> None:
         session["lang"] = lang
     login_user(user)
     session["sv"] = user.session_version
-    session["seen"] = clock.now().timestamp()
+    # "since" bounds the session's whole life (SESSION_MAX_HOURS), "seen" its idle time.
+    session["since"] = session["seen"] = clock.now().timestamp()
+    db.session.commit()   # the second factor's used time-step, so the code cannot sign in again
 
 
 def sign_out(user: User | None) -> None:
@@ -64,16 +67,25 @@ def _idle_timeout():
     if request.endpoint in OPEN_ENDPOINTS or request.blueprint == "api" or "_user_id" not in session:
         return None
     now = clock.now().timestamp()
-    seen = session.get("seen")
-    limit = current_app.config["IDLE_MINUTES"] * 60
-    if not isinstance(seen, (int, float)) or now - seen > limit:
+    seen, since = session.get("seen"), session.get("since")
+    idle_minutes, max_hours = current_app.config["IDLE_MINUTES"], current_app.config["SESSION_MAX_HOURS"]
+    # "seen" is renewed on every request, which keeps the cookie fresh for ever: "since" is
+    # not, so a stolen or forgotten session ends a working day after sign-in at the latest.
+    if not isinstance(since, (int, float)) or now - since > max_hours * 3600:
+        message = _("U bent afgemeld omdat u langer dan %(hours)s uur bent aangemeld. Meld u opnieuw aan.",
+                    hours=max_hours)
+    elif not isinstance(seen, (int, float)) or now - seen > idle_minutes * 60:
+        message = _("U bent afgemeld omdat u %(minutes)s minuten niets heeft gedaan. Meld u opnieuw aan.",
+                    minutes=idle_minutes)
+    else:
+        message = None
+    if message:
         logout_user()
         lang = session.get("lang")
         session.clear()
         if lang:
             session["lang"] = lang
-        flash(_("U bent afgemeld omdat u %(minutes)s minuten niets heeft gedaan. Meld u opnieuw aan.",
-                minutes=current_app.config["IDLE_MINUTES"]), "info")
+        flash(message, "info")
         return redirect(url_for("web.login", next=_relative_url()))
     session["seen"] = now
     from ..users import totp

@@ -146,7 +146,6 @@ def set_password(token):
         except ValidationError as exc:
             db.session.rollback()
             errors[exc.field] = exc.message
-    # A POST with the CSRF token: changing the session on GET would let any page switch it.
         else:
             db.session.commit()
             flash(_("Uw wachtwoord is ingesteld. U kunt zich nu aanmelden."), "success")
@@ -154,8 +153,9 @@ def set_password(token):
     return render_template("web/set_password.html", invalid=False, user=user, errors=errors), (422 if errors else 200)
 
 
-@bp.get("/taal/<lang>")
+@bp.post("/taal/<lang>")
 def language(lang):
+    # A POST with the CSRF token: changing the session on GET would let any page switch it.
     if lang not in LANGUAGES:
         abort(404)
     session["lang"] = lang
