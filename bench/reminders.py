@@ -1,6 +1,6 @@
 """Sweep many due reminders: the service against the floor of the same updates in plain SQL.
 
-    .venv/bin/python bench/reminders.py [--sizes 20000,100000] [--batch 1000] [--pg URL] [--no-sqlite]
+    .venv/bin/python bench/reminders.py [--sizes 20000,100000] [--batch N] [--pg URL] [--no-sqlite]
 
 For each database (a temporary SQLite file, and PostgreSQL database test_rem_bench, created if
 missing) and each size N: N cases in state 'indicated' whose first reminder is due, then
@@ -11,9 +11,13 @@ missing) and each size N: N cases in state 'indicated' whose first reminder is d
   one UPDATE, one multi-row INSERT of the next occurrences, commit) on the raw DB-API
   connection, with no ORM, no rule lookup and no date arithmetic beyond "+14 days".
 
+Both sweep in batches of the production size: the app's REMINDER_BATCH_SIZE (500 unless
+TOELEIDING_REMINDER_BATCH_SIZE says otherwise), as the scheduler job uses it; --batch overrides.
 Each is run twice from the same starting rows: once for time (reminders per second), once
-under tracemalloc for peak Python memory, so tracing does not slow the timed run. Memory
-should not grow with N (batches), and both time and memory should stay within 3x the floor.
+under tracemalloc for peak memory, so tracing does not slow the timed run. That peak is the
+Python heap only (tracemalloc: objects Python allocated, not the driver's C buffers nor the
+process's RSS). Memory should not grow with N (batches), and both time and memory should stay
+within 3x the floor.
 
 The databases are emptied and migrated from scratch: never point this at data you keep.
 """
@@ -200,8 +204,9 @@ def check(app, n: int) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--sizes", default="20000,100000")
-    ap.add_argument("--batch", type=int, default=1000)
+    ap.add_argument("--sizes", "--n", default="20000,100000", help="numbers of due reminders, comma-separated")
+    ap.add_argument("--batch", type=int, default=None,
+                    help="reminders per batch (default: the app's REMINDER_BATCH_SIZE, as in production)")
     ap.add_argument("--pg", default=DEFAULT_PG, help="PostgreSQL URL (emptied!)")
     ap.add_argument("--no-sqlite", action="store_true")
     ap.add_argument("--no-pg", action="store_true")
@@ -215,17 +220,20 @@ def main() -> None:
         targets.append(("PostgreSQL", args.pg))
 
     lines = ["| database | reminders | service: reminders/s | floor: reminders/s | time ratio | "
-             "service: peak memory | floor: peak memory | memory ratio |",
+             "service: peak Python heap | floor: peak Python heap | memory ratio |",
              "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    batches: set[int] = set()
     for label, url in targets:
         for n in sizes:
             app = make_app(url or f"sqlite:///{tempfile.mkdtemp(prefix='rem-bench-')}/bench.db")
             fresh_schema(app)
             print(f"{label}: seeding {n:,} due reminders …", file=sys.stderr, flush=True)
             seed(app, n)
-            service = measure(app, run_service, args.batch, n)
+            batch = args.batch or app.config["REMINDER_BATCH_SIZE"]
+            batches.add(batch)
+            service = measure(app, run_service, batch, n)
             check(app, n)
-            floor = measure(app, run_floor, args.batch, n)
+            floor = measure(app, run_floor, batch, n)
             check(app, n)
             lines.append(f"| {label} | {n:,} | {service['rate']:,.0f} | {floor['rate']:,.0f} | "
                          f"{floor['rate'] / service['rate']:.2f}× | {service['peak'] / 2**20:.1f} MiB | "
@@ -234,7 +242,9 @@ def main() -> None:
             with app.app_context():
                 from toeleiding.extensions import db
                 db.engine.dispose()
-    print(f"\nBatches of {args.batch}; Python {sys.version.split()[0]}; "
+    print(f"\nBatches of {', '.join(map(str, sorted(batches)))} (REMINDER_BATCH_SIZE"
+          f"{', overridden by --batch' if args.batch else ''}); peak memory is tracemalloc's peak of the "
+          f"Python heap during the sweep, not the process's RSS; Python {sys.version.split()[0]}; "
           f"{os.cpu_count()} CPUs; {dt.date.today().isoformat()}.\n")
     print("\n".join(lines))
 
