@@ -13,9 +13,13 @@ if [ ! -x /usr/bin/chromium ]; then
     apt-get install -y -qq chromium >/dev/null
 fi
 
-if [ ! -f "$here/node_modules/axe-core/axe.min.js" ]; then
-    echo "==> installing axe-core (npm)"
-    (cd "$here" && npm install --no-audit --no-fund --loglevel=error)
+# axe-core exactly as pinned in package.json and package-lock.json (npm ci installs the lock
+# file's version and checks its integrity hash); reinstalled when a different version is present.
+pinned="$(node -p "require('$here/package.json').dependencies['axe-core']")"
+installed="$(node -p "try { require('$here/node_modules/axe-core/package.json').version } catch (e) { '' }")"
+if [ ! -f "$here/node_modules/axe-core/axe.min.js" ] || [ "$installed" != "$pinned" ]; then
+    echo "==> installing axe-core $pinned (npm ci)"
+    (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 # The same .venv that ./dev creates and the test run uses (CI starts from a fresh clone without one).

@@ -1,6 +1,9 @@
 """End to end in a real browser: two children across JGZ, VE and CJG, with an accessibility check on every page.
 
-Debian's chromium driven by Playwright for Python; axe-core (npm) is injected into each page.
+Debian's chromium driven by Playwright for Python, with the app's own Content-Security-Policy in
+force: axe-core (npm, pinned in package.json) is served to the page from the app's origin by
+route interception, since the CSP (script-src 'self') refuses an inline script, and any CSP
+violation the browser reports on the console fails the test. Keyboard-only use is exercised too.
 Skips when chromium, axe-core or playwright is missing, unless TOELEIDING_REQUIRE_BROWSER=1
 (CI), where that is a failure. Screenshots of every page visited go to test-artifacts/.
 """
@@ -64,14 +67,32 @@ def live_server(app, world):
     server.server_close()
 
 
+# Where the test serves axe-core: a path of the app's own origin, so script-src 'self' admits it.
+# The app has no such route; the browser context answers it (route interception) from node_modules.
+AXE_URL = "/__test__/axe.min.js"
+
+
+def _is_csp_violation(text: str) -> bool:
+    return "Content Security Policy" in text or "Content-Security-Policy" in text
+
+
 class Person:
-    """One person at one browser: every page they land on is screenshot and checked with axe."""
+    """One person at one browser: every page they land on is screenshot and checked with axe, and
+    every CSP violation or script error reported on the console is recorded."""
 
     def __init__(self, browser, base: str, name: str, shots: list, problems: list):
-        self.context = browser.new_context(base_url=base, bypass_csp=True, locale="nl-NL",
-                                           viewport={"width": 1100, "height": 900})
+        self.context = browser.new_context(base_url=base, locale="nl-NL", viewport={"width": 1100, "height": 900})
+        self.context.route(f"**{AXE_URL}", lambda route: route.fulfill(
+            path=str(AXE), content_type="application/javascript; charset=utf-8"))
         self.page = self.context.new_page()
         self.name, self.shots, self.problems = name, shots, problems
+        self.csp: list[str] = []
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda exc: self.csp.append(f"{self.name} {self.page.url}: script error {exc}"))
+
+    def _console(self, msg) -> None:
+        if msg.type == "error" and _is_csp_violation(msg.text):
+            self.csp.append(f"{self.name} {self.page.url}: {msg.text}")
 
     def check(self, label: str) -> None:
         page = self.page
@@ -80,7 +101,7 @@ class Person:
         path = ARTIFACTS / f"{n:02d}-{self.name}-{re.sub(r'[^a-z0-9]+', '-', label.lower())}.png"
         page.screenshot(path=str(path), full_page=True)
         self.shots.append(path)
-        page.add_script_tag(path=str(AXE))
+        page.add_script_tag(url=AXE_URL)
         result = page.evaluate("""async () => {
             const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
             return r.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}));
@@ -88,6 +109,49 @@ class Person:
         for v in result:
             if v["impact"] in ("serious", "critical"):
                 self.problems.append(f"{label} ({page.url}): {v['id']} {v['impact']} {v['nodes']}")
+
+    def probe_csp(self) -> None:
+        """The CSP is really on, and a violation really reaches ``self.csp``: an inline script (as
+        ``add_script_tag(path=...)`` would inject axe) is refused and reported on the console."""
+        page = self.page
+        try:
+            page.add_script_tag(content="window.__inlineRan = true;")
+        except Exception as exc:   # Playwright reports the refusal as an error of its own
+            assert _is_csp_violation(str(exc)), exc
+        page.wait_for_function("true")   # let the console message arrive
+        assert page.evaluate("window.__inlineRan === undefined"), "an inline script ran: is the CSP missing?"
+        assert self.csp and "inline script" in self.csp[-1], self.csp
+        self.csp.clear()
+
+    def keyboard_skip_link(self, path: str) -> None:
+        """From the top of a page the first Tab reaches the skip link, which is then visible with a
+        focus ring, and Enter on it moves focus to the main content."""
+        page = self.page
+        page.goto(path)
+        page.wait_for_load_state("load")
+        page.keyboard.press("Tab")
+        focused = page.evaluate("""() => {
+            const el = document.activeElement, box = el.getBoundingClientRect(), style = getComputedStyle(el);
+            return {cls: el.className, text: el.textContent.trim(), top: box.top, bottom: box.bottom, height: box.height,
+                    outline: style.outlineStyle, outlineWidth: parseFloat(style.outlineWidth)};
+        }""")
+        assert focused["cls"] == "skip-link" and focused["text"] == "Naar de inhoud", (path, focused)
+        assert page.locator(".skip-link").is_visible()
+        assert focused["top"] >= 0 and focused["bottom"] <= page.viewport_size["height"] and focused["height"] > 0, focused
+        assert focused["outline"] != "none" and focused["outlineWidth"] >= 2, focused   # a visible focus indicator
+        page.keyboard.press("Enter")
+        page.wait_for_function("document.activeElement && document.activeElement.id === 'inhoud'")
+        assert page.url.endswith("#inhoud")
+
+    def tab_to(self, selector: str, text: str | None = None, limit: int = 80) -> None:
+        """Press Tab until the element matching ``selector`` (and showing ``text``) has the focus,
+        as a keyboard user would."""
+        for _ in range(limit):
+            self.page.keyboard.press("Tab")
+            if self.page.evaluate("""([s, t]) => { const el = document.activeElement;
+                    return !!el && el.matches(s) && (t === null || el.textContent.trim() === t); }""", [selector, text]):
+                return
+        raise AssertionError(f"{selector} {text or ''} not reached with {limit} presses of Tab")
 
     def go(self, path: str, label: str) -> None:
         self.page.goto(path)
@@ -167,6 +231,11 @@ def test_two_children_across_three_roles(browser, live_server, world):
     cjg = Person(browser, live_server, "cjg", shots, problems)
     first_bsn, second_bsn = make_bsn(), make_bsn()
 
+    # 0. The CSP is in force and its violations are seen; the skip link works from the keyboard.
+    jgz.go("/aanmelden", "aanmelden-csp")
+    jgz.probe_csp()
+    jgz.keyboard_skip_link("/aanmelden")
+
     # 1. JGZ registers, indicates and refers; VE places; JGZ sees the placement.
     jgz.sign_in(world.emails["jgz"])
     _register(jgz, first_bsn, "Anna", "Fictiefsma")
@@ -183,6 +252,9 @@ def test_two_children_across_three_roles(browser, live_server, world):
     ve.check("ve-plaatsen-fout")   # the error beside its field, announced, with what was typed kept
     error = ve.page.locator("#f-place-hours_per_week-error")
     assert "Vul een getal van 1 tot en met 40 in." in error.inner_text()
+    # The field in error has the focus, so a screen reader reads its label and error right away.
+    assert ve.page.evaluate("document.activeElement.id") == "f-place-hours_per_week"
+    assert ve.page.locator("#f-place-hours_per_week").get_attribute("aria-describedby").endswith("-error")
     assert ve.page.locator("#f-place-hours_per_week").input_value() == "60"
     assert ve.page.locator("#f-place-start_date").input_value() == _days_ago(5)
     form = ve.page.locator("#actie-place")
@@ -223,6 +295,30 @@ def test_two_children_across_three_roles(browser, live_server, world):
     form.get_by_label("Datum toeleiding").fill(_days_ago(2))
     cjg.submit(form, "cjg-opnieuw-toegeleid", "Toegeleid")
 
+    # 3. Keyboard only: the provider opens the second child, tabs to an action, opens it with
+    #    Enter, types a date and submits, without the mouse.
+    ve.page.goto("/werkvoorraad")
+    ve.check("ve-werkvoorraad-2")
+    ve.keyboard_skip_link(ve.page.url.split("#")[0])
+    ve.tab_to("a[href^='/dossiers/']", "Bram Voorbeeldsma")
+    ve.page.keyboard.press("Enter")
+    ve.check("ve-dossier-2")
+    ve.keyboard_skip_link(ve.page.url)
+    ve.tab_to("#actie-waitlist > summary")
+    ve.page.keyboard.press("Enter")
+    assert ve.page.locator("#actie-waitlist").get_attribute("open") is not None
+    ve.page.keyboard.press("Tab")
+    assert ve.page.evaluate("document.activeElement.id") == "f-waitlist-expected_start_date"
+    # A day equal to its month: headless chromium's date field takes dd-mm or mm/dd depending on
+    # its UI language (not the page's locale), and such a date types the same either way.
+    start = next(d for d in (clock.today() + dt.timedelta(days=n) for n in range(30, 400)) if d.day == d.month)
+    ve.page.keyboard.type(start.strftime("%d%m%Y"))
+    assert ve.page.locator("#f-waitlist-expected_start_date").input_value() == start.isoformat()
+    ve.tab_to("#actie-waitlist button[type=submit]", limit=5)   # past the date field's own parts
+    ve.page.keyboard.press("Enter")
+    ve.check("ve-wachtlijst-toetsenbord")
+    assert ve.page.locator(".case-head__state .badge").inner_text() == "Wachtlijst"
+
     # The other pages a person meets, checked the same way.
     cjg.go("/werkvoorraad?lijst=follow_up", "cjg-werkvoorraad-opvolging")
     cjg.go("/ve", "publiek")
@@ -235,7 +331,9 @@ def test_two_children_across_three_roles(browser, live_server, world):
                         ("/dossiers/00000000-0000-0000-0000-000000000000", "foutpagina")]:
         admin.go(path, label)
 
+    csp = [line for person in (jgz, ve, cjg, admin) for line in person.csp]
     for person in (jgz, ve, cjg, admin):
         person.context.close()
     assert len(shots) >= 25 and all(p.exists() for p in shots)
     assert not problems, "accessibility (axe, serious/critical):\n" + "\n".join(problems)
+    assert not csp, "Content-Security-Policy violations or script errors:\n" + "\n".join(csp)

@@ -43,7 +43,20 @@
     update();
   });
 
-  // Move focus to the first error summary or notice so screen readers and keyboards start there.
-  var first = document.querySelector(".error-summary, #notice, .action[open] .alert--error");
-  if (first) { first.setAttribute("tabindex", "-1"); first.focus(); }
+  // Move focus to where the user has to look: the error summary or notice; else, in an action
+  // form that came back with errors, its first invalid field (focusing the field makes a screen
+  // reader read its label and, through aria-describedby, its error); else the form's own alert.
+  var first = document.querySelector(".error-summary, #notice");
+  if (!first) {
+    var invalid = document.querySelector(".action[open] [aria-invalid='true']");
+    if (invalid && invalid.tagName === "FIELDSET") {
+      // Radio buttons and checkboxes: the group carries the error; start at its first option.
+      invalid = invalid.querySelector("input:not([type=hidden]), select, textarea") || invalid;
+    }
+    first = invalid || document.querySelector(".action[open] .alert--error");
+  }
+  if (first) {
+    if (!/^(INPUT|SELECT|TEXTAREA|BUTTON|A)$/.test(first.tagName)) { first.setAttribute("tabindex", "-1"); }
+    first.focus();
+  }
 })();
