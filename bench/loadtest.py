@@ -1,13 +1,23 @@
 """Load test: the API under gunicorn (several workers) on PostgreSQL, 50 concurrent users.
 
     python bench/loadtest.py [--users 50] [--seconds 60] [--workers 4] [--cases 3000]
+                             [--min-requests 200] [--min-transitions 100]
                              [--pg-url postgresql://postgres@127.0.0.1:5432/test_load]
 
-Builds a fresh database (migrations, demo organisations and logins, N signalled children),
-starts gunicorn in production mode on a free loopback port, runs locust headless for a bounded
-time, then checks the database: every transition locust saw succeed is in the history exactly
-once, and every case's version matches its history. Prints median and 95th percentile latency
-per request kind; exits 1 on any error, lost or duplicated transition.
+Builds a fresh database (migrations, demo organisations and logins, N signalled children) and
+issues one API token per simulated user (signing in is set-up: it is not measured), starts
+gunicorn in production mode on a free loopback port, runs locust headless for a bounded time,
+then checks that the run tested something and that nothing was lost:
+
+- at least --min-requests work lists and case reads, and at least --min-transitions transitions
+  answered 200 (a run in which the server answered almost nothing fails, it does not pass);
+- no failed request (only a 409, a stale version, is an expected refusal of a transition);
+- the exact set of (case, trigger, version) transitions the clients saw succeed equals the
+  history rows the run added: none lost, none duplicated, none the clients did not see;
+- every case's version matches its history, and the access log's chain is intact.
+
+Prints median and 95th percentile latency per request kind; exits 1 with a PROBLEM line for
+each check that failed.
 """
 from __future__ import annotations
 
@@ -39,8 +49,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def prepare(env: dict, cases: int) -> None:
-    """Fresh schema, demo organisations and logins, and ``cases`` signalled children (not timed)."""
+LOGINS = [f"{role}@{slug}.demo" for slug in ("ijmond", "bevelanden") for role in ("jgz", "ve", "ve2")]
+
+
+def prepare(env: dict, cases: int, users: int, tokens_file: Path) -> None:
+    """Fresh schema, demo organisations and logins, ``cases`` signalled children, and one API
+    token per simulated user in ``tokens_file`` (all before the clock starts)."""
     import sqlalchemy as sa
     os.environ.update(env)
     from toeleiding import create_app
@@ -77,35 +91,66 @@ def prepare(env: dict, cases: int) -> None:
                     print(f"\r  {slug}: {i + 1}/{cases // 2} children", end="", flush=True)
             db.session.commit()
             print()
+        # Tokens through the service the sign-in endpoint uses: a sign-in costs an Argon2id hash,
+        # and 50 of them at once are a test of the hash, not of the work lists and transitions.
+        from toeleiding.users.operations import issue_token
+        lines = []
+        for i in range(users):
+            user = db.session.scalar(select(User).where(User.email == LOGINS[i % len(LOGINS)]))
+            token, _ = issue_token(user, hours=2)
+            lines.append(f"{user.email} {token}\n")
+        db.session.commit()
+        tokens_file.touch(mode=0o600)
+        tokens_file.write_text("".join(lines))
 
 
 def check(env: dict, outcomes_file: Path) -> list[str]:
+    """The history against what the clients saw succeed, as exact sets of (case, trigger, version)."""
+    import collections
     import sqlalchemy as sa
     from toeleiding import create_app
     from toeleiding.extensions import db
     problems = []
-    succeeded = [line.split() for line in outcomes_file.read_text().splitlines()] if outcomes_file.exists() else []
+    seen = [tuple(line.split()) for line in outcomes_file.read_text().splitlines()] if outcomes_file.exists() else []
     app = create_app({"ENV_NAME": "development"})
     with app.app_context(), db.engine.connect() as conn:
-        events = conn.execute(sa.text("SELECT count(*) FROM case_events WHERE trigger <> 'register'")).scalar()
+        history = [(str(case_id), trigger, str(seq)) for case_id, trigger, seq in conn.execute(sa.text(
+            "SELECT case_id, trigger, seq FROM case_events WHERE trigger <> 'register'"))]
         mismatched = conn.execute(sa.text(
             "SELECT count(*) FROM cases c WHERE c.version <> (SELECT count(*) FROM case_events e WHERE e.case_id = c.id)")).scalar()
-        dup = conn.execute(sa.text("SELECT count(*) FROM (SELECT case_id, trigger FROM case_events "
-                                   "GROUP BY case_id, trigger HAVING count(*) > 1) d")).scalar()
     with app.app_context():
         from toeleiding.audit.util import verify_chain
         chain = verify_chain()
     if not chain.ok:
         problems.append(f"access log chain broken at row {chain.broken_id}: {chain.problem}")
     print(f"access log: {chain.rows} rows, chain {'intact' if chain.ok else 'BROKEN'}")
-    if events != len(succeeded):
-        problems.append(f"{len(succeeded)} transitions answered 200 but {events} are in the history")
+    twice_seen = [k for k, n in collections.Counter(seen).items() if n > 1]
+    twice_stored = [k for k, n in collections.Counter(history).items() if n > 1]
+    lost = set(seen) - set(history)
+    unseen = set(history) - set(seen)
+    if lost:
+        problems.append(f"{len(lost)} transitions answered 200 are not in the history, e.g. {sorted(lost)[:3]}")
+    if unseen:
+        problems.append(f"{len(unseen)} history rows no client saw succeed, e.g. {sorted(unseen)[:3]}")
+    if twice_seen or twice_stored:
+        problems.append(f"duplicated transitions: {len(twice_seen)} answered 200 twice, {len(twice_stored)} stored twice")
     if mismatched:
         problems.append(f"{mismatched} cases whose version does not match their history")
-    if dup:
-        problems.append(f"{dup} cases with the same transition twice")
-    print(f"transitions answered 200: {len(succeeded)}; history rows added: {events}; "
-          f"version mismatches: {mismatched}; duplicated transitions: {dup}")
+    print(f"transitions answered 200: {len(seen)}; history rows added: {len(history)}; lost: {len(lost)}; "
+          f"unseen: {len(unseen)}; duplicated: {len(twice_seen) + len(twice_stored)}; version mismatches: {mismatched}")
+    return problems
+
+
+def volume(stats: dict[str, int], outcomes_file: Path, min_requests: int, min_transitions: int) -> list[str]:
+    """The run must have tested something: enough of each kind of request, enough transitions done."""
+    problems = []
+    for kind in ("work list", "case"):
+        if stats.get(kind, 0) < min_requests:
+            problems.append(f"only {stats.get(kind, 0)} '{kind}' requests (at least {min_requests} required): "
+                            "the server answered too little for the run to show anything")
+    done = len(outcomes_file.read_text().splitlines()) if outcomes_file.exists() else 0
+    if done < min_transitions:
+        problems.append(f"only {done} transitions answered 200 (at least {min_transitions} required)")
     return problems
 
 
@@ -115,13 +160,16 @@ def main() -> int:
     p.add_argument("--seconds", type=int, default=60)
     p.add_argument("--workers", type=int, default=4)
     p.add_argument("--cases", type=int, default=3000)
+    p.add_argument("--min-requests", type=int, default=200, help="least work lists and case reads, each")
+    p.add_argument("--min-transitions", type=int, default=100, help="least transitions answered 200")
     p.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/test_load")
     args = p.parse_args()
     env = {"DATABASE_URL": args.pg_url, "TOELEIDING_ENCRYPTION_KEYS": f"k1:{_key()}",
            "TOELEIDING_BLIND_INDEX_KEY": _key(), "SECRET_KEY": secrets.token_urlsafe(48),
            "TOELEIDING_INSTANCE_PATH": tempfile.mkdtemp(prefix="toeleiding-load-")}
-    print(f"preparing {args.cases} children in {args.pg_url} …")
-    prepare(env, args.cases)
+    out = Path(tempfile.mkdtemp(prefix="toeleiding-locust-"))
+    print(f"preparing {args.cases} children and {args.users} API tokens in {args.pg_url} …")
+    prepare(env, args.cases, args.users, out / "tokens.txt")
     port = _free_port()
     server_env = {**os.environ, **env, "TOELEIDING_ENV": "production"}
     bindir = Path(sys.executable).parent
@@ -134,28 +182,36 @@ def main() -> int:
                 break
             except OSError:
                 time.sleep(0.2)
-        out = Path(tempfile.mkdtemp(prefix="toeleiding-locust-"))
-        logins = ",".join(f"{r}@{s}.demo" for s in ("ijmond", "bevelanden") for r in ("jgz", "ve", "ve2"))
         print(f"locust: {args.users} users for {args.seconds}s against gunicorn -w {args.workers} on :{port}")
         subprocess.run([str(bindir / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
                         "-u", str(args.users), "-r", str(max(1, args.users // 5)), "-t", f"{args.seconds}s",
                         "--host", f"http://127.0.0.1:{port}", "--csv", str(out / "load"), "--only-summary",
                         "--stop-timeout", "5"],
-                       env={**os.environ, "LOAD_LOGINS": logins, "LOAD_OUTCOMES": str(out / "outcomes.txt")},
+                       env={**os.environ, "LOAD_TOKENS": str(out / "tokens.txt"),
+                            "LOAD_OUTCOMES": str(out / "outcomes.txt")},
                        check=False)
     finally:
         server.terminate()
         server.wait(timeout=30)
-    failures = 0
+    failures, counts = 0, {}
+    stats_file = out / "load_stats.csv"
+    if not stats_file.exists():
+        print("PROBLEM: locust wrote no statistics (did it start?)")
+        return 1
     print(f"\n{'request':<28}{'count':>8}{'failures':>10}{'median ms':>11}{'p95 ms':>9}")
-    with open(out / "load_stats.csv") as fh:
+    with open(stats_file) as fh:
         for row in csv.DictReader(fh):
             print(f"{row['Name']:<28}{row['Request Count']:>8}{row['Failure Count']:>10}"
                   f"{row['Median Response Time']:>11}{row['95%']:>9}")
+            counts[row["Name"]] = int(row["Request Count"])
             if row["Name"] == "Aggregated":
                 failures = int(row["Failure Count"])
+    failures_file = out / "load_failures.csv"
+    if failures and failures_file.exists():
+        print(failures_file.read_text()[:2000])
     os.environ.update(env)
-    problems = check(env, out / "outcomes.txt")
+    problems = volume(counts, out / "outcomes.txt", args.min_requests, args.min_transitions)
+    problems += check(env, out / "outcomes.txt")
     if failures:
         problems.append(f"{failures} failed requests")
     for problem in problems:
