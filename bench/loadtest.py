@@ -106,7 +106,6 @@ def prepare(env: dict, cases: int, users: int, tokens_file: Path) -> None:
 
 def check(env: dict, outcomes_file: Path) -> list[str]:
     """The history against what the clients saw succeed, as exact sets of (case, trigger, version)."""
-    import collections
     import sqlalchemy as sa
     from toeleiding import create_app
     from toeleiding.extensions import db
@@ -124,20 +123,29 @@ def check(env: dict, outcomes_file: Path) -> list[str]:
     if not chain.ok:
         problems.append(f"access log chain broken at row {chain.broken_id}: {chain.problem}")
     print(f"access log: {chain.rows} rows, chain {'intact' if chain.ok else 'BROKEN'}")
-    twice_seen = [k for k, n in collections.Counter(seen).items() if n > 1]
-    twice_stored = [k for k, n in collections.Counter(history).items() if n > 1]
-    lost = set(seen) - set(history)
-    unseen = set(history) - set(seen)
+    problems += compare(seen, history)
+    lost, unseen = set(seen) - set(history), set(history) - set(seen)
+    doubled = len(seen) - len(set(seen)) + len(history) - len(set(history))
+    if mismatched:
+        problems.append(f"{mismatched} cases whose version does not match their history")
+    print(f"transitions answered 200: {len(seen)}; history rows added: {len(history)}; lost: {len(lost)}; "
+          f"unseen: {len(unseen)}; duplicated: {doubled}; version mismatches: {mismatched}")
+    return problems
+
+
+def compare(seen: list[tuple], history: list[tuple]) -> list[str]:
+    """Problems between the (case, trigger, version) transitions answered 200 and the history rows."""
+    import collections
+    problems = []
+    lost, unseen = set(seen) - set(history), set(history) - set(seen)
     if lost:
         problems.append(f"{len(lost)} transitions answered 200 are not in the history, e.g. {sorted(lost)[:3]}")
     if unseen:
         problems.append(f"{len(unseen)} history rows no client saw succeed, e.g. {sorted(unseen)[:3]}")
+    twice_seen = [k for k, n in collections.Counter(seen).items() if n > 1]
+    twice_stored = [k for k, n in collections.Counter(history).items() if n > 1]
     if twice_seen or twice_stored:
         problems.append(f"duplicated transitions: {len(twice_seen)} answered 200 twice, {len(twice_stored)} stored twice")
-    if mismatched:
-        problems.append(f"{mismatched} cases whose version does not match their history")
-    print(f"transitions answered 200: {len(seen)}; history rows added: {len(history)}; lost: {len(lost)}; "
-          f"unseen: {len(unseen)}; duplicated: {len(twice_seen) + len(twice_stored)}; version mismatches: {mismatched}")
     return problems
 
 

@@ -47,6 +47,17 @@ def test_a_run_that_did_almost_nothing_is_a_failure(tmp_path):
     assert _loadtest().volume({"work list": 100, "case": 100}, outcomes, 100, 40) == []
 
 
+def test_the_history_must_be_exactly_what_the_clients_saw_succeed():
+    compare = _loadtest().compare
+    ok = [("c1", "indicate", "2"), ("c1", "refer", "3"), ("c2", "indicate", "2")]
+    assert compare(ok, list(reversed(ok))) == []
+    assert "not in the history" in " ".join(compare(ok, ok[:2]))                       # lost
+    assert "no client saw succeed" in " ".join(compare(ok[:2], ok))                    # unseen
+    assert "stored twice" in " ".join(compare(ok, ok + [ok[0]]))                       # duplicated
+    # Same count, different rows: the old count-based check passed this.
+    assert compare(ok, ok[:2] + [("c3", "indicate", "2")]) != []
+
+
 def test_fifty_users_lose_and_double_no_transition(postgres, database_url):
     url = _database_beside(database_url.replace("postgresql+psycopg://", "postgresql://", 1))
     # The minimums are low because the machine is shared (load average ~8 on two cores gave 30 case
