@@ -568,7 +568,7 @@ def test_handover_prepare_is_cancelled_by_a_handover_before_45_months(region, ap
 
 # --- nobody to send it to: the region's JGZ, and a warning without the child ---------------------
 
-def _goes_case(region, caplog) -> tuple[dict, str]:
+def _goes_case(region) -> tuple[dict, str]:
     """A child in Goes, where no CJG is registered; returns the case and its BSN."""
     with region.app.app_context():
         data = child(months=36)
@@ -578,7 +578,7 @@ def _goes_case(region, caplog) -> tuple[dict, str]:
 
 
 def test_a_not_reached_child_where_no_cjg_serves_reminds_the_regions_jgz_and_warns(region, caplog):
-    case, bsn = _goes_case(region, caplog)
+    case, bsn = _goes_case(region)
     jgz = region.who("jgz_bev")
     case = jgz.fire(case, "indicate", criteria=["home_language"], indication_date=day(0).isoformat())
     with caplog.at_level("WARNING", logger="toeleiding.reminders"):
@@ -592,7 +592,7 @@ def test_a_not_reached_child_where_no_cjg_serves_reminds_the_regions_jgz_and_war
 
 
 def test_an_escalation_to_a_missing_cjg_goes_to_the_regions_jgz(region, caplog):
-    case, _ = _goes_case(region, caplog)
+    case, _ = _goes_case(region)
     jgz = region.who("jgz_bev")
     case = jgz.fire(case, "indicate", criteria=["home_language"], indication_date=day(0).isoformat())
     case = jgz.fire(case, "refer", location_id=region.world.ids["loc_goes"], consent=True,
