@@ -118,3 +118,18 @@ def test_purge_deletes_attempts_older_than_the_window_only(app, client, world):
         db.session.commit()
         left = db.session.scalars(select(LoginAttempt.at)).all()
         assert len(left) == 1 and left[0] > clock.now() - throttle.WINDOW
+
+
+def test_a_second_factor_code_is_accepted_once_by_the_api(app, api, world):
+    import pyotp
+    admin = api("admin")
+    otp = pyotp.TOTP(pyotp.parse_uri(admin.post("/auth/totp/setup").json["otpauth_uri"]).secret)
+    now = dt.datetime.now(dt.timezone.utc)
+    app.config["CLOCK_NOW"] = now
+    assert admin.post("/auth/totp/confirm", {"totp": otp.at(now)}).status_code == 200
+    client, body = app.test_client(), {"email": world.emails["admin"], "password": PASSWORD}
+    assert client.post(LOGIN, json={**body, "totp": otp.at(now)}).status_code == 403       # spent on enrolment
+    later = now + dt.timedelta(seconds=30)
+    assert client.post(LOGIN, json={**body, "totp": otp.at(later)}).status_code == 200
+    r = client.post(LOGIN, json={**body, "totp": otp.at(later)})                            # replayed
+    assert r.status_code == 403 and r.json["error"]["field"] == "totp"
