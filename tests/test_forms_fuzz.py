@@ -47,7 +47,7 @@ def one_of_ids(*real) -> st.SearchStrategy:
 
 
 # endpoint -> (who posts it, fresh session per example?, t -> strategy of (url, fields)).
-# ``t`` holds the targets of tests/web/test_pages.py plus the world's ids and a definition id.
+# ``t`` holds the targets of tests/web/test_pages.py plus the world's ids and e-mails.
 FORMS = {
     "web.login": (None, True, lambda t: form(
         "/aanmelden", email=st.one_of(st.just(t["emails"]["jgz"]), st.emails(), text), password=text, totp=anything)),
@@ -145,11 +145,8 @@ def _refused(web, response) -> bool:
 
 
 @pytest.fixture
-def fuzz_targets(app, world, targets):
-    with app.app_context():
-        from toeleiding.organisations.models import TargetGroupDefinition
-        definition = db.session.scalar(sa.select(sa.func.min(TargetGroupDefinition.id)))
-    return {**targets, "ids": world.ids, "emails": world.emails, "definition": definition}
+def fuzz_targets(world, targets):
+    return {**targets, "ids": world.ids, "emails": world.emails}
 
 
 @pytest.mark.parametrize("endpoint", sorted(FORMS))

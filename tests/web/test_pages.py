@@ -87,6 +87,13 @@ PAGES = {
     ("admin.index", "GET"): expect("/beheer", **ADMIN_ONLY),
     ("admin.organisations", "GET"): expect("/beheer/organisaties", **ADMIN_ONLY),
     ("admin.organisations", "POST"): expect("/beheer/organisaties", **pages(403, admin=422)),
+    ("admin.organisation", "GET"): expect("/beheer/organisaties/{organisation}", **ADMIN_ONLY),
+    ("admin.organisation", "POST"): expect("/beheer/organisaties/{organisation}", **pages(403, admin=422)),
+    # {organisation} still has users and a location: deactivating it is refused with the reason.
+    ("admin.organisation_deactivate", "POST"): expect("/beheer/organisaties/{organisation}/deactiveren",
+                                                      **pages(403, admin=422)),
+    ("admin.organisation_activate", "POST"): expect("/beheer/organisaties/{organisation}/activeren",
+                                                    **pages(403, admin=302)),
     ("admin.locations", "GET"): expect("/beheer/locaties", **ADMIN_ONLY),
     ("admin.locations", "POST"): expect("/beheer/locaties", **pages(403, admin=422)),
     ("admin.location", "GET"): expect("/beheer/locaties/{location}", **ADMIN_ONLY),
@@ -98,6 +105,8 @@ PAGES = {
     ("admin.user_reset", "POST"): expect("/beheer/gebruikers/{user}/wachtwoord", **ADMIN_ONLY),
     ("admin.definitions", "GET"): expect("/beheer/doelgroepdefinities", **ADMIN_ONLY),
     ("admin.definitions", "POST"): expect("/beheer/doelgroepdefinities", **pages(403, admin=422)),
+    ("admin.definition_end", "POST"): expect("/beheer/doelgroepdefinities/{definition}/beeindigen",
+                                             **pages(403, admin=422)),
     ("admin.workflow", "GET"): expect("/beheer/werkstroom", **ADMIN_ONLY),
     # Form posts to the inbox come back to the page with a message (done for the owner, "not
     # found" for another organisation's reminder): the role check is what answers 403.
@@ -144,6 +153,7 @@ def targets(app, client, runner, world) -> dict:
     app.config["CLOCK_NOW"] = dt.datetime(2026, 3, 16, 9, 0, tzinfo=clock.LOCAL_TZ)
     with app.app_context():
         from toeleiding.cases.models import CaseEvent
+        from toeleiding.organisations.models import TargetGroupDefinition
         from toeleiding.reminders.models import Reminder
         from toeleiding.users.models import User
         from toeleiding.users.operations import password_link_token
@@ -153,9 +163,11 @@ def targets(app, client, runner, world) -> dict:
         event = db.session.scalar(select(CaseEvent.id).where(
             CaseEvent.case_id == stuck_id, CaseEvent.trigger == "report_not_reached"))
         target = db.session.scalar(select(User).where(User.email == world.emails["ve2"]))
+        definition = db.session.scalar(select(TargetGroupDefinition.id).order_by(TargetGroupDefinition.id))
         assert reminder and event
         return {"case": case["id"], "version": case["version"], "stuck": stuck["id"], "reminder": reminder,
                 "event": event, "location": world.ids["loc"], "user": target.id,
+                "organisation": world.ids["ve2"], "definition": definition,
                 "token": password_link_token(target)}
 
 
