@@ -104,9 +104,13 @@ def test_two_transitions_with_the_same_version_at_once_one_wins(app, world, post
     with app.app_context():
         cid = uuid.UUID(case["id"])
         assert db.session.scalar(select(func.count()).select_from(CaseEvent).where(CaseEvent.case_id == cid)) == case["version"] + 1
-        logged = db.session.scalars(select(AccessLogEntry.action).where(
+        logged = db.session.execute(select(AccessLogEntry.action, AccessLogEntry.result).where(
             AccessLogEntry.case_id == cid, AccessLogEntry.action.like("transition:%"))).all()
-    assert logged[-1] == f"transition:{winner['history'][-1]['trigger']}" and len(logged) == case["version"]   # the loser left no log row
+    allowed = [a for a, r in logged if r == "allowed"]
+    assert allowed[-1] == f"transition:{winner['history'][-1]['trigger']}" and len(allowed) == case["version"]
+    # The loser's attempt is on record as refused, once, and left no allowed row.
+    loser_trigger = triggers[1] if winner["history"][-1]["trigger"] == triggers[0] else triggers[0]
+    assert [a for a, r in logged if r == "denied"] == [f"transition:{loser_trigger}"]
 
 
 @pytest.mark.postgres

@@ -65,8 +65,11 @@ def note_refusal(user, action: str, case_id: Any = None, exc: BaseException | No
         if getattr(exc, "_audit_noted", False):
             return
         exc._audit_noted = True   # type: ignore[attr-defined]
-    if not has_request_context() or not getattr(user, "is_authenticated", False):
-        return   # anonymous callers are answered 401 before they reach anything to refuse
+    if not has_request_context() or user is None:
+        return
+    # Whether the user is signed in is asked in write_refusals, after the rollback: after a
+    # failed flush (a stale version) reading an expired attribute here would raise and turn
+    # the 409 into a 500.
     cid = case_id if isinstance(case_id, uuid.UUID) or case_id is None else _parse_uuid(case_id)
     g.setdefault(_REFUSALS, []).append((user, action, cid))
 
@@ -106,7 +109,8 @@ def write_refusals(response):
     try:
         db.session.rollback()   # nothing of the refused request is stored, only its denial
         for user, action, cid in refusals:
-            log_access(user, action, [cid], result="denied")
+            if getattr(user, "is_authenticated", False):   # anonymous callers get a 401 first
+                log_access(user, action, [cid], result="denied")
         db.session.commit()
     except Exception as exc:   # the answer stands; the type only, as in the error handlers
         db.session.rollback()
