@@ -259,9 +259,6 @@ def search():
         return redirect(url_for("web.search"))
     errors, results, searched, more = {}, [], False, False
     form = request.form if request.method == "POST" else {}
-    elif request.method == "POST" and not name:
-        field = "bsn" if "bsn" in form else "achternaam"
-        errors[field] = _("Vul een BSN in.") if field == "bsn" else _("Vul een achternaam in.")
     bsn_raw = form.get("bsn", "").strip()[:50]
     name = form.get("achternaam", "").strip()[:200]
     given = form.get("voornaam", "").strip()[:200]
@@ -271,17 +268,33 @@ def search():
             bsn = normalise_bsn(bsn_raw, "bsn")
         except ValidationError as exc:
             errors["bsn"] = exc.message
+    elif request.method == "POST" and not name:
+        field = "bsn" if "bsn" in form else "achternaam"
+        errors[field] = _("Vul een BSN in.") if field == "bsn" else _("Vul een achternaam in.")
     if (bsn or name) and not errors:
         searched = True
-        found = search_cases(current_user, bsn=bsn, family_name=name or None,
-                             given_name=request.args.get("voornaam", "")[:200] or None)
-        results = [{"id": c.id, "name": f"{c.given_name or ''} {c.family_name or ''}", "birth_date": c.birth_date,
-                    "municipality": c.municipality.name, "state": c.state} for c in found]
-        log_access(current_user, "search", [c.id for c in found] or [None])
+        found = search_cases(current_user, bsn=bsn, family_name=None if bsn else name, given_name=given or None,
+                             limit=SEARCH_LIMIT)
+        more = found.more
+        results = [_search_row(c) for c in found.cases]
+        log_access(current_user, "search", [c.id for c in found.cases] or [None])
         db.session.commit()
-    return render_template("web/search.html", errors=errors, results=results, searched=searched,
-                           values={"bsn": bsn_raw, "achternaam": name, "voornaam": request.args.get("voornaam", "")},
+    return render_template("web/search.html", errors=errors, results=results, searched=searched, more=more,
+                           limit=SEARCH_LIMIT, values={"bsn": bsn_raw, "achternaam": name, "voornaam": given},
                            may_search_bsn=current_user.role == "jgz"), (422 if errors else 200)
+
+
+SEARCH_LIMIT = 50
+
+
+def _search_row(c) -> dict:
+    from ..crypto.keyring import KeyringError
+    try:
+        name = f"{c.given_name or ''} {c.family_name or ''}"
+        born = c.birth_date
+    except KeyringError:   # one damaged record must not take the whole answer down
+        name, born = _("(niet te ontsleutelen: meld het de beheerder)"), None
+    return {"id": c.id, "name": name, "birth_date": born, "municipality": c.municipality.name, "state": c.state}
 
 
 # --- Public pages: no sign-in, public information only (locations are in the LRK anyway) ---
