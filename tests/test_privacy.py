@@ -5,6 +5,7 @@ import datetime as dt
 import os
 import subprocess
 import sys
+import time
 import uuid
 
 import sqlalchemy as sa
@@ -159,7 +160,9 @@ def test_totp_second_factor_is_enrolled_then_required(client, api, world):
     email = world.emails["admin"]
     r = client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
     assert r.status_code == 403 and r.json["error"]["code"] == "totp_required"
-    r = client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD, "totp": pyotp.TOTP(secret).now()})
+    # The next time-step's code: the one that confirmed the enrolment is spent.
+    r = client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD,
+                                                "totp": pyotp.TOTP(secret).at(time.time() + 30)})
     assert r.status_code == 200
 
 

@@ -359,4 +359,4 @@ def test_every_read_and_change_is_in_the_access_log(app, api, world):
                                   .where(AccessLogEntry.case_id == __import__("uuid").UUID(case["id"]))
                                   .order_by(AccessLogEntry.id)).all()
     assert [tuple(r) for r in rows] == [("create", "jgz", "allowed"), ("read", "jgz", "allowed"),
-                                        ("transition:indicate", "jgz", "allowed"), ("get", "ve", "denied")]
+                                        ("transition:indicate", "jgz", "allowed"), ("read", "ve", "denied")]

@@ -133,3 +133,14 @@ def test_a_second_factor_code_is_accepted_once_by_the_api(app, api, world):
     assert client.post(LOGIN, json={**body, "totp": otp.at(later)}).status_code == 200
     r = client.post(LOGIN, json={**body, "totp": otp.at(later)})                            # replayed
     assert r.status_code == 403 and r.json["error"]["field"] == "totp"
+
+
+def test_the_nightly_retention_job_purges_old_sign_in_attempts(app, client, world):
+    from toeleiding.reminders.scheduler import run_retention
+    app.config["CLOCK_NOW"] = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=1)
+    assert client.post(LOGIN, json={"email": world.emails["jgz"], "password": "wrong"}).status_code == 401
+    app.config["CLOCK_NOW"] = None
+    assert client.post(LOGIN, json={"email": world.emails["ve"], "password": "wrong"}).status_code == 401
+    run_retention(app)   # as the scheduler does, in its own thread
+    with app.app_context():
+        assert len(db.session.scalars(select(LoginAttempt.at)).all()) == 1

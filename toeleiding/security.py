@@ -17,7 +17,8 @@ def init_app(app: Flask) -> None:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=production,       # development runs on plain http://127.0.0.1
-        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=10),   # a working day, then sign in again
+        # The server ends a session after SESSION_MAX_HOURS (web/auth.py); the cookie agrees.
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=app.config.get("SESSION_MAX_HOURS", 10)),
         REMEMBER_COOKIE_DURATION=dt.timedelta(0),
     )
     app.before_request(_refuse_nul)

@@ -62,6 +62,22 @@ def test_invite_user_who_sets_a_password(app, web, world):
     assert c.post("/aanmelden", {"email": "nieuw@test.example", "password": "een goed wachtwoord"}).status_code == 302
 
 
+def test_a_deactivated_account_gets_no_reset_link_until_reactivated(app, web):
+    from toeleiding.users.models import User
+    admin = web("admin")
+    uid = _id(app, User, email="cjg@test.example")
+    with app.app_context():
+        before = db.session.get(User, uid).password_hash
+    assert admin.post(f"/beheer/gebruikers/{uid}/deactiveren").status_code == 302
+    r = admin.post(f"/beheer/gebruikers/{uid}/wachtwoord")
+    assert r.status_code == 302 and "Activeer het account eerst" in text(admin.get(r.location))
+    with app.app_context():
+        assert db.session.get(User, uid).password_hash == before   # nothing changed
+    assert admin.post(f"/beheer/gebruikers/{uid}/activeren").status_code == 302
+    r = admin.post(f"/beheer/gebruikers/{uid}/wachtwoord")
+    assert r.status_code == 200 and "/wachtwoord/" in r.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("data,field", [
     ({"email": "geen-adres"}, "email"),
     ({"email": "jgz@test.example"}, "email"),

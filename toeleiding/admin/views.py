@@ -248,10 +248,11 @@ def user_activate(user_id):
 @bp.post("/gebruikers/<int:user_id>/wachtwoord")
 def user_reset(user_id):
     user = _get_or_404(User, user_id)
-    if not user.active:
-        flash(_("Activeer het account eerst."), "error")
+    try:
+        token = reset_password(user)
+    except ValidationError as exc:
+        flash(exc.message, "error")
         return redirect(url_for("admin.users"))
-    token = reset_password(user)
     db.session.commit()
     return render_template("admin/password_link.html", user=user, invited=False,
                            link=url_for("web.set_password", token=token, _external=True))

@@ -163,7 +163,12 @@ def invite_user(email: str, name: str, role: str, organisation: Organisation) ->
 
 
 def reset_password(user: User) -> str:
-    """The old password stops working, every session and API token ends; returns a set-password token."""
+    """The old password stops working, every session and API token ends; returns a set-password token.
+
+    A deactivated account is reactivated first, on purpose: a reset link must not quietly
+    bring back someone who was let go."""
+    if not user.active:
+        raise ValidationError(N_("Activeer het account eerst."), "user")
     user.password_hash = hash_password(secrets.token_urlsafe(32))
     end_sessions(user)
     _revoke_all_tokens(user)
