@@ -267,6 +267,8 @@ def test_former_provider_cannot_act_through_the_form(web, moved_to_other_provide
 
 def test_former_provider_cannot_act_through_the_api(api, moved_to_other_provider):
     case = moved_to_other_provider
+    assert api("ve").get(f"/cases/{case['id']}").json["triggers"] == []    # nothing offered …
+    assert "waitlist" in api("ve2").get(f"/cases/{case['id']}").json["triggers"]
     r = api("ve").post(f"/cases/{case['id']}/transitions",
                        {"trigger": "waitlist", "version": case["version"], "data": {}})
     assert r.status_code == 403 and r.json["error"]["code"] == "forbidden"

@@ -1,6 +1,7 @@
 """JSON shapes of the API. What a role may see is decided here, once per kind of object."""
 from __future__ import annotations
 
+from ..cases.checks import allowed_triggers
 from ..cases.models import Case
 from ..cases.util import HistoryEntry, history, may_see_bsn
 from ..organisations.models import Location, Municipality, Organisation
@@ -64,7 +65,7 @@ def case_detail(case: Case, user: User) -> dict:
     out = case_summary(case, user)
     out["parents"] = case.parents or []
     out["history"] = [event_json(entry) for entry in history(case)]
-    out["triggers"] = current_workflow().triggers_for(case.state, user.role)
+    out["triggers"] = allowed_triggers(case, user)   # the same rule fire_transition enforces
     return out
 
 

@@ -15,6 +15,7 @@ from .. import clock
 from ..errors import DuplicateCase, InvalidTransition, NotPermitted, StaleVersion, ValidationError
 from ..extensions import db
 from ..organisations.models import Location, Municipality, Organisation
+from ..reminders.util import meeting_notes
 from ..web.auth import roles_required
 from ..workflow import current_workflow
 from . import forms
@@ -136,24 +137,9 @@ def _render_case(case: Case, open_trigger: str | None = None, errors: dict | Non
              "house_number": case.house_number, "bsn": case.bsn if may_see_bsn(current_user) else None}
     page = render_template("cases/case.html", case=case, child=child, parents=case.parents or [],
                            actions=actions, timeline=timeline, notice=notice, typed=typed or [],
-                           meeting_notes=_meeting_notes(case))
+                           meeting_notes=meeting_notes(case))
     db.session.commit()
     return page, status
-
-
-def _meeting_notes(case: Case) -> list[dict]:
-    """The bereik-overleg's notes about this child (who, organisation, when, text), oldest first.
-
-    Whoever may open the case page may read them: they are about the child's referral, and the
-    case's scope (find_case) was checked before this runs. The text is decrypted here only.
-    """
-    from ..reminders.models import MeetingNote
-    from ..users.models import User
-    rows = db.session.execute(
-        select(MeetingNote, User.name).join(User, MeetingNote.user_id == User.id)
-        .where(MeetingNote.case_id == case.id).order_by(MeetingNote.created_at, MeetingNote.id)).all()
-    return [{"at": note.created_at, "user": name, "organisation": note.organisation.name, "text": note.text}
-            for note, name in rows]
 
 
 def _timeline(case: Case) -> list[dict]:

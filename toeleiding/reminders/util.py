@@ -268,3 +268,16 @@ def export_section(case: Case) -> dict:
         "meeting_notes": [{"created_at": iso(n.created_at), "organisation": n.organisation.name, "text": n.text}
                           for n in notes],
     }
+
+
+def meeting_notes(case: Case) -> list[dict]:
+    """The bereik-overleg's notes about this child (who, organisation, when, text), oldest first.
+
+    Whoever may open the case page may read them: they are about the child's referral, and the
+    case's scope (find_case) was checked before this runs. The text is decrypted here only.
+    """
+    rows = db.session.execute(
+        select(MeetingNote, User.name).join(User, MeetingNote.user_id == User.id)
+        .where(MeetingNote.case_id == case.id).order_by(MeetingNote.created_at, MeetingNote.id)).all()
+    return [{"at": note.created_at, "user": name, "organisation": note.organisation.name, "text": note.text}
+            for note, name in rows]
