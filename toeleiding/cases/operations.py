@@ -4,26 +4,25 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from flask_babel import LazyString
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .. import clock
+from ..audit.operations import audited, log_access  # noqa: F401  (log_access re-exported: callers import it from here)
 from ..crypto import current_keyring
-from flask_babel import LazyString
-
 from ..errors import N_, DuplicateCase, InvalidTransition, NotPermitted, StaleVersion, ValidationError
 from ..extensions import db
 from ..organisations.models import Location, Organisation
 from ..organisations.util import get_municipality
 from ..users.models import User
+from ..web.i18n import state_label, trigger_label   # labels inside messages follow the reader's language
 from ..workflow import current_workflow
 from .checks import CHECKS, require_current_provider
-from ..audit.operations import audited, log_access  # noqa: F401  (log_access re-exported: callers import it from here)
 from .models import Case, CaseEvent, CaseLocation
 from .util import family_name_index, find_case, scoped_cases
 from .validation import validate_child, validate_parents, validate_transition_data
-from ..web.i18n import state_label, trigger_label
 
 
 @audited("create", case_arg=None)   # a refusal is a denied row (issue 6)
