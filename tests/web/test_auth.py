@@ -155,6 +155,25 @@ def test_second_factor_is_asked_after_the_password(app, web, world):
     assert r.status_code == 302 and fresh.get("/werkvoorraad").status_code == 200
 
 
+def test_guessing_second_factor_codes_is_throttled_like_passwords(app, web, world):
+    import pyotp
+    c = web("jgz")
+    r = c.post("/account/tweestapsverificatie", {"action": "propose"})
+    secret = r.get_data(as_text=True).split('<code id="secret">')[1].split("<")[0]
+    assert c.post("/account/tweestapsverificatie", {"action": "confirm", "totp": pyotp.TOTP(secret).now()}).status_code == 302
+    fresh = WebClient(app)
+    fresh.get("/aanmelden")
+    assert fresh.post("/aanmelden", {"email": world.emails["jgz"], "password": PASSWORD}).status_code == 200
+    limit = app.config["LOGIN_FAILURES_PER_ACCOUNT"]
+    answers = [fresh.post("/aanmelden", {"totp": "000000"}).status_code for _ in range(limit + 1)]
+    assert answers == [401] * limit + [429]
+    # Even the right code waits out the window now: the limit is on the account, not the guess.
+    later = pyotp.TOTP(secret).at(dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=30))
+    r = fresh.post("/aanmelden", {"totp": later})
+    assert r.status_code == 429 and "Te veel mislukte pogingen" in text(r)
+    assert fresh.get("/werkvoorraad").status_code == 302
+
+
 def test_admin_must_enrol_second_factor_in_production(app, web):
     admin = web("admin")
     app.config["ENV_NAME"] = "production"

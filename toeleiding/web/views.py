@@ -64,11 +64,14 @@ def login():
         try:
             if pending is not None and "totp" in request.form:
                 user, step = pending, "totp"
+                # Guessing codes is throttled like guessing passwords: the attempt is recorded
+                # as failed and counted before the code is checked.
+                throttle.check(user.email)
                 try:
                     totp.check(user, request.form.get("totp", "")[:20])
                 except NotPermitted:
-                    throttle.record(user.email, success=False)   # guessing codes counts as failing
                     raise Unauthorized(N_("De code klopt niet."))
+                throttle.succeeded()
             else:
                 email = request.form.get("email", "")[:254]
                 user = authenticate(email, request.form.get("password", "")[:1000])
@@ -77,13 +80,9 @@ def login():
                     session["pending_2fa"] = {"uid": user.id, "at": clock.now().timestamp()}
                     return render_template("web/login.html", step="totp", error=None, email="",
                                            next=safe_next(next_url, ""))
-        except Unauthorized:
+        except (Unauthorized, TooManyAttempts) as exc:   # the same answer for an unknown account
             db.session.rollback()
-            error = _("De code klopt niet.") if step == "totp" else _(
-                "Onbekende combinatie van e-mailadres en wachtwoord.")
-        except TooManyAttempts:
-            db.session.rollback()
-            error, status = _("Te veel mislukte pogingen om aan te melden; probeer het over een minuut opnieuw."), 429
+            error, status = exc.message, exc.status
         else:
             sign_in(user)
             return redirect(safe_next(next_url, home_for(user)))
@@ -174,7 +173,7 @@ def _scope_municipalities() -> list[Municipality]:
 def _page_arg() -> int:
     raw = request.args.get("pagina", "1")
     if not raw.isdigit() or not 1 <= int(raw) <= 100000:
-        raise ValidationError(_("Ongeldig paginanummer."), "pagina")
+        raise ValidationError(N_("Ongeldig paginanummer."), "pagina")
     return int(raw)
 
 
