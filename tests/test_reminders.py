@@ -7,6 +7,7 @@ for the sweep, exactly as operators use it.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import pytest
 from sqlalchemy import func, select
@@ -620,3 +621,21 @@ def test_a_provider_rule_on_a_case_without_a_location_goes_to_the_regions_jgz(re
             assert addressee_for(row, "ve") == (region.world.ids["jgz"], "jgz")
         assert addressee_for(row, "cjg") == (region.world.ids["cjg"], "cjg")   # served: no fallback
     assert "no ve organisation for municipality GM0375" in caplog.text
+
+
+def test_a_deactivated_cjg_gets_no_reminders_the_regions_jgz_does(region, app):
+    # A deactivated organisation has no active users: its inbox would be read by nobody.
+    from toeleiding.organisations.models import Organisation
+    from toeleiding.organisations.operations import deactivate_organisation
+    from toeleiding.users.models import User
+    with app.app_context():
+        db.session.scalar(select(User).where(User.email == region.world.emails["cjg"])).active = False
+        deactivate_organisation(db.session.get(Organisation, region.world.ids["cjg"]))
+        db.session.commit()
+    case = _indicated(region)
+    region.who("jgz").fire(case, "report_not_reached", reason="no_contact", date=day(0).isoformat())
+    region.sweep(7)
+    assert region.rules("jgz", case) == ["not_reached_no_contact"]
+    with app.app_context():
+        addressed = db.session.scalars(select(Reminder.organisation_id).where(Reminder.case_id == uuid.UUID(case["id"]))).all()
+    assert region.world.ids["cjg"] not in addressed

@@ -201,7 +201,18 @@ def test_edit_and_deactivate_an_organisation(app, web, world):
     r = admin.post("/beheer/gebruikers", {"name": "X", "email": "x@test.example", "role": "ve",
                                           "organisation": str(ve2)})
     assert r.status_code == 422 and 'href="#f-organisation"' in r.get_data(as_text=True)
+    # … nor are its people or locations brought back under it.
+    with app.app_context():
+        user_id = db.session.scalar(select(User.id).where(User.organisation_id == ve2))
+        location_id = db.session.scalar(select(Location.id).where(Location.provider_id == ve2))
+    r = admin.post(f"/beheer/gebruikers/{user_id}/activeren")
+    assert r.status_code == 302 and "activeer die eerst" in text(admin.get(r.location))
+    r = admin.post(f"/beheer/locaties/{location_id}", {"name": "Weer open", "address": "", "active": "ja"})
+    assert r.status_code == 422 and 'id="f-active-error"' in r.get_data(as_text=True)
+    with app.app_context():
+        assert not db.session.get(User, user_id).active and not db.session.get(Location, location_id).active
     assert admin.post(f"/beheer/organisaties/{ve2}/activeren").status_code == 302
+    assert admin.post(f"/beheer/gebruikers/{user_id}/activeren").status_code == 302
     with app.app_context():
         assert db.session.get(Organisation, ve2).active
     other = _id(app, Organisation, name="Peuterpunt Zeeuws (test)")

@@ -130,3 +130,20 @@ def test_the_school_choice_lists_the_schools_of_the_region(web, cases, world):
     assert '<label class="field__label" for="f-hand_over_to_school-school_id">School</label>' in body
     assert f'<option value="{world.ids["school"]}">Basisschool De Kievit (test)</option>' in select_html
     assert "Het Getij" not in select_html   # a school of the other region is not offered
+
+
+def test_a_deactivated_school_is_neither_offered_nor_accepted(app, web, api, cases, world):
+    from toeleiding.extensions import db
+    from toeleiding.organisations.models import Organisation
+    from toeleiding.organisations.operations import deactivate_organisation
+    with app.app_context():
+        deactivate_organisation(db.session.get(Organisation, world.ids["school"]))   # no users, no locations
+        db.session.commit()
+    case = cases["placed"]
+    body = web("ve").get(f"/dossiers/{case['id']}").get_data(as_text=True)
+    assert "De Kievit" not in body
+    assert all(s["id"] != world.ids["school"] for s in api("ve").get("/schools?municipality=GM0375").json["items"])
+    r = api("ve").post(f"/cases/{case['id']}/transitions", {
+        "trigger": "hand_over_to_school", "version": case["version"],
+        "data": {"school_id": world.ids["school"], "handover_date": days_ago(1)}})
+    assert r.status_code == 422 and r.json["error"]["field"] == "school_id"

@@ -239,9 +239,13 @@ def user_deactivate(user_id):
 @bp.post("/gebruikers/<int:user_id>/activeren")
 def user_activate(user_id):
     user = _get_or_404(User, user_id)
-    reactivate_user(user)
-    db.session.commit()
-    flash(_("%(name)s kan zich weer aanmelden.", name=user.name), "success")
+    try:
+        reactivate_user(user)
+        db.session.commit()
+        flash(_("%(name)s kan zich weer aanmelden.", name=user.name), "success")
+    except ValidationError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
     return redirect(url_for("admin.users"))
 
 

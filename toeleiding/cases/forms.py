@@ -82,7 +82,8 @@ def location_choices(case: Case, user: User) -> list:
 
 
 def school_choices(case: Case) -> list:
-    q = (select(Organisation).where(Organisation.kind == "school", Organisation.region_id == case.municipality.region_id)
+    q = (select(Organisation).where(Organisation.kind == "school", Organisation.active.is_(True),
+                                    Organisation.region_id == case.municipality.region_id)
          .order_by(Organisation.name))
     return [(str(o.id), o.name) for o in db.session.scalars(q)]
 

@@ -8,11 +8,10 @@ import datetime as dt
 import re
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import clock
-from flask_babel import lazy_gettext as _l
-
 from ..errors import N_, ValidationError
 from ..extensions import db
 from ..organisations.models import Location, Municipality, Organisation
@@ -225,7 +224,7 @@ def _parse_field(workflow: Workflow, f: Field, case, raw: Any, values: dict) -> 
             message = N_("Onbekende VE-locatie in deze regio.")
         else:
             obj = db.session.scalar(select(Organisation).where(
-                Organisation.id == ident, Organisation.kind == "school",
+                Organisation.id == ident, Organisation.kind == "school", Organisation.active.is_(True),
                 Organisation.region_id == case.municipality.region_id))
             message = N_("Onbekende school in deze regio.")
         if obj is None:

@@ -80,6 +80,8 @@ def update_location(location: Location, name: str, address: str, active: bool) -
         raise ValidationError(N_("Naam is verplicht."), "name")
     if len(name) > 200 or len(address or "") > 200:
         raise ValidationError(N_("Hoogstens 200 tekens."), "name" if len(name) > 200 else "address")
+    if active and not location.active and not db.session.get(Organisation, location.provider_id).active:
+        raise ValidationError(N_("De aanbieder van deze locatie is gedeactiveerd; activeer die eerst."), "active")
     location.name, location.address, location.active = name.strip(), (address or "").strip(), bool(active)
     db.session.flush()
     return location

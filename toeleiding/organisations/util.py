@@ -35,7 +35,7 @@ def list_locations(municipality: Municipality | None = None, region_id: int | No
 
 
 def list_schools(municipality: Municipality | None = None, region_id: int | None = None) -> list[Organisation]:
-    q = select(Organisation).where(Organisation.kind == "school").order_by(Organisation.name)
+    q = select(Organisation).where(Organisation.kind == "school", Organisation.active.is_(True)).order_by(Organisation.name)
     if municipality is not None:
         q = q.join(organisation_municipalities).where(organisation_municipalities.c.municipality_id == municipality.id)
     if region_id is not None:

@@ -103,25 +103,33 @@ def addressee(case, role: str) -> int | None:
     region's JGZ), the provider of the case's location, the CJG serving its municipality.
 
     ``case`` is a Case or any row with registered_by_organisation_id, location_id, municipality_id.
+    Only organisations in use: a deactivated one has no active users, so nobody would read it.
     """
     if role == "jgz":
         org = db.session.get(Organisation, case.registered_by_organisation_id)
-        if org is not None and org.kind == "jgz":
+        if org is not None and org.kind == "jgz" and org.active:
             return org.id
         region = select(Municipality.region_id).where(Municipality.id == case.municipality_id).scalar_subquery()
-        return db.session.scalar(select(Organisation.id).where(Organisation.kind == "jgz", Organisation.region_id == region)
+        return db.session.scalar(select(Organisation.id).where(Organisation.kind == "jgz", Organisation.region_id == region,
+                                                               Organisation.active.is_(True))
                                  .order_by(Organisation.id).limit(1))
     if role == "ve":
         if case.location_id is None:
             return None
         # By primary key: the transition that set the location has it in the session already.
         location = db.session.get(Location, case.location_id)
-        return location.provider_id if location is not None else None
+        if location is None:
+            return None
+        if location.active:   # an organisation is deactivated only after all its locations
+            return location.provider_id
+        provider = db.session.get(Organisation, location.provider_id)
+        return provider.id if provider is not None and provider.active else None
     if role == "cjg":
         return db.session.scalar(
             select(Organisation.id).join(organisation_municipalities,
                                          organisation_municipalities.c.organisation_id == Organisation.id)
-            .where(Organisation.kind == "cjg", organisation_municipalities.c.municipality_id == case.municipality_id)
+            .where(Organisation.kind == "cjg", Organisation.active.is_(True),
+                   organisation_municipalities.c.municipality_id == case.municipality_id)
             .order_by(Organisation.id).limit(1))
     return None
 

@@ -165,7 +165,7 @@ def invite_user(email: str, name: str, role: str, organisation: Organisation) ->
 def reset_password(user: User) -> str:
     """The old password stops working, every session and API token ends; returns a set-password token.
 
-    A deactivated account is reactivated first, on purpose: a reset link must not quietly
+    A deactivated account must be reactivated first, on purpose: a reset link must not quietly
     bring back someone who was let go."""
     if not user.active:
         raise ValidationError(N_("Activeer het account eerst."), "user")
@@ -198,6 +198,8 @@ def deactivate_user(user: User, by: User) -> None:
 
 
 def reactivate_user(user: User) -> None:
+    if not user.organisation.active:
+        raise ValidationError(N_("De organisatie van dit account is gedeactiveerd; activeer die eerst."), "organisation")
     user.active = True
     db.session.flush()
 
