@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import re
 
+import pytest
+from sqlalchemy import select
+
 from ..factories import days_ago
 from .conftest import text
 
@@ -197,3 +200,16 @@ def test_no_bsn_or_name_in_the_access_log_or_application_log_after_a_search(app,
     assert sum('"POST /zoeken HTTP/1.1" 200' in line for line in access) == 2, access
     for secret in (bsn, "Geheimnaam", "Verborgenhuis", "Geheim"):
         assert secret not in caplog.text
+
+
+def test_the_search_service_refuses_a_search_without_bsn_or_family_name(app, world):
+    # Without either it would read, and decrypt, the caller's whole scope.
+    from toeleiding.cases.util import search_cases
+    from toeleiding.errors import ValidationError
+    from toeleiding.extensions import db
+    from toeleiding.users.models import User
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == world.emails["jgz"]))
+        with pytest.raises(ValidationError) as refused:
+            search_cases(user, given_name="Testkind")
+    assert refused.value.field == "achternaam"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import Integer, Select, bindparam, exists, false, func, select
 from sqlalchemy.orm import joinedload, lazyload
 
-from ..errors import N_, NotFound
+from ..errors import N_, NotFound, ValidationError
 from ..extensions import db
 from ..organisations.models import Location, Municipality, Organisation, organisation_municipalities
 from ..users.models import User
@@ -231,6 +231,8 @@ def search_cases(user: User, bsn: str | None = None, family_name: str | None = N
     from ..errors import NotPermitted
     if bsn and not may_see_bsn(user):
         raise NotPermitted(N_("Alleen de JGZ zoekt op BSN."))
+    if not bsn and not family_name:   # a search is never "everything in my scope, decrypted"
+        raise ValidationError(N_("Vul een BSN of een achternaam in."), "achternaam")
     q = scoped_cases(user)
     if bsn:
         q = q.where(Case.bsn_index == current_keyring().blind_index(bsn))
