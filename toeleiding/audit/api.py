@@ -9,7 +9,7 @@ from ..cases.util import parse_case_id
 from ..errors import N_, NotPermitted, ValidationError
 from ..extensions import db
 from ..privacy.operations import review_grants
-from .operations import audited, log_access
+from .operations import audited, log_log_read
 from .util import entries, entry_json, iter_csv
 
 
@@ -28,10 +28,7 @@ def _query(user):
         user_id = int(request.args["user_id"])
     if case_id is None and user_id is None:
         raise ValidationError(N_("Geef case_id of user_id op."), "case_id")
-    # Looking into the log about a child is itself an access to that child's record; which
-    # user was looked up is on record too (an id, no personal data).
-    log_access(user, _action(), [case_id],
-               on_behalf_of=f"subject_user:{user_id}" if user_id is not None else None)
+    log_log_read(user, _action(), [case_id], user_id)
     return case_id, user_id
 
 

@@ -53,6 +53,12 @@ def log_access(user, action: str, case_ids: Iterable = (None,), result: str = "a
                         "client": client, "ip": ip})
 
 
+def log_log_read(officer, action: str, case_ids: Iterable, user_id: int | None) -> None:
+    """A look into the log (or at its break-the-glass reasons) is itself an access to the child
+    it is about; which user was looked up is on record too (an id, no personal data)."""
+    log_access(officer, action, case_ids, on_behalf_of=f"subject_user:{user_id}" if user_id is not None else None)
+
+
 def note_refusal(user, action: str, case_id: Any = None, exc: BaseException | None = None) -> None:
     """Remember a refused attempt at ``action`` (on ``case_id`` when known) for a denied row.
 

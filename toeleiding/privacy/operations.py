@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from .. import clock
 from ..audit.models import AccessLogEntry
-from ..audit.operations import audited, log_access
+from ..audit.operations import audited, log_access, log_log_read
 from ..audit.util import entry_json
 from ..cases.models import Case
 from ..cases.util import find_case, parse_case_id
@@ -89,9 +89,8 @@ def review_grants(officer: User, case_id: Any = None, user_id: int | None = None
         q = q.where(BreakGlassGrant.user_id == user_id)
     grants = db.session.scalars(q).all()
     if grants:
-        log_access(officer, "break_glass_export" if export else "break_glass_review",
-                   list(dict.fromkeys(g.case_id for g in grants)),
-                   on_behalf_of=f"subject_user:{user_id}" if user_id is not None else None)
+        log_log_read(officer, "break_glass_export" if export else "break_glass_review",
+                     list(dict.fromkeys(g.case_id for g in grants)), user_id)
     out = []
     for grant in grants:
         holder = db.session.get(User, grant.user_id)
@@ -103,6 +102,17 @@ def review_grants(officer: User, case_id: Any = None, user_id: int | None = None
 
 
 GRANT_COLUMNS = ["id", "user_id", "organisation_id", "case_id", "reason", "granted_at", "expires_at"]
+
+
+def apply_retention(progress: Callable[[int], None] | None = None) -> tuple[int, int]:
+    """All that retention removes, for the nightly job and ``flask retention run`` alike: the
+    personal data of long-closed cases, and sign-in attempts past the throttle's window (they
+    hold client addresses and count for nothing). Returns (cases erased, attempts deleted)."""
+    from ..users import throttle
+    erased = erase_expired(progress=progress)
+    purged = throttle.purge()
+    db.session.commit()
+    return erased, purged
 
 
 def erase_expired(batch: int = 200, progress: Callable[[int], None] | None = None) -> int:

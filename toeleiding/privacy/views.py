@@ -13,10 +13,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..audit.operations import log_access
+from ..audit.operations import log_log_read
 from ..audit.util import entries, entry_json, iter_csv
 from ..cases.util import parse_case_id
-from ..errors import ValidationError
+from ..errors import N_, ValidationError
 from ..extensions import db
 from ..users.models import User
 from ..web.auth import roles_required
@@ -49,7 +49,7 @@ def audit():
     if (case_id or user_id) and not errors:
         rows = [entry_json(e) for e in db.session.scalars(entries(case_id, user_id).limit(500))]
         # Which user the officer looked up is on record too (an id, no personal data).
-        log_access(current_user, "audit_read", [case_id], on_behalf_of=_subject(user_id))
+        log_log_read(current_user, "audit_read", [case_id], user_id)
     if not errors:
         # Without a question, the latest grants: reviewing emergency access is this page's job.
         grants = review_grants(current_user, case_id, user_id, limit=500 if case_id or user_id else 50)
@@ -69,8 +69,8 @@ def audit():
 def audit_csv():
     case_id, user_id, errors = _filters()
     if errors or not (case_id or user_id):
-        raise ValidationError(_("Geef een dossiernummer of een gebruiker op."), "case_id")
-    log_access(current_user, "audit_export", [case_id], on_behalf_of=_subject(user_id))
+        raise ValidationError(N_("Geef een dossiernummer of een gebruiker op."), "case_id")
+    log_log_read(current_user, "audit_export", [case_id], user_id)
     body = "".join(iter_csv(db.session.scalars(entries(case_id, user_id))))
     db.session.commit()
     return Response(body, mimetype="text/csv",
@@ -100,10 +100,6 @@ def _cell(value):
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
-
-
-def _subject(user_id: int | None) -> str | None:
-    return f"subject_user:{user_id}" if user_id is not None else None
 
 
 @bp.post("/beheer/noodtoegang")

@@ -104,15 +104,12 @@ def build_scheduler(app: Flask, background: bool):
 
 
 def run_retention(app: Flask) -> None:
-    from ..privacy.operations import erase_expired
-    from ..users import throttle
+    from ..privacy.operations import apply_retention
     with app.app_context():
         try:
-            count = erase_expired()
+            count, _ = apply_retention()
             if count:
                 log.info("retention: personal data of %d closed cases erased", count)
-            throttle.purge()   # sign-in attempts past the throttle's window: client addresses, no use
-            db.session.commit()
         except Exception as exc:   # as above: the type only, and tomorrow's run tries again
             log.error("retention job failed: %s", type(exc).__name__)
         finally:
