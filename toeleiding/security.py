@@ -17,7 +17,9 @@ def init_app(app: Flask) -> None:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=production,       # development runs on plain http://127.0.0.1
-        # The server ends a session after SESSION_MAX_HOURS (web/auth.py); the cookie agrees.
+        # The session cookie is not permanent: it ends with the browser (a shared clinic PC). The
+        # server ends a session after the idle time and SESSION_MAX_HOURS after sign-in (web/auth.py);
+        # this bound only applies if a session is ever made permanent.
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=app.config.get("SESSION_MAX_HOURS", 10)),
         REMEMBER_COOKIE_DURATION=dt.timedelta(0),
     )

@@ -40,7 +40,9 @@ def test_translations_keep_the_named_parameters():
 
 
 def test_service_errors_are_raised_with_a_marked_message():
-    """A plain or f-string message cannot be translated: it would stay Dutch on an English page."""
+    """A plain, f-string, %- or .format()-built message, or one translated where it is raised (_()),
+    cannot be translated when read: it would stay Dutch on an English page, or in the raiser's
+    language. N_("…") with named parameters, or a variable holding one, is what passes."""
     import ast
 
     from toeleiding import errors
@@ -48,8 +50,12 @@ def test_service_errors_are_raised_with_a_marked_message():
     unmarked = []
     for path in (ROOT / "toeleiding").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            if (isinstance(node, ast.Call) and getattr(node.func, "id", None) in names and node.args
-                    and isinstance(node.args[0], (ast.Constant, ast.JoinedStr))):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) in names and node.args):
+                continue
+            message = node.args[0]
+            built = isinstance(message, (ast.Constant, ast.JoinedStr, ast.BinOp))
+            called = isinstance(message, ast.Call) and getattr(message.func, "id", None) != "N_"
+            if built or called:
                 unmarked.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert not unmarked, "wrap the message in N_() with %(name)s parameters: " + ", ".join(unmarked)
 

@@ -13,13 +13,13 @@ from typing import Any
 from sqlalchemy import func, select
 
 from .. import clock
+from ..audit.operations import audited
 from ..errors import N_, InvalidTransition, NotPermitted, StaleVersion, ValidationError
 from ..extensions import db
 from ..organisations.models import Municipality
 from ..users.models import User
 from ..workflow import current_workflow
 from .models import Case, CaseEvent
-from ..audit.operations import audited
 from .operations import fire_transition, log_access
 from .util import find_case
 from .validation import parse_date

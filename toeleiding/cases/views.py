@@ -45,13 +45,11 @@ def register():
         except DuplicateCase as exc:
             db.session.rollback()
             status = 409
+            # In the scope: a link to the case; outside it: only whom to contact (the service's text).
+            notice = {"message": exc.message}
             if exc.extra.get("case_id"):
-                notice = {"message": _("Voor dit kind is al een open dossier."),
-                          "link": url_for("cases.show", case_id=exc.extra["case_id"])}
-            else:
-                notice = {"message": _("Voor dit kind bestaat al een dossier buiten uw regio; neem contact op met "
-                                       "%(contact)s.", contact=exc.extra.get("contact", ""))}
-            errors["bsn"] = notice["message"]
+                notice["link"] = url_for("cases.show", case_id=exc.extra["case_id"])
+            errors["bsn"] = exc.message
         except ValidationError as exc:
             db.session.rollback()
             status = 422
