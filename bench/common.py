@@ -50,6 +50,24 @@ def make_app(database_url: str, **overrides):
     })
 
 
+def ensure_pg_database(url: str) -> None:
+    """Create the throw-away PostgreSQL database of a benchmark if it is not there yet.
+
+    Called before anything is measured, so an unreachable server stops the run at once with
+    the connection's own message, not after the SQLite half has run."""
+    base, name = url.rsplit("/", 1)
+    engine = sa.create_engine(base.replace("postgresql://", "postgresql+psycopg://") + "/postgres",
+                              isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            if not conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as exc:
+        sys.exit(f"PostgreSQL at {base} is not reachable ({exc.orig}); start it or pass another URL")
+    finally:
+        engine.dispose()
+
+
 def fresh_schema(app) -> None:
     """Drop everything and run the real migrations, as the test suite does."""
     from flask_migrate import upgrade

@@ -73,10 +73,11 @@ def prepare(env: dict, cases: int, users: int, tokens_file: Path) -> None:
         from sqlalchemy import select
         from toeleiding import clock
         from toeleiding.cases.operations import register_case
-        from toeleiding.demo.commands import fictitious_bsn
+        from toeleiding.demo.commands import fictitious_bsns
         from toeleiding.organisations.models import Municipality
         from toeleiding.users.models import User
         rng = random.Random(7)
+        bsns = fictitious_bsns(rng.randrange(10**6))   # consecutive: random draws collided (a 409)
         for slug in ("ijmond", "bevelanden"):
             jgz = db.session.scalar(select(User).where(User.email == f"jgz@{slug}.demo"))
             munis = [m.code for m in db.session.scalars(select(Municipality).where(
@@ -84,7 +85,7 @@ def prepare(env: dict, cases: int, users: int, tokens_file: Path) -> None:
             for i in range(cases // 2):
                 born = clock.add_months(clock.today(), -rng.randrange(31, 44))
                 register_case(jgz, munis[i % len(munis)], {
-                    "given_name": "Laadtest", "family_name": "Kind", "bsn": fictitious_bsn(rng),
+                    "given_name": "Laadtest", "family_name": "Kind", "bsn": next(bsns),
                     "birth_date": born.isoformat(), "postcode": "1941AB", "house_number": str(i + 1)})
                 if i % 200 == 199:
                     db.session.commit()
@@ -124,7 +125,7 @@ def check(env: dict, outcomes_file: Path) -> list[str]:
         problems.append(f"access log chain broken at row {chain.broken_id}: {chain.problem}")
     print(f"access log: {chain.rows} rows, chain {'intact' if chain.ok else 'BROKEN'}")
     problems += compare(seen, history)
-    lost, unseen = set(seen) - set(history), set(history) - set(seen)
+    lost, unseen = set(seen) - set(history), set(history) - set(seen)   # for the summary line
     doubled = len(seen) - len(set(seen)) + len(history) - len(set(history))
     if mismatched:
         problems.append(f"{mismatched} cases whose version does not match their history")
@@ -176,6 +177,8 @@ def main() -> int:
            "TOELEIDING_BLIND_INDEX_KEY": _key(), "SECRET_KEY": secrets.token_urlsafe(48),
            "TOELEIDING_INSTANCE_PATH": tempfile.mkdtemp(prefix="toeleiding-load-")}
     out = Path(tempfile.mkdtemp(prefix="toeleiding-locust-"))
+    from bench.common import ensure_pg_database
+    ensure_pg_database(args.pg_url)
     print(f"preparing {args.cases} children and {args.users} API tokens in {args.pg_url} …")
     prepare(env, args.cases, args.users, out / "tokens.txt")
     port = _free_port()

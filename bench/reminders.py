@@ -43,18 +43,8 @@ if sys.path and Path(sys.path[0]).resolve() == ROOT / "bench":
     sys.path[0] = str(ROOT)
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test_rem_bench"
 
-from bench.common import fresh_schema, make_app  # noqa: E402  (after the path fix above)
+from bench.common import ensure_pg_database, fresh_schema, make_app  # noqa: E402  (after the path fix above)
 RULE = "indicated_not_referred"
-
-
-def ensure_pg_database(url: str) -> None:
-    base, name = url.rsplit("/", 1)
-    engine = sa.create_engine(base.replace("postgresql://", "postgresql+psycopg://") + "/postgres",
-                              isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        if not conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
 
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc)

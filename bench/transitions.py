@@ -43,8 +43,8 @@ _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 sys.path.insert(0, str(_HERE.parent))
 
-from bench.common import (DEFAULT_PG_URL, Progress, bsns, fresh_schema, load_world, make_app,  # noqa: E402
-                          register_cases)
+from bench.common import (DEFAULT_PG_URL, Progress, bsns, ensure_pg_database, fresh_schema,  # noqa: E402
+                          load_world, make_app, register_cases)
 
 STEPS_PER_CASE = 5
 CHUNK = 10   # cases per turn: the paths take turns every CHUNK transitions
@@ -541,6 +541,7 @@ def main(argv=None) -> int:
         path = args.sqlite_path or str(Path(tempfile.mkdtemp(prefix="toeleiding-bench-")) / "bench.db")
         targets.append(("sqlite", f"sqlite:///{path}"))
     if args.db in ("postgres", "both"):
+        ensure_pg_database(args.pg_url)   # before the SQLite half runs, not after
         targets.append(("postgres", args.pg_url))
     results = []
     for label, url in targets:
