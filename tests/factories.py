@@ -111,3 +111,10 @@ class ApiClient:
         r = self.post(f"/cases/{case['id']}/transitions", {"trigger": trigger, "version": case["version"], "data": data})
         assert r.status_code == expect, r.json
         return r.json
+
+    def referred(self, location_id: int, indicated_days_ago: int = 2) -> dict:
+        """A child registered, indicated ``indicated_days_ago`` days ago and referred a day later."""
+        case = self.fire(self.register(), "indicate", criteria=["home_language"],
+                         indication_date=days_ago(indicated_days_ago))
+        return self.fire(case, "refer", location_id=location_id, consent=True,
+                         referral_date=days_ago(indicated_days_ago - 1))

@@ -42,15 +42,8 @@ def test_a_refused_transition_leaves_no_allowed_row(app, api):
         ("create", "allowed"), ("transition:indicate", "denied")]
 
 
-def _referred(api, world):
-    jgz = api("jgz")
-    case = jgz.register()
-    case = jgz.fire(case, "indicate", criteria=["home_language"], indication_date=days_ago(2))
-    return jgz.fire(case, "refer", location_id=world.ids["loc"], consent=True, referral_date=days_ago(1))
-
-
 def test_every_refused_attempt_is_a_denied_row_naming_the_event_and_the_case(app, api, world):
-    case = _referred(api, world)
+    case = api("jgz").referred(world.ids["loc"])
     cid, ve, jgz, admin = case["id"], api("ve"), api("jgz"), api("admin")
     refusals = [
         (ve.post(f"/cases/{cid}/transitions", {"trigger": "refer", "version": case["version"], "data": {}}),
@@ -79,7 +72,7 @@ def test_every_refused_attempt_is_a_denied_row_naming_the_event_and_the_case(app
 
 def test_refusals_on_pages_are_denied_rows_too(app, api, world):
     from .web.conftest import WebClient
-    case = _referred(api, world)
+    case = api("jgz").referred(world.ids["loc"])
     cid = case["id"]
     ve = WebClient(app).sign_in(world.emails["ve"])
     assert ve.get(f"/dossiers/{cid}/inzage").status_code == 403                       # roles_required

@@ -18,15 +18,8 @@ from toeleiding.extensions import db
 from .factories import PASSWORD, days_ago, make_bsn
 
 
-def _referred(api, world):
-    jgz = api("jgz")
-    case = jgz.register()
-    case = jgz.fire(case, "indicate", criteria=["home_language"], indication_date=days_ago(3))
-    return jgz.fire(case, "refer", location_id=world.ids["loc"], consent=True, referral_date=days_ago(2))
-
-
 def test_admin_breaks_the_glass_with_a_reason_for_a_limited_time(app, api, world):
-    case = _referred(api, world)
+    case = api("jgz").referred(world.ids["loc"], 3)
     admin = api("admin")
     assert admin.get(f"/cases/{case['id']}").status_code == 404
     r = admin.post(f"/cases/{case['id']}/break-glass", {"reason": "kort"})
@@ -54,7 +47,7 @@ def test_admin_breaks_the_glass_with_a_reason_for_a_limited_time(app, api, world
 
 
 def test_jgz_exports_everything_held_on_a_child(app, api, world):
-    case = _referred(api, world)
+    case = api("jgz").referred(world.ids["loc"], 3)
     jgz = api("jgz")
     export = jgz.get(f"/cases/{case['id']}/export")
     assert export.status_code == 200
@@ -72,7 +65,7 @@ def test_jgz_exports_everything_held_on_a_child(app, api, world):
 
 
 def test_consent_withdrawal_closes_the_case_and_stops_sharing_with_the_provider(api, world):
-    case = _referred(api, world)
+    case = api("jgz").referred(world.ids["loc"], 3)
     assert api("ve").get(f"/cases/{case['id']}").status_code == 200
     closed = api("jgz").fire(case, "close", outcome="consent_withdrawn", date=days_ago(0))
     assert closed["state"] == "closed"
