@@ -58,9 +58,10 @@ def municipality_in_region(region_id: int, raw_id, field: str = "municipality") 
     return m
 
 
-def organisation_in_region(region_id: int, raw_id, field: str = "organisation", active_only: bool = True) -> Organisation:
-    """The organisation with this id if it is in the region (and, for new users and locations, in use)."""
-    org = next((o for o in list_organisations(region_id) if str(o.id) == str(raw_id or "")), None)
-    if org is None or (active_only and not org.active):
+def organisation_in_region(region_id: int, raw_id, field: str = "organisation") -> Organisation:
+    """The organisation with this id if it is in the region and in use (for new users and locations)."""
+    raw = str(raw_id or "")
+    org = db.session.get(Organisation, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    if org is None or org.region_id != region_id or not org.active:
         raise ValidationError(N_("Kies een organisatie van uw regio."), field)
     return org

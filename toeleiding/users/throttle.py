@@ -80,18 +80,6 @@ def succeeded() -> None:
         db.session.get(LoginAttempt, attempt_id).success = True
 
 
-def record(email: str, success: bool) -> None:
-    """Record an attempt that did not pass through ``check`` (a second-factor code), or mark
-    this request's attempt, so a wrong code after the right password counts once, not twice."""
-    key = account_key(email)
-    attempt_id = g.get("login_attempt_id") if has_request_context() else None
-    row = db.session.get(LoginAttempt, attempt_id) if attempt_id is not None else None
-    if row is not None and row.account == key:
-        row.success = success   # its committed state is a failure; this only matters on commit
-        return
-    _commit_attempt(LoginAttempt(at=clock.now(), account=key, ip=_ip(), success=success))
-
-
 def purge(now: dt.datetime | None = None) -> int:
     """Delete attempts older than the throttle's window: they count for nothing and hold client
     addresses. Returns how many went; the caller commits (the nightly job)."""
