@@ -118,8 +118,8 @@ class CaseEvent(db.Model):
     secret = Encrypted("json", bind=lambda row: f"{row.case_id}:{row.seq}")   # free-text fields
 
     case: Mapped[Case] = relationship(back_populates="events")
-    user = relationship("User", lazy="joined")
-    organisation: Mapped[Organisation] = relationship(lazy="joined")
+    user = relationship("User")   # not joined: history() reads the names alone
+    organisation: Mapped[Organisation] = relationship()
 
     def __repr__(self) -> str:
         return f"<CaseEvent {self.case_id}#{self.seq} {self.trigger} {self.from_state}->{self.to_state}>"

@@ -59,11 +59,7 @@ def register_case(user: User, municipality_code: Any, child: Any, parents: Any =
     case.parents = parent_list
     db.session.add(case)
     db.session.flush()
-    db.session.add(CaseEvent(
-        case_id=case.id, seq=1, trigger="register", from_state=None, to_state=case.state,
-        effective_date=today, recorded_at=now, user_id=user.id, role=user.role,
-        organisation_id=user.organisation_id, municipality_id=municipality.id, location_id=None,
-        birth_month=case.birth_month, age_months=clock.months_between(data["birth_date"], today), data={}))
+    db.session.add(history_event(case, user, 1, "register", None, today, {}))
     log_access(user, "create", [case.id])
     db.session.flush()
     from ..reminders.operations import sync_reminders
@@ -130,12 +126,7 @@ def fire_transition(user: User, case_id: Any, trigger: Any, version: Any, data: 
 
     clear = {k: _plain(v) for k, v in values.items() if not t.fields[k].encrypted}
     secret = {k: v for k, v in values.items() if t.fields[k].encrypted}
-    event = CaseEvent(
-        case_id=case.id, seq=seq, trigger=trigger, from_state=from_state, to_state=case.state,
-        effective_date=effective, recorded_at=case.updated_at, user_id=user.id, role=user.role,
-        organisation_id=user.organisation_id, municipality_id=case.municipality_id,
-        location_id=case.location_id, birth_month=case.birth_month,
-        age_months=clock.months_between(case.birth_date, effective), data=clear)
+    event = history_event(case, user, seq, trigger, from_state, effective, clear)
     event.secret = secret or None
     db.session.add(event)
     log_access(user, f"transition:{trigger}", [case.id])
@@ -152,6 +143,20 @@ def fire_transition(user: User, case_id: Any, trigger: Any, version: Any, data: 
     return case
 
 
+def history_event(case: Case, user: User, seq: int, trigger: str, from_state: str | None,
+                  effective: dt.date, data: dict) -> CaseEvent:
+    """One history row, for the case as it is after the step: who acted and for whom from the
+    user; where (municipality, location) and the monitor's columns (birth month, age in months at
+    the effective date) from the case. Every step writes its row through here, so a new column of
+    the history is filled in one place."""
+    return CaseEvent(
+        case_id=case.id, seq=seq, trigger=trigger, from_state=from_state, to_state=case.state,
+        effective_date=effective, recorded_at=case.updated_at, user_id=user.id, role=user.role,
+        organisation_id=user.organisation_id, municipality_id=case.municipality_id,
+        location_id=case.location_id, birth_month=case.birth_month,
+        age_months=clock.months_between(case.birth_date, effective), data=data)
+
+
 def _apply(case: Case, t, values: dict) -> None:
     """Copy the fields the workflow ties to case columns."""
     for f in t.fields.values():
@@ -166,16 +171,16 @@ def _apply(case: Case, t, values: dict) -> None:
         case.not_reached_reason = None
 
 
-def _remember_location(case: Case, location) -> None:
+def _remember_location(case: Case, location: Location) -> None:
     """The provider's scope: every location the case was ever referred to or placed at.
 
-    An INSERT that skips a row already there: no read first (a re-referral to the same
-    location is common), and it is the same statement on PostgreSQL and SQLite.
+    An INSERT that skips a row already there (a re-referral to a location the child was at
+    before): no read first, and the same statement on PostgreSQL and SQLite. The caller skips
+    it altogether when the location did not change (a placement at the referred location).
     """
-    if isinstance(location, Location):
-        dialect_insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        db.session.execute(dialect_insert(CaseLocation).values(case_id=case.id, location_id=location.id)
-                           .on_conflict_do_nothing())
+    dialect_insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    db.session.execute(dialect_insert(CaseLocation).values(case_id=case.id, location_id=location.id)
+                       .on_conflict_do_nothing())
 
 
 def _plain(value: Any) -> Any:

@@ -20,7 +20,7 @@ from ..organisations.models import Municipality
 from ..users.models import User
 from ..workflow import current_workflow
 from .models import Case, CaseEvent
-from .operations import fire_transition, log_access
+from .operations import fire_transition, history_event, log_access
 from .util import find_case
 from .validation import parse_date
 
@@ -71,13 +71,11 @@ def record_move(user: User, case_id: Any, version: Any, municipality_code: Any, 
                               params={"municipality": destination.name})
 
     origin = case.municipality.code
-    case.municipality = destination
+    # The column too: the history row below reads it, and a relationship sets it only at flush.
+    case.municipality, case.municipality_id = destination, destination.id
     case.updated_at = clock.now()
-    db.session.add(CaseEvent(
-        case_id=case.id, seq=case.version + 1, trigger=MOVE_TRIGGER, from_state=case.state, to_state=case.state,
-        effective_date=effective, recorded_at=case.updated_at, user_id=user.id, role=user.role,
-        organisation_id=user.organisation_id, municipality_id=destination.id, location_id=case.location_id,
-        birth_month=case.birth_month, age_months=clock.months_between(case.birth_date, effective), data={"from": origin, "to": code}))
+    db.session.add(history_event(case, user, case.version + 1, MOVE_TRIGGER, case.state, effective,
+                                 {"from": origin, "to": code}))
     log_access(user, "move", [case.id])
     db.session.flush()   # the versioned UPDATE bumps the version; a concurrent change raises StaleDataError
     return case

@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import Integer, Select, bindparam, exists, false, func, select
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import joinedload
 
 from ..errors import N_, NotFound, ValidationError
 from ..extensions import db
@@ -121,8 +121,7 @@ def history(case: Case) -> list[HistoryEntry]:
 # Built once: every case answer and page runs it.
 _HISTORY = (select(CaseEvent, User.name, Organisation.name)
             .join(User, CaseEvent.user_id == User.id).join(Organisation, CaseEvent.organisation_id == Organisation.id)
-            .where(CaseEvent.case_id == bindparam("case_id")).order_by(CaseEvent.seq)
-            .options(lazyload(CaseEvent.user), lazyload(CaseEvent.organisation)))
+            .where(CaseEvent.case_id == bindparam("case_id")).order_by(CaseEvent.seq))
 
 
 def normalise_name(name: str) -> str:
