@@ -10,9 +10,7 @@ from .factories import days_ago
 
 def test_cjg_sees_a_waiting_child_once_the_reminders_escalate_to_it(app, api, world, runner):
     jgz, ve = api("jgz"), api("ve")
-    case = jgz.register()
-    case = jgz.fire(case, "indicate", criteria=["home_language"], indication_date=days_ago(3))
-    case = jgz.fire(case, "refer", location_id=world.ids["loc"], consent=True, referral_date=days_ago(2))
+    case = jgz.referred(world.ids["loc"], indicated_days_ago=3)
     case = ve.fire(case, "waitlist")
     assert api("cjg").get(f"/cases/{case['id']}").status_code == 404
     start = clock.now()
@@ -28,9 +26,7 @@ def test_cjg_sees_a_waiting_child_once_the_reminders_escalate_to_it(app, api, wo
 def test_every_location_a_case_was_referred_to_keeps_its_provider_in_scope(api, world):
     """Re-referred to another provider: both see the case (the first keeps its history)."""
     jgz, ve, ve2 = api("jgz"), api("ve"), api("ve2")
-    case = jgz.register()
-    case = jgz.fire(case, "indicate", criteria=["home_language"], indication_date=days_ago(30))
-    case = jgz.fire(case, "refer", location_id=world.ids["loc"], consent=True, referral_date=days_ago(25))
+    case = jgz.referred(world.ids["loc"], indicated_days_ago=30)
     assert ve2.get(f"/cases/{case['id']}").status_code == 404
     case = ve.fire(case, "report_not_reached", reason="no_contact", date=days_ago(20))
     case = jgz.fire(case, "re_refer", location_id=world.ids["loc2"], consent=True, referral_date=days_ago(15))
@@ -43,9 +39,7 @@ def test_every_location_a_case_was_referred_to_keeps_its_provider_in_scope(api, 
 
 def test_a_placement_at_another_own_location_moves_the_case_there(api, world):
     jgz, ve = api("jgz"), api("ve")
-    case = jgz.register()
-    case = jgz.fire(case, "indicate", criteria=["home_language"], indication_date=days_ago(30))
-    case = jgz.fire(case, "refer", location_id=world.ids["loc"], consent=True, referral_date=days_ago(25))
+    case = jgz.referred(world.ids["loc"], indicated_days_ago=30)
     case = ve.fire(case, "place", start_date=days_ago(10), hours_per_week=16, location_id=world.ids["loc_heemskerk"])
     assert case["location_id"] == world.ids["loc_heemskerk"]
     assert ve.get(f"/cases/{case['id']}").json["location_id"] == world.ids["loc_heemskerk"]
