@@ -3,15 +3,25 @@ recoding 'other' and publication through the API, the pages and the CLI."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 
 import pytest
 
+from toeleiding import clock
 from toeleiding.extensions import db
 from toeleiding.organisations.models import Municipality
 
 from .factories import PASSWORD, days_ago
+
+
+@pytest.fixture(autouse=True)
+def first_of_a_month(monkeypatch):
+    """Today is 1 July 2025, in the app and in the factories' dates, so yesterday (``days_ago(1)``)
+    ended a month: a reference date gemeente users may read (README, The regional monitor)."""
+    monkeypatch.setattr(clock, "now", lambda: dt.datetime(2025, 7, 1, 10, tzinfo=dt.timezone.utc))
+
 
 def _browser(app, email: str):
     c = app.test_client()
@@ -41,7 +51,7 @@ def some(api, world):
 
 
 def _get(client, peildatum=None, **kw):
-    q = "&".join([f"region={kw.pop('region', 'ijmond')}", f"peildatum={peildatum or days_ago(0)}"] +
+    q = "&".join([f"region={kw.pop('region', 'ijmond')}", f"peildatum={peildatum or days_ago(1)}"] +
                  [f"{k}={v}" for k, v in kw.items()])
     return client.get(f"/monitor?{q}")
 
@@ -84,7 +94,7 @@ def test_monitor_refusals(api, world, who, kw, status, field):
 
 
 def test_page_shows_own_municipality_beside_the_region_with_svg_charts_and_no_child(app, some):
-    page = _browser(app, "gemeente@test.example").get(f"/monitor/?peildatum={days_ago(0)}")
+    page = _browser(app, "gemeente@test.example").get(f"/monitor/?peildatum={days_ago(1)}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "Uw gemeente naast de regio" in html and html.count('src="data:image/svg+xml;base64,') == 4
@@ -101,7 +111,7 @@ def test_csv_and_xlsx_have_the_documented_columns_and_guard_formulas(app, some):
         db.session.query(Municipality).filter_by(code="GM0396").one().name = "=HYPERLINK(\"http://x\")"
         db.session.commit()
     browser = _browser(app, "gemeente@test.example")
-    r = browser.get(f"/monitor/monitor.csv?peildatum={days_ago(0)}")
+    r = browser.get(f"/monitor/monitor.csv?peildatum={days_ago(1)}")
     assert r.status_code == 200 and r.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(r.get_data(as_text=True))))
     assert rows[0][:8] == ["region", "peildatum", "municipality_code", "municipality_name", "target_group",
@@ -115,7 +125,7 @@ def test_csv_and_xlsx_have_the_documented_columns_and_guard_formulas(app, some):
     assert set(by_code) == {"GM0375", "GM0396", "total"}
 
     from openpyxl import load_workbook
-    x = browser.get(f"/monitor/monitor.xlsx?peildatum={days_ago(0)}")
+    x = browser.get(f"/monitor/monitor.xlsx?peildatum={days_ago(1)}")
     wb = load_workbook(io.BytesIO(x.get_data()))
     sheet = wb["monitor"]
     header = [c.value for c in sheet[1]]
@@ -209,6 +219,6 @@ def test_publication_through_api_and_cli(app, api, runner, some):
     result = runner.invoke(args=["monitor", "publish", "--region", "ijmond", "--peildatum", days_ago(2),
                                  "--by", "gemeente@test.example"])
     assert result.exit_code != 0 and "not an active admin" in result.output
-    shown = runner.invoke(args=["monitor", "show", "--region", "ijmond", "--peildatum", days_ago(0),
+    shown = runner.invoke(args=["monitor", "show", "--region", "ijmond", "--peildatum", days_ago(1),
                                 "--by", "gemeente@test.example"])
     assert shown.exit_code == 0 and "<10" in shown.output and shown.output.startswith("region,peildatum")

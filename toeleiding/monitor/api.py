@@ -17,7 +17,7 @@ from . import util
 
 def _monitor_args():
     region = util.region_for(current_user, request.args.get("region"))
-    return region, util.parse_peildatum(request.args.get("peildatum"))
+    return region, util.readable_peildatum(current_user, region, request.args.get("peildatum"))
 
 
 def _threshold():
@@ -66,11 +66,11 @@ def monitor_publication(peildatum):
     day = util.parse_peildatum(peildatum)
     pub = util.find_publication(region, day)
     threshold = _threshold()
-    if threshold is not None:
-        threshold = pub.threshold   # suppressed as it was published
+    # The publication suppressed as it was published; the live side as /monitor shows it today.
+    pub_threshold = None if threshold is None else pub.threshold
     frozen = util.published_data(pub)
-    out = util.monitor_json(frozen, threshold)
-    diff = util.differences(util.compute_monitor(region, day), frozen, threshold)
+    out = util.monitor_json(frozen, pub_threshold)
+    diff = util.differences(util.compute_monitor(region, day), frozen, threshold, pub_threshold)
     out["published_at"] = pub.published_at.isoformat()
     out["difference"] = {"municipalities": [{"code": code, "name": name, "cells": diff[code]}
                                             for code, name in frozen.municipalities],
@@ -136,7 +136,9 @@ def undo_recode(event_id):
 def openapi_paths(std: dict, error) -> dict:
     """This feature's part of the OpenAPI document (api/openapi.py merges it in)."""
     region_q = {"name": "region", "in": "query", "required": True, "schema": {"type": "string", "enum": ["ijmond", "bevelanden"]}}
-    peildatum_q = {"name": "peildatum", "in": "query", "required": True, "schema": {"type": "string", "format": "date"}}
+    peildatum_q = {"name": "peildatum", "in": "query", "required": True, "schema": {"type": "string", "format": "date"},
+                   "description": "From 2000-01-01 to today. Everyone but the admin: the last day of a month "
+                                  "that has passed, or a published date (otherwise 422, field peildatum)."}
     suppressed_q = {"name": "suppressed", "in": "query", "schema": {"type": "string", "enum": ["0", "1"]},
                     "description": "Admin only: 1 shows the suppressed table municipalities see."}
     cell = {"type": "object", "required": ["value", "display"], "properties": {

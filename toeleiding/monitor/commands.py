@@ -45,7 +45,8 @@ def show(region_slug, peildatum, email):
     if user is None:
         raise click.ClickException(f"--by: no user {email!r}")
     try:
-        data = util.compute_monitor(util.region_for(user, region_slug), util.parse_peildatum(peildatum))
+        region = util.region_for(user, region_slug)
+        data = util.compute_monitor(region, util.readable_peildatum(user, region, peildatum))
     except AppError as exc:
         raise click.ClickException(f"{exc.field}: {exc.message}" if exc.field else exc.message)
     click.echo(exports.to_csv(data, util.present(data, util.threshold_for(user))), nl=False)

@@ -1,7 +1,6 @@
 """What changes the monitor's own data: publishing a region's monitor, recoding 'other' reasons."""
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Any
 
@@ -17,7 +16,7 @@ from ..organisations.models import Municipality, Region
 from ..users.models import User
 from ..workflow import current_workflow
 from .models import MonitorPublication, MonitorSnapshotCell, RecodeCategory, Recoding
-from .util import CLOSED_REASON, compute_monitor, region_for
+from .util import CLOSED_REASON, compute_monitor, parse_peildatum, region_for
 
 CATEGORY_CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 
@@ -26,9 +25,7 @@ def publish_monitor(user: User, region_slug: Any, peildatum: Any) -> MonitorPubl
     """Freeze the region's monitor at ``peildatum`` (admin only); one publication per reference date."""
     if user.role != "admin":
         raise NotPermitted(N_("Alleen de beheerder publiceert de monitor."))
-    region, day = region_for(user, region_slug), _peildatum(peildatum)
-    if day > clock.today():
-        raise ValidationError(N_("Een peildatum in de toekomst kan nog niet worden gepubliceerd."), "peildatum")
+    region, day = region_for(user, region_slug), parse_peildatum(peildatum)
     if db.session.scalar(select(MonitorPublication.id).where(MonitorPublication.region_id == region.id,
                                                              MonitorPublication.peildatum == day)):
         raise Conflict(N_("De monitor van %(region)s op %(date)s is al gepubliceerd."), "peildatum",
@@ -51,13 +48,6 @@ def publish_monitor(user: User, region_slug: Any, peildatum: Any) -> MonitorPubl
     db.session.add(pub)
     db.session.flush()
     return pub
-
-
-def _peildatum(raw: Any) -> dt.date:
-    from ..cases.validation import parse_date
-    if raw is None or raw == "":
-        raise ValidationError(N_("Peildatum is verplicht (JJJJ-MM-DD)."), "peildatum")
-    return parse_date(raw, "peildatum")
 
 
 def _may_recode(user: User) -> None:

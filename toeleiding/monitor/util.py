@@ -386,15 +386,77 @@ def threshold_for(user, want_suppressed: bool = False) -> int | None:
     return current_app.config["SUPPRESSION_THRESHOLD"]
 
 
+# No reference date before this one: the monitor of the target-group policy (GOAB, VVE) has
+# nothing to count earlier, and a date such as 0081-06-30 is a typing error, not a question.
+EARLIEST_PEILDATUM = dt.date(2000, 1, 1)
+
+
 def parse_peildatum(raw) -> dt.date:
-    """A reference date, not in the future: the monitor counts what happened, never a forecast."""
-    from ..cases.validation import parse_date
+    """A reference date from EARLIEST_PEILDATUM to today: the monitor counts what happened, never
+    a forecast."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         raise ValidationError(N_("Peildatum is verplicht (JJJJ-MM-DD)."), "peildatum")
-    day = parse_date(raw, "peildatum")
+    try:
+        day = raw if isinstance(raw, dt.date) else dt.date.fromisoformat(raw.strip())
+    except (AttributeError, ValueError):
+        # Every message names the peildatum: the page and the CLI show the message alone.
+        raise ValidationError(N_("Ongeldige peildatum; gebruik JJJJ-MM-DD."), "peildatum") from None
     if day > clock.today():
         raise ValidationError(N_("De peildatum mag niet in de toekomst liggen."), "peildatum")
+    if day < EARLIEST_PEILDATUM:
+        raise ValidationError(N_("De peildatum mag niet voor %(date)s liggen."), "peildatum",
+                              params={"date": f"{EARLIEST_PEILDATUM:%d-%m-%Y}"})
     return day
+
+
+def is_month_end(day: dt.date) -> bool:
+    return (day + dt.timedelta(days=1)).day == 1
+
+
+def readable_peildatum(user, region: Region, raw) -> dt.date:
+    """The reference date ``user`` asks for, if they may read the live monitor of ``region`` at it.
+
+    The admin reads any date. Everyone else reads the live numbers only at a date that has passed
+    and is the last day of a month, or at a date the region published: two counts at arbitrary
+    neighbouring days would differ by the one child who entered or left between them, each count
+    shown in full because it is at least the threshold. The README (The regional monitor, Reference
+    dates) gives the reasoning.
+    """
+    day = parse_peildatum(raw)
+    if user.role == "admin" or (is_month_end(day) and day < clock.today()) or _published(region, day):
+        return day
+    raise ValidationError(N_("Kies als peildatum de laatste dag van een verstreken maand of een "
+                             "gepubliceerde peildatum."), "peildatum")
+
+
+def _published(region: Region, day: dt.date) -> bool:
+    from .models import MonitorPublication
+    return db.session.scalar(select(MonitorPublication.id).where(MonitorPublication.region_id == region.id,
+                                                                 MonitorPublication.peildatum == day)) is not None
+
+
+def last_month_end(before: dt.date) -> dt.date:
+    """The last day of the month before ``before``'s month."""
+    return before.replace(day=1) - dt.timedelta(days=1)
+
+
+def default_peildatum(user, region: Region) -> dt.date:
+    """The page's date when none is asked: the latest publication, else today (admin) or the end of
+    last month (everyone else)."""
+    latest = publications_of(region)
+    if latest:
+        return latest[0].peildatum
+    return clock.today() if user.role == "admin" else last_month_end(clock.today())
+
+
+def peildatum_choices(region: Region, shown: dt.date, months: int = 36) -> list[dt.date]:
+    """The dates a non-admin can pick on the page: the ends of the last ``months`` months, the
+    region's publications and the date ``shown``, latest first."""
+    ends, day = [], last_month_end(clock.today())
+    while len(ends) < months and day >= EARLIEST_PEILDATUM:
+        ends.append(day)
+        day = last_month_end(day)
+    return sorted(set(ends) | {p.peildatum for p in publications_of(region)} | {shown}, reverse=True)
 
 
 def monitor_json(data: MonitorData, threshold: int | None, presented: dict | None = None) -> dict:
@@ -472,11 +534,17 @@ def published_data(pub) -> MonitorData:
                        flows=dict(flows), figures=dict(figures))
 
 
-def differences(live: MonitorData, published: MonitorData, threshold: int | None) -> dict:
-    """Live minus published per count cell. A difference is itself a count: 1..threshold-1 shows as
-    ``+<10``/``-<10``, and one involving a hidden cell is not shown (``x``)."""
+def differences(live: MonitorData, published: MonitorData, threshold: int | None,
+                published_threshold: int | None) -> dict:
+    """Live minus published per count cell, for a reader who sees the live monitor suppressed at
+    ``threshold`` and the publication at ``published_threshold`` (both None: the admin).
+
+    A difference is shown in full where both sides are shown, since the reader can subtract them
+    anyway, and is hidden (``x``) where either side is: a small difference between two shown counts
+    is no secret, the protection lies in which live dates may be read (readable_peildatum).
+    """
     live_cells = present(live, threshold)["rows"]
-    pub_cells = present(published, threshold)["rows"]
+    pub_cells = present(published, published_threshold)["rows"]
     names = published.count_cells
     out = {}
     for row in published.rows:
@@ -488,9 +556,6 @@ def differences(live: MonitorData, published: MonitorData, threshold: int | None
                 cells[name] = {"value": None, "display": "x"}
                 continue
             d = a["value"] - b["value"]
-            if threshold is not None and 0 < abs(d) < threshold:
-                cells[name] = {"value": None, "display": f"{'+' if d > 0 else '-'}<{threshold}"}
-            else:
-                cells[name] = {"value": d, "display": f"{d:+d}" if d else "0"}
+            cells[name] = {"value": d, "display": f"{d:+d}" if d else "0"}
         out[row] = cells
     return out

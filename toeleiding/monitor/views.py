@@ -6,8 +6,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import clock
-from ..errors import AppError
+from ..errors import AppError, ValidationError
 from ..extensions import db
 from ..web.auth import roles_required
 from ..web.i18n import reason_label, select_locale
@@ -17,17 +16,11 @@ bp = Blueprint("monitor", __name__, url_prefix="/monitor")
 
 
 def _context():
-    """Region, reference date and threshold of the request; a bad date falls back to today with a message."""
+    """Region, reference date and threshold of the request. A date the user may not read is refused
+    (422, the error page names the peildatum): the page and the downloads follow the API's rule."""
     region = util.region_for(current_user, current_user.organisation.region.slug)
     raw = request.args.get("peildatum")
-    try:
-        day = util.parse_peildatum(raw) if raw else None
-    except AppError as exc:
-        flash(exc.message, "error")
-        day = None
-    if day is None:
-        latest = util.publications_of(region)
-        day = latest[0].peildatum if latest else clock.today()
+    day = util.readable_peildatum(current_user, region, raw) if raw else util.default_peildatum(current_user, region)
     want_suppressed = request.args.get("suppressed") == "1"
     return region, day, util.threshold_for(current_user, want_suppressed)
 
@@ -53,12 +46,13 @@ def index():
     diff = None
     if published is not None:
         pub_threshold = None if threshold is None else published.threshold
-        diff = util.differences(data, util.published_data(published), pub_threshold)
+        diff = util.differences(data, util.published_data(published), threshold, pub_threshold)
     own = [c for c in _own_codes() if c in rows]
     return render_template(
         "monitor/index.html", region=region, peildatum=day, threshold=threshold, data=data, rows=rows,
         flows=presented["flows"], cells=util.cell_names(data.reasons), own=own, names=names,
         publications=publications, published=published, diff=diff,
+        choices=None if current_user.role == "admin" else util.peildatum_choices(region, day),
         charts=[(_("Bereik per gemeente tegen het doel van 100%"), _data_uri(charts.reach_chart(chart_rows))),
                 (_("Redenen van niet-bereik per gemeente"),
                  _data_uri(charts.reasons_chart(chart_rows[:-1], data.reasons, reason_texts(data.reason_labels)))),
@@ -128,7 +122,9 @@ def publish():
     except AppError as exc:
         db.session.rollback()
         flash(exc.message, "error")
-        return redirect(url_for("monitor.index", peildatum=request.form.get("peildatum") or None))
+        # Back to the date asked for, unless that date itself was refused (the page would refuse it too).
+        back = None if isinstance(exc, ValidationError) else request.form.get("peildatum")
+        return redirect(url_for("monitor.index", peildatum=back or None))
     flash(_("De monitor op %(d)s is gepubliceerd.", d=pub.peildatum.strftime("%d-%m-%Y")), "success")
     return redirect(url_for("monitor.index", peildatum=pub.peildatum.isoformat()))
 
