@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field as dc_field
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
@@ -22,26 +22,9 @@ from ..workflow import current_workflow
 from ..workflow.definition import Transition
 from .models import Case
 
-FIELD_LABELS = {
-    "criteria": _l("Criteria van de doelgroepdefinitie"),
-    "indication_date": _l("Datum indicatie"),
-    "reason_text": _l("Toelichting"),
-    "location_id": _l("VE-locatie"),
-    "consent": _l("De ouders geven toestemming voor toeleiding"),
-    "referral_date": _l("Datum toeleiding"),
-    "expected_start_date": _l("Verwachte startdatum"),
-    "start_date": _l("Startdatum"),
-    "hours_per_week": _l("Uren per week"),
-    "reason": _l("Reden"),
-    "date": _l("Datum"),
-    "school_id": _l("School"),
-    "handover_date": _l("Datum overdracht"),
-    "outcome": _l("Uitkomst"),
-}
+# Hints by field type; labels of fields, reasons and outcomes come from the workflow file.
 HINTS = {
     "date": _l("Dag-maand-jaar; uw browser toont een kalender."),
-    "text_other": _l("Verplicht als u 'Anders' kiest."),
-    "hours_per_week": _l("Een heel getal van 1 tot en met 40."),
 }
 
 
@@ -90,18 +73,18 @@ def school_choices(case: Case) -> list:
 
 def transition_fields(t: Transition, case: Case, user: User) -> list[FormField]:
     """The fields of one transition's form, with choices for this case and user."""
-    from ..web.i18n import outcome_label, reason_label
+    from ..workflow.labels import field_label, outcome_label, reason_label
     wf = current_workflow()
     out = []
     for f in t.fields.values():
-        ff = FormField(name=f.name, type=f.type, label=str(FIELD_LABELS.get(f.name, f.name.replace("_", " "))),
+        ff = FormField(name=f.name, type=f.type, label=field_label(f.name),
                        required=f.required, max_length=f.max_length, min=f.min, max=f.max)
         if f.type == "date":
             ff.hint = str(HINTS["date"])
             if f.not_future and f.required:
                 ff.default = clock.today().isoformat()
-        elif f.type == "integer" and f.name in HINTS:
-            ff.hint = str(HINTS[f.name])
+        elif f.type == "integer" and f.min is not None and f.max is not None:
+            ff.hint = _("Een heel getal van %(min)s tot en met %(max)s.", min=f.min, max=f.max)
         elif f.type == "choice":
             label = reason_label if f.choices_list == "reasons" else outcome_label
             ff.choices = [(code, label(code)) for code in wf.choices_for(f)]
@@ -118,7 +101,10 @@ def transition_fields(t: Transition, case: Case, user: User) -> list[FormField]:
             ff.choices = school_choices(case)
         if f.required_when:
             ff.show_when = (f.required_when[0], str(f.required_when[1]))
-            ff.hint = str(HINTS["text_other"])
+            # "Required when you choose <label of that choice>."
+            other_field = t.fields[f.required_when[0]]
+            shown = (reason_label if other_field.choices_list == "reasons" else outcome_label)(str(f.required_when[1]))
+            ff.hint = _("Verplicht als u '%(choice)s' kiest.", choice=shown)
         out.append(ff)
     return out
 

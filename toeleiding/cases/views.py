@@ -142,7 +142,7 @@ def _render_case(case: Case, open_trigger: str | None = None, errors: dict | Non
 
 def _timeline(case: Case) -> list[dict]:
     """Each history event with who, organisation, when and what, values made readable."""
-    from ..web.i18n import outcome_label, reason_label
+    from ..workflow.labels import field_label, outcome_label, reason_label
     entries = history(case)
     events = [entry.event for entry in entries]
     location_ids = {e.data.get("location_id") for e in events} | {e.location_id for e in events} | {case.location_id}
@@ -173,11 +173,11 @@ def _timeline(case: Case) -> list[dict]:
             elif isinstance(value, bool):
                 shown = _("ja") if value else _("nee")
             elif key.endswith("date") and isinstance(value, str):
-                details.append({"label": str(forms.FIELD_LABELS.get(key, key)), "date": value})
+                details.append({"label": field_label(key), "date": value})
                 continue   # formatted in the template, in the reader's language
             else:
                 shown = str(value)
-            details.append({"label": str(forms.FIELD_LABELS.get(key, key)), "value": shown})
+            details.append({"label": field_label(key), "value": shown})
         out.append({"seq": e.seq, "trigger": e.trigger, "from": e.from_state, "to": e.to_state,
                     "effective_date": e.effective_date, "recorded_at": e.recorded_at,
                     "user": entry.user, "role": e.role, "organisation": entry.organisation, "details": details})
