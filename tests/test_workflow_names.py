@@ -58,3 +58,10 @@ def test_the_check_finds_a_literal(tmp_path):
     sample.write_text('if case.state == "placed":\n    pass\n')
     assert (1, "placed") in set(literals(sample))
     assert "placed" in workflow_names()
+
+
+def test_every_field_type_the_loader_accepts_has_one_class():
+    from toeleiding.cases.fieldtypes import TYPES
+    from toeleiding.workflow.definition import FIELD_TYPES
+    assert set(TYPES) == set(FIELD_TYPES)
+    assert all(t.name == name for name, t in TYPES.items())

@@ -23,7 +23,8 @@ from ..workflow.definition import Status
 from .checks import CHECKS, require_current_provider
 from .models import Case, CaseEvent, CaseLocation
 from .util import family_name_index, find_case, scoped_cases
-from .validation import validate_child, validate_parents, validate_transition_data
+from .fieldtypes import validate_transition_data
+from .validation import validate_child, validate_parents
 
 
 @audited("create", case_arg=None)   # a refusal is a denied row (issue 6)

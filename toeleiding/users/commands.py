@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 from ..errors import AppError
 from ..extensions import db
 from ..organisations.models import Organisation
+from ..workflow import current_workflow
 from .operations import create_user
 
 users_cli = AppGroup("users", help="Users.")
@@ -19,6 +20,9 @@ users_cli = AppGroup("users", help="Users.")
 @click.option("--organisation", "organisation_id", required=True, type=int, help="Organisation id.")
 def create(email, name, role, organisation_id):
     """Create a user; reads the password from stdin (first line)."""
+    roles = current_workflow().roles   # the workflow file's, known once the app is loaded
+    if role not in roles:
+        raise click.BadParameter(f"{role!r} is not one of {', '.join(roles)}.", param_hint="'--role'")
     password = sys.stdin.readline().rstrip("\n")
     org = db.session.get(Organisation, organisation_id)
     if org is None:

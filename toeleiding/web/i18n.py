@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 
 from flask import Flask, has_request_context, request, session
-from flask_babel import Babel, format_datetime, get_locale, lazy_gettext as _l
+from flask_babel import Babel, format_datetime, get_locale
 
 # Labels of workflow names come from the workflow file, in both languages.
 from ..workflow.labels import list_label, outcome_label, reason_label, role_label, state_label, trigger_label
