@@ -13,8 +13,8 @@ MINI = """name: mini
 roles: [jgz, ve, cjg]
 initial: signalled
 states:
-  - {name: signalled}
-  - {name: stuck}
+  - {name: signalled, monitor: outside}
+  - {name: stuck, monitor: not_reached}
   - {name: closed, final: true}
 reasons: {no_contact: Geen contact, other: Anders}
 transitions:

@@ -72,9 +72,17 @@ def test_compiled_catalogue_matches_the_source():
     assert po == mo, "run: pybabel compile -d toeleiding/translations"
 
 
-def test_reminder_rule_labels_are_marked_for_extraction():
-    """The pages translate a rule's Dutch label from reminders.util by its text; the views mark the
-    same texts so extraction keeps them in the catalogue (outside a request str() gives the msgid)."""
-    from toeleiding.reminders.util import RULE_LABELS
-    from toeleiding.reminders.views import RULE_LABEL_MSGIDS
-    assert {str(m) for m in RULE_LABEL_MSGIDS} == set(RULE_LABELS.values())
+def test_every_label_of_the_workflow_file_has_english():
+    """Labels of workflow names are the file's, in Dutch and English (workflow/labels.py): a state,
+    trigger, reason, outcome, reminder rule, work list, field or role without English would show
+    Dutch on an English page."""
+    from toeleiding.workflow import load_workflow
+    wf = load_workflow(ROOT / "workflows" / "toeleiding.yaml")
+    names = ([("state", s) for s in wf.states] + [("trigger", t) for t in wf.transitions]
+             + [("reason", r) for r in wf.reasons] + [("outcome", o) for o in wf.outcomes]
+             + [("reminder", r.name) for r in wf.reminders] + [("role", r) for r in wf.roles]
+             + [("work_list", d.key) for lists in wf.work_lists.values() for d in lists]
+             + [("field", f) for t in wf.transitions.values() for f in t.fields])
+    missing = [(kind, name) for kind, name in names if "en" not in wf.labels.get((kind, name), {})]
+    assert not missing, missing
+    assert wf.label("trigger", "place", "en") == "Place" and wf.label("trigger", "place", "nl") == "Plaatsen"

@@ -13,11 +13,11 @@ from ..organisations.models import TargetGroupDefinition
 from ..organisations.operations import (add_definition, create_location, create_organisation, deactivate_organisation,
                                         end_definition, reactivate_organisation, update_location, update_organisation)
 from ..organisations.util import list_organisations, municipality_in_region, organisation_in_region
-from ..users.models import ROLES, User
+from ..users.models import User
+from ..workflow import current_workflow
 from ..users.operations import deactivate_user, invite_user, reactivate_user, reset_password
 from ..web.auth import roles_required
 from ..web.i18n import nldate
-from ..workflow import current_workflow
 from . import forms
 from .diagram import workflow_diagram
 
@@ -217,8 +217,8 @@ def users():
         except ValidationError as exc:
             db.session.rollback()
             errors[exc.field or "_form"], status = exc.message, 422
-    from ..web.i18n import role_label
-    return render_template("admin/users.html", users=_users(), role_options=[(r, role_label(r)) for r in ROLES],
+    from ..workflow.labels import role_label
+    return render_template("admin/users.html", users=_users(), role_options=[(r, role_label(r)) for r in current_workflow().roles],
                            organisation_options=[(str(o.id), o.name) for o in list_organisations(_region_id()) if o.active],
                            errors=errors, values=values), status
 
@@ -307,7 +307,7 @@ def definition_end(definition_id):
 
 @bp.get("/werkstroom")
 def workflow():
-    from ..web.i18n import role_label, state_label, trigger_label
+    from ..workflow.labels import role_label, state_label, trigger_label
     wf = current_workflow()
     return render_template("admin/workflow.html", wf=wf, diagram=workflow_diagram(wf, state_label, trigger_label),
                            role_label=role_label)

@@ -1,17 +1,8 @@
 """The OpenAPI 3.1 document, with the transition data schemas generated from the workflow file."""
 from __future__ import annotations
 
+from ..cases.fieldtypes import TYPES
 from ..workflow import current_workflow
-
-_TYPES = {
-    "date": {"type": "string", "format": "date"},
-    "text": {"type": "string", "maxLength": 2000},
-    "boolean": {"type": "boolean"},
-    "integer": {"type": "integer"},
-    "criteria": {"type": "array", "items": {"type": "string"}, "minItems": 1},
-    "location": {"type": "integer"},
-    "school": {"type": "integer"},
-}
 
 
 def _error(description: str) -> dict:
@@ -26,14 +17,7 @@ def _transition_schemas() -> list[dict]:
     wf = current_workflow()
     out = []
     for t in wf.transitions.values():
-        props = {}
-        for f in t.fields.values():
-            schema = dict(_TYPES.get(f.type, {}))
-            if f.type == "choice":
-                schema = {"type": "string", "enum": list(wf.choices_for(f))}
-            if f.type == "integer":
-                schema.update({k: v for k, v in (("minimum", f.min), ("maximum", f.max)) if v is not None})
-            props[f.name] = schema
+        props = {f.name: TYPES[f.type].schema(wf, f) for f in t.fields.values()}
         out.append({
             "title": t.trigger, "type": "object", "required": ["trigger", "version", "data"],
             "properties": {

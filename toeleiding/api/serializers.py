@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..cases.checks import allowed_triggers
+from ..cases.fieldtypes import TYPES
 from ..cases.models import Case
 from ..cases.util import HistoryEntry, history, may_see_bsn
 from ..organisations.models import Location, Municipality, Organisation
@@ -109,8 +110,7 @@ def workflow_json() -> dict:
             "fields": {f.name: {
                 "type": f.type, "required": f.required,
                 "required_when": dict([f.required_when]) if f.required_when else None,
-                **({"choices": dict(wf.choices_for(f))} if f.type == "choice" else {}),
-                **({"min": f.min, "max": f.max} if f.type == "integer" else {}),
+                **TYPES[f.type].describe(wf, f),
             } for f in t.fields.values()},
         } for t in wf.transitions.values()],
     }

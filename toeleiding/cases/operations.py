@@ -17,12 +17,14 @@ from ..extensions import db
 from ..organisations.models import Location, Organisation
 from ..organisations.util import get_municipality
 from ..users.models import User
-from ..web.i18n import state_label, trigger_label   # labels inside messages follow the reader's language
+from ..workflow.labels import REGISTER_EVENT, state_label, trigger_label   # in the reader's language
 from ..workflow import current_workflow
+from ..workflow.definition import Status
 from .checks import CHECKS, require_current_provider
 from .models import Case, CaseEvent, CaseLocation
 from .util import family_name_index, find_case, scoped_cases
-from .validation import validate_child, validate_parents, validate_transition_data
+from .fieldtypes import validate_transition_data
+from .validation import validate_child, validate_parents
 
 
 @audited("create", case_arg=None)   # a refusal is a denied row (issue 6)
@@ -38,7 +40,8 @@ def register_case(user: User, municipality_code: Any, child: Any, parents: Any =
     keyring = current_keyring()
     bsn_index = keyring.blind_index(data["bsn"])
 
-    existing = db.session.scalar(select(Case).where(Case.bsn_index == bsn_index, Case.state != "closed"))
+    existing = db.session.scalar(select(Case).where(Case.bsn_index == bsn_index,
+                                                    Case.state.not_in(current_workflow().final_states)))
     if existing is not None:
         visible = db.session.scalar(scoped_cases(user).where(Case.id == existing.id).with_only_columns(Case.id))
         if visible:
@@ -59,7 +62,7 @@ def register_case(user: User, municipality_code: Any, child: Any, parents: Any =
     case.parents = parent_list
     db.session.add(case)
     db.session.flush()
-    db.session.add(history_event(case, user, 1, "register", None, today, {}))
+    db.session.add(history_event(case, user, 1, REGISTER_EVENT, None, today, {}))
     log_access(user, "create", [case.id])
     db.session.flush()
     from ..reminders.operations import sync_reminders
@@ -165,7 +168,7 @@ def _apply(case: Case, t, values: dict) -> None:
             setattr(case, f.case_attribute, value.id if isinstance(value, (Location, Organisation)) else value)
     for attr, value in t.set_on_case.items():
         setattr(case, attr, value)
-    if case.state == "not_reached":
+    if case.state in current_workflow().states_counted_as(Status.NOT_REACHED):
         case.ever_not_reached = True
     else:
         case.not_reached_reason = None

@@ -64,8 +64,12 @@ def record_move(user: User, case_id: Any, version: Any, municipality_code: Any, 
 
     destination = db.session.scalar(select(Municipality).where(Municipality.code == code))
     if destination is None or destination.region_id != case.municipality.region_id:
-        return fire_transition(user, case.id, "close", version,
-                               {"outcome": "moved_out_of_region", "date": effective.isoformat()})
+        # The workflow file says which transition and outcome close a case that left the region.
+        closing = current_workflow().move_out_of_region()
+        if closing is None:
+            raise ValidationError(N_("Deze gemeente hoort niet bij uw regio."), "municipality")
+        t, data = closing
+        return fire_transition(user, case.id, t.trigger, version, {**data, t.effective_date: effective.isoformat()})
     if destination.id == case.municipality_id:
         raise ValidationError(N_("Het kind woont al in %(municipality)s."), "municipality",
                               params={"municipality": destination.name})

@@ -16,6 +16,9 @@ from ..errors import N_, NotFound, ValidationError
 from ..extensions import db
 from ..organisations.models import Location, Municipality, Organisation, organisation_municipalities
 from ..users.models import User
+from ..workflow import current_workflow
+from ..workflow.definition import WorkListDef
+from ..workflow.labels import ALL_LIST
 from .models import Case, CaseEvent, CaseLocation
 
 
@@ -39,8 +42,10 @@ def _scope(role: str, organisation, region, user_id, now):
     if role == "ve":
         own = (select(CaseLocation.case_id).join(Location, CaseLocation.location_id == Location.id)
                .where(CaseLocation.case_id == Case.id, Location.provider_id == organisation))
-        # A withdrawn consent stops all sharing with the provider, history included.
-        withdrawn = (Case.state == "closed") & (Case.outcome == "consent_withdrawn")
+        # A withdrawn consent stops all sharing with the provider, history included: the
+        # workflow file marks such outcomes (ends_sharing).
+        wf = current_workflow()
+        withdrawn = Case.state.in_(wf.final_states) & Case.outcome.in_(wf.sharing_ending_outcomes)
         return exists(own) & ~withdrawn
     if role == "cjg":
         served = select(organisation_municipalities.c.municipality_id).where(
@@ -68,9 +73,14 @@ def _scope_values(user: User) -> dict:
             "region": user.organisation.region_id if user.role == "jgz" else None}
 
 
-@functools.lru_cache(maxsize=32)
 def _find_statement(role: str, for_update: bool):
-    """``find_case``'s query per role, built once: it runs on every request about a case."""
+    wf = current_workflow()   # what the scope reads of it, as the cache's key (tests load several)
+    return _find_statement_of(wf.final_states, wf.sharing_ending_outcomes, role, for_update)
+
+
+@functools.lru_cache(maxsize=32)
+def _find_statement_of(final_states, sharing_ending_outcomes, role: str, for_update: bool):
+    """``find_case``'s query per workflow and role, built once: it runs on every request about a case."""
     types = {"organisation": Integer, "region": Integer, "user_id": Integer, "now": Case.updated_at.type}
     params = {key: bindparam(f"scope_{key}", type_=type_) for key, type_ in types.items()}
     # The municipality in the same round trip: every caller needs it (its rules, its code in
@@ -147,33 +157,17 @@ def may_see_bsn(user: User) -> bool:
 # What each role has to act on, most urgent first. Pages and the API share these definitions;
 # the labels here are the Dutch defaults (the web layer translates them by key).
 
-@dataclass(frozen=True)
-class WorkList:
-    key: str
-    label: str
-    states: tuple[str, ...]          # empty: every state but closed (the "all" list)
-    turning_four: bool = False       # placed children within TURNING_FOUR_MONTHS of their 4th birthday
+# The headings of each role's list are the workflow file's (work_lists); every role also has
+# "all", its open cases.
+_ALL = WorkListDef(ALL_LIST, ())
 
 
-TURNING_FOUR_MONTHS = 45   # as the workflow's handover_prepare reminder: three months before 4
-_ALL = WorkList("all", "Alle dossiers", ())
-WORK_LISTS: dict[str, tuple[WorkList, ...]] = {
-    "jgz": (WorkList("to_indicate", "Gesignaleerd, nog te indiceren", ("signalled",)),
-            WorkList("to_refer", "Geïndiceerd, nog niet toegeleid", ("indicated",)),
-            WorkList("unanswered", "Toegeleid, nog geen antwoord", ("referred",)), _ALL),
-    "ve": (WorkList("new", "Nieuwe toeleidingen", ("referred",)),
-           WorkList("waiting", "Wachtlijst", ("waitlisted",)),
-           WorkList("turning_four", "Geplaatst, bijna 4 jaar", ("placed",), turning_four=True), _ALL),
-    "cjg": (WorkList("not_reached", "Niet bereikt", ("not_reached",)),
-            WorkList("follow_up", "Opnieuw toegeleid, wacht op plaatsing", ("referred", "waitlisted")), _ALL),
-}
+def work_lists_for(user: User) -> tuple[WorkListDef, ...]:
+    lists = current_workflow().work_lists.get(user.role)
+    return (*lists, _ALL) if lists else ()
 
 
-def work_lists_for(user: User) -> tuple[WorkList, ...]:
-    return WORK_LISTS.get(user.role, ())
-
-
-def work_list_query(user: User, wl: WorkList, municipality_id: int | None = None,
+def work_list_query(user: User, wl: WorkListDef, municipality_id: int | None = None,
                     state: str | None = None) -> Select:
     """The cases of one work list in urgency order: longest in its state first.
 
@@ -185,15 +179,15 @@ def work_list_query(user: User, wl: WorkList, municipality_id: int | None = None
     if wl.states:
         q = q.where(Case.state.in_(wl.states))
     elif not state:
-        q = q.where(Case.state != "closed")
+        q = q.where(Case.state.not_in(current_workflow().final_states))
     if state:
         q = q.where(Case.state == state)
     if municipality_id is not None:
         q = q.where(Case.municipality_id == municipality_id)
     if user.role == "ve" and wl.states:
         q = q.where(Case.location_id.in_(select(Location.id).where(Location.provider_id == user.organisation_id)))
-    if wl.turning_four:
-        limit = clock.add_months(clock.today(), -TURNING_FOUR_MONTHS).replace(day=1)
+    if wl.min_age_months is not None:
+        limit = clock.add_months(clock.today(), -wl.min_age_months).replace(day=1)
         return q.where(Case.birth_month <= limit).order_by(Case.birth_month, Case.state_since, Case.id)
     return q.order_by(Case.state_since, Case.id)
 
@@ -207,7 +201,7 @@ def work_list_counts(user: User, municipality_id: int | None = None, state: str 
     return counts
 
 
-def work_list_page(user: User, wl: WorkList, page: int, per_page: int, municipality_id: int | None = None,
+def work_list_page(user: User, wl: WorkListDef, page: int, per_page: int, municipality_id: int | None = None,
                    state: str | None = None) -> list[Case]:
     from sqlalchemy.orm import selectinload
     q = work_list_query(user, wl, municipality_id, state)
@@ -237,7 +231,7 @@ def search_cases(user: User, bsn: str | None = None, family_name: str | None = N
         q = q.where(Case.bsn_index == current_keyring().blind_index(bsn))
     if family_name:
         q = q.where(Case.name_index == family_name_index(family_name))
-    q = q.order_by(Case.state == "closed", Case.state_since.desc(), Case.id)
+    q = q.order_by(Case.state.in_(current_workflow().final_states), Case.state_since.desc(), Case.id)
     if not given_name:
         found = list(db.session.scalars(q.limit(limit + 1)))
         return SearchResult(found[:limit], len(found) > limit)

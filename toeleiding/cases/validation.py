@@ -9,13 +9,9 @@ import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from .. import clock
 from ..errors import N_, ValidationError
-from ..extensions import db
-from ..organisations.models import Location, Municipality, Organisation
-from ..workflow.definition import Field, Transition, Workflow
 
 POSTCODE_RE = re.compile(r"^([1-9][0-9]{3})\s?([A-Za-z]{2})$")
 HOUSE_NUMBER_RE = re.compile(r"^[1-9][0-9]{0,4}(\s?[A-Za-z0-9-]{1,6})?$")
@@ -53,7 +49,7 @@ def parse_date(raw: Any, field: str) -> dt.date:
         raise ValidationError(N_("Ongeldige datum; gebruik JJJJ-MM-DD."), field) from None
 
 
-def _text(raw: Any, field: str, label: str, max_length: int = 100, required: bool = True) -> str | None:
+def text_value(raw: Any, field: str, label: str, max_length: int = 100, required: bool = True) -> str | None:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         if required:
             raise ValidationError(N_("%(label)s is verplicht."), field, params={"label": label})
@@ -75,8 +71,8 @@ def validate_child(raw: Any) -> dict:
     if unknown:
         raise ValidationError(N_("Onbekend veld."), f"child.{sorted(unknown)[0]}")
     child = {
-        "given_name": _text(raw.get("given_name"), "child.given_name", _l("Voornaam")),
-        "family_name": _text(raw.get("family_name"), "child.family_name", _l("Achternaam")),
+        "given_name": text_value(raw.get("given_name"), "child.given_name", _l("Voornaam")),
+        "family_name": text_value(raw.get("family_name"), "child.family_name", _l("Achternaam")),
         "bsn": normalise_bsn(raw.get("bsn"), "child.bsn"),
         "birth_date": parse_date(raw.get("birth_date"), "child.birth_date"),
     }
@@ -86,14 +82,14 @@ def validate_child(raw: Any) -> dict:
     if clock.months_between(child["birth_date"], today) >= 48:
         raise ValidationError(N_("Het kind is 4 jaar of ouder; VE-toeleiding is voor kinderen tot 4 jaar."),
                               "child.birth_date")
-    postcode = _text(raw.get("postcode"), "child.postcode", _l("Postcode"), 7)
+    postcode = text_value(raw.get("postcode"), "child.postcode", _l("Postcode"), 7)
     m = POSTCODE_RE.match(postcode)
     if not m:
         raise ValidationError(N_("Ongeldige postcode; gebruik 1234 AB."), "child.postcode")
     child["postcode"] = f"{m.group(1)}{m.group(2).upper()}"
     house = raw.get("house_number")
     house = str(house) if isinstance(house, int) and not isinstance(house, bool) else house
-    house = _text(house, "child.house_number", _l("Huisnummer"), 12)
+    house = text_value(house, "child.house_number", _l("Huisnummer"), 12)
     if not HOUSE_NUMBER_RE.match(house):
         raise ValidationError(N_("Ongeldig huisnummer."), "child.house_number")
     child["house_number"] = house
@@ -113,121 +109,13 @@ def validate_parents(raw: Any) -> list[dict]:
         unknown = set(p) - {"name", "phone", "email"}
         if unknown:
             raise ValidationError(N_("Onbekend veld."), f"{key}.{sorted(unknown)[0]}")
-        parent = {"name": _text(p.get("name"), f"{key}.name", _l("Naam ouder"), 200)}
-        phone = _text(p.get("phone"), f"{key}.phone", _l("Telefoon"), 20, required=False)
+        parent = {"name": text_value(p.get("name"), f"{key}.name", _l("Naam ouder"), 200)}
+        phone = text_value(p.get("phone"), f"{key}.phone", _l("Telefoon"), 20, required=False)
         if phone and not PHONE_RE.match(phone):
             raise ValidationError(N_("Ongeldig telefoonnummer."), f"{key}.phone")
-        email = _text(p.get("email"), f"{key}.email", _l("E-mail"), 254, required=False)
+        email = text_value(p.get("email"), f"{key}.email", _l("E-mail"), 254, required=False)
         if email and not EMAIL_RE.match(email):
             raise ValidationError(N_("Ongeldig e-mailadres."), f"{key}.email")
         parent.update(phone=phone, email=email)
         out.append(parent)
     return out
-
-
-def _empty(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip()) or value == []
-
-
-def validate_transition_data(workflow: Workflow, t: Transition, case, data: Any) -> dict:
-    """Parse ``data`` by the transition's field declarations; returns typed values.
-
-    Dates become ``date``, locations ``Location``, schools ``Organisation``. Fields that are
-    absent and optional are left out.
-    """
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ValidationError(N_("'data' moet een object zijn."), "data")
-    unknown = set(data) - set(t.fields)
-    if unknown:
-        raise ValidationError(N_("Onbekend veld voor '%(trigger)s'."), sorted(unknown)[0],
-                              params={"trigger": t.trigger})
-    values: dict[str, Any] = {}
-    # Dates first: criteria are checked against the definition in force on a date field.
-    ordered = sorted(t.fields.values(), key=lambda f: f.type != "date")
-    for f in ordered:
-        raw = data.get(f.name)
-        if _empty(raw):
-            if f.default_from_case and getattr(case, f.default_from_case) is not None:
-                raw = getattr(case, f.default_from_case)
-            else:
-                needed = f.required or (f.required_when is not None
-                                        and data.get(f.required_when[0]) == f.required_when[1])
-                if needed:
-                    raise ValidationError(N_("Dit veld is verplicht."), f.name)
-                continue
-        values[f.name] = _parse_field(workflow, f, case, raw, values)
-    return values
-
-
-def _parse_field(workflow: Workflow, f: Field, case, raw: Any, values: dict) -> Any:
-    if f.type == "date":
-        day = parse_date(raw, f.name)
-        today = clock.today()
-        if f.not_future and day > today:
-            raise ValidationError(N_("Deze datum mag niet in de toekomst liggen."), f.name)
-        if f.max_days_ahead is not None and day > today + dt.timedelta(days=f.max_days_ahead):
-            raise ValidationError(N_("Deze datum ligt te ver vooruit (hoogstens %(days)s dagen)."), f.name,
-                                  params={"days": f.max_days_ahead})
-        return day
-    if f.type == "text":
-        return _text(raw, f.name, _l("Toelichting"), f.max_length or 2000)
-    if f.type == "boolean":
-        if not isinstance(raw, bool):
-            raise ValidationError(N_("Kies ja of nee."), f.name)
-        if f.must_be is not None and raw is not f.must_be:
-            raise ValidationError(N_("Zonder toestemming van de ouders kan het kind niet worden toegeleid.")
-                                  if f.name == "consent" else N_("Deze waarde is niet toegestaan."), f.name)
-        return raw
-    if f.type == "integer":
-        if isinstance(raw, bool) or not isinstance(raw, int):
-            if isinstance(raw, str) and raw.strip().isdigit():
-                raw = int(raw.strip())
-            else:
-                raise ValidationError(N_("Vul een heel getal in."), f.name)
-        if (f.min is not None and raw < f.min) or (f.max is not None and raw > f.max):
-            raise ValidationError(N_("Vul een getal van %(min)s tot en met %(max)s in."), f.name,
-                                  params={"min": f.min, "max": f.max})
-        return raw
-    if f.type == "choice":
-        if raw not in workflow.choices_for(f):
-            raise ValidationError(N_("Kies een van: %(choices)s."), f.name,
-                                  params={"choices": ", ".join(workflow.choices_for(f))})
-        return raw
-    if f.type == "criteria":
-        if not isinstance(raw, list) or not all(isinstance(c, str) for c in raw):
-            raise ValidationError(N_("Kies ten minste één criterium."), f.name)
-        on = values.get(f.on_date) if f.on_date else clock.today()
-        definition = case.municipality.definition_on(on)
-        if definition is None:
-            raise ValidationError(N_("%(municipality)s heeft op %(date)s geen doelgroepdefinitie."), f.name,
-                                  params={"municipality": case.municipality.name, "date": f"{on:%d-%m-%Y}"})
-        unknown = [c for c in raw if c not in definition.criteria_codes]
-        if unknown:
-            raise ValidationError(N_("Onbekend criterium %(code)r voor %(municipality)s."), f.name,
-                                  params={"code": unknown[0][:40], "municipality": case.municipality.name})
-        if not raw:
-            raise ValidationError(N_("Kies ten minste één criterium."), f.name)
-        return sorted(set(raw))
-    if f.type in ("location", "school"):
-        try:
-            ident = int(raw)
-        except (TypeError, ValueError):
-            raise ValidationError(N_("Ongeldige keuze."), f.name) from None
-        if not 0 < ident < 2**31:   # beyond an INTEGER column PostgreSQL would fail the query itself
-            raise ValidationError(N_("Ongeldige keuze."), f.name)
-        if f.type == "location":
-            obj = db.session.scalar(select(Location).join(Municipality, Location.municipality_id == Municipality.id)
-                                    .where(Location.id == ident, Location.active.is_(True),
-                                           Municipality.region_id == case.municipality.region_id))
-            message = N_("Onbekende VE-locatie in deze regio.")
-        else:
-            obj = db.session.scalar(select(Organisation).where(
-                Organisation.id == ident, Organisation.kind == "school", Organisation.active.is_(True),
-                Organisation.region_id == case.municipality.region_id))
-            message = N_("Onbekende school in deze regio.")
-        if obj is None:
-            raise ValidationError(message, f.name)
-        return obj
-    raise AssertionError(f"field type {f.type} passed the loader but has no parser")

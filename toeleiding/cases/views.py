@@ -1,7 +1,7 @@
 """Case pages: register a child, the case page, and each workflow action as a form.
 
 A view parses the form, calls the service, commits once and renders; the rules live in
-operations.py and validation.py, exactly as for the JSON API.
+operations.py and fieldtypes.py, exactly as for the JSON API.
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from ..web.auth import roles_required
 from ..workflow import current_workflow
 from . import forms
 from .checks import allowed_triggers
+from .fieldtypes import TYPES, Shown
 from .models import Case
 from .operations import fire_transition, log_access, register_case
 from .util import find_case, history, may_see_bsn
@@ -141,43 +142,33 @@ def _render_case(case: Case, open_trigger: str | None = None, errors: dict | Non
 
 
 def _timeline(case: Case) -> list[dict]:
-    """Each history event with who, organisation, when and what, values made readable."""
-    from ..web.i18n import outcome_label, reason_label
+    """Each history event with who, organisation, when and what, values shown by their field's type."""
+    from ..workflow.labels import field_label
+    wf = current_workflow()
     entries = history(case)
-    events = [entry.event for entry in entries]
-    location_ids = {e.data.get("location_id") for e in events} | {e.location_id for e in events} | {case.location_id}
-    location_ids.discard(None)
-    locations = {loc.id: loc for loc in db.session.scalars(select(Location).where(Location.id.in_(location_ids)))}
-    school_ids = {e.data.get("school_id") for e in events if e.data.get("school_id")}
-    schools = {o.id: o.name for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(school_ids)))}
+
+    def field_of(event, key):
+        t = wf.transitions.get(event.trigger)
+        return t.fields.get(key) if t else None
+
+    def ids_of(kind):
+        return {value for e in (entry.event for entry in entries) for key, value in e.data.items()
+                if (f := field_of(e, key)) is not None and f.type == kind and value}
+    location_ids = ids_of("location") | {e.event.location_id for e in entries if e.event.location_id}
+    shown = Shown(case,
+                  locations={loc.id: loc for loc in db.session.scalars(select(Location).where(Location.id.in_(location_ids)))},
+                  schools={o.id: o.name for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(ids_of("school"))))})
     out = []
     for entry in entries:
         e = entry.event
+        shown.on = e.effective_date
         values = dict(e.data)
         values.update(e.secret or {})
         details = []
         for key, value in values.items():
-            if key == "criteria":
-                definition = case.municipality.definition_on(e.effective_date)
-                labels = {c["code"]: c["label"] for c in (definition.criteria if definition else [])}
-                shown = ", ".join(labels.get(c, c) for c in value)
-            elif key == "location_id":
-                loc = locations.get(value)
-                shown = forms._location_label(loc) if loc else str(value)
-            elif key == "school_id":
-                shown = schools.get(value, str(value))
-            elif key == "reason":
-                shown = reason_label(value)
-            elif key == "outcome":
-                shown = outcome_label(value)
-            elif isinstance(value, bool):
-                shown = _("ja") if value else _("nee")
-            elif key.endswith("date") and isinstance(value, str):
-                details.append({"label": str(forms.FIELD_LABELS.get(key, key)), "date": value})
-                continue   # formatted in the template, in the reader's language
-            else:
-                shown = str(value)
-            details.append({"label": str(forms.FIELD_LABELS.get(key, key)), "value": shown})
+            f = field_of(e, key)
+            text = TYPES[f.type].show(f, value, shown) if f is not None else {"value": str(value)}
+            details.append({"label": field_label(key), **text})
         out.append({"seq": e.seq, "trigger": e.trigger, "from": e.from_state, "to": e.to_state,
                     "effective_date": e.effective_date, "recorded_at": e.recorded_at,
                     "user": entry.user, "role": e.role, "organisation": entry.organisation, "details": details})

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, false, or_, select
 
 from .. import clock
 from ..cases.models import Case, CaseEvent
@@ -74,12 +74,18 @@ def create_category(user: User, region_slug: Any, code: Any, label: Any) -> Reco
     return cat
 
 
+def _explained_report():
+    """History rows reporting a non-reach reason that needs an explanation ("anders")."""
+    wf = current_workflow()
+    return or_(false(), *(and_(CaseEvent.trigger == trigger, CaseEvent.data[field].as_string().in_(wf.explained_reasons()))
+                          for trigger, field in wf.reason_fields().items()))
+
+
 def other_reports_query(user: User, region: Region):
     """The region's 'other' non-reach reports the user may recode: a CJG its own scope, an admin all."""
     q = (select(CaseEvent).join(Case, Case.id == CaseEvent.case_id)
          .join(Municipality, Municipality.id == CaseEvent.municipality_id)
-         .where(CaseEvent.trigger == "report_not_reached", Municipality.region_id == region.id,
-                CaseEvent.data["reason"].as_string() == "other")
+         .where(_explained_report(), Municipality.region_id == region.id)
          .order_by(CaseEvent.effective_date, CaseEvent.id))
     if user.role == "cjg":
         q = q.where(Case.id.in_(scoped_cases(user).with_only_columns(Case.id)))
@@ -100,7 +106,8 @@ def recode_other(user: User, event_id: Any, reason: Any = None, category: Any = 
         raise ValidationError(N_("Kies een reden of een categorie (één van beide)."), "reason")
     cat = None
     if reason is not None:
-        if reason not in current_workflow().reasons or reason == "other":
+        wf = current_workflow()
+        if reason not in wf.reasons or reason in wf.explained_reasons():
             raise ValidationError(N_("Onbekende reden."), "reason")
     else:
         cat = db.session.scalar(select(RecodeCategory).where(RecodeCategory.region_id == region_id,

@@ -37,19 +37,20 @@ from ..errors import N_, NotPermitted, ValidationError
 from ..extensions import db
 from ..organisations.models import Location, Municipality, MunicipalityFigures, Region
 from ..workflow import current_workflow
+from ..workflow.definition import Status
 from .models import RecodeCategory, Recoding
 
 MAX_AGE_MONTHS = 48
 
-# What the state at P means for the monitor. A case closed as not_target_group (or never
-# indicated) is outside the target group; one closed as moved_out_of_region lives outside the
-# region; one closed at_school has left the toddler age group for school. Any other closing
-# (consent withdrawn, other) before a placement counts as not reached, reason ``closed``.
+# What the state at P means for the monitor is the workflow file's (states: monitor): the
+# statuses below, by their codes in the packed value. A case in a final state counts by its
+# outcome (outcomes: monitor): closed without placement (after an indication) counts as not
+# reached with the reason ``closed``; any other outcome, or closing before any indication, is
+# outside the target group (not target group, moved out of the region, left for school).
 OUTSIDE, NOT_YET_PLACED, WAITLISTED, PLACED, NOT_REACHED = 0, 1, 2, 3, 4
-STATUS_OF_STATE = {"indicated": NOT_YET_PLACED, "referred": NOT_YET_PLACED, "waitlisted": WAITLISTED,
-                   "placed": PLACED, "school_handover": PLACED, "not_reached": NOT_REACHED}
-CLOSED_OUTSIDE = ("not_target_group", "moved_out_of_region", "at_school")
-CLOSED_REASON = "closed"
+STATUS_CODES = {Status.OUTSIDE: OUTSIDE, Status.NOT_YET_PLACED: NOT_YET_PLACED, Status.WAITLISTED: WAITLISTED,
+                Status.PLACED: PLACED, Status.NOT_REACHED: NOT_REACHED}
+CLOSED_REASON = "closed"   # the monitor's own reason cell (not_reached_closed), not a workflow name
 
 # Layout of the packed arg-max value: seq | status (3 bits) | reason (8 bits) | location id (32 bits).
 _LOC_BITS, _REASON_BITS, _STATUS_BITS = 32, 8, 3
@@ -136,16 +137,23 @@ def monitor_query(peildatum: dt.date, municipality_ids: list[int], youngest: dic
     recoded = [r.c.reason]
     if category_codes:
         recoded.append(case(*((r.c.category_id == cid, literal(code)) for cid, code in category_codes.items())))
-    reported = func.coalesce(*recoded, e.c.data["reason"].as_string())
+    wf = current_workflow()
+    # A reason no longer in the file counts as the catch-all (check-data keeps that from happening).
+    fallback = reason_index[(wf.explained_reasons() or tuple(wf.reasons))[-1]]
     reason_code = case(
-        (e.c.trigger == "report_not_reached",
-         case(*((reported == key, idx) for key, idx in reason_index.items()), else_=reason_index["other"])),
-        (e.c.to_state == "closed", reason_index[CLOSED_REASON]),
+        *((e.c.trigger == trigger,
+           case(*((func.coalesce(*recoded, e.c.data[field].as_string()) == key, idx)
+                  for key, idx in reason_index.items()), else_=fallback))
+          for trigger, field in wf.reason_fields().items()),
+        (e.c.to_state.in_(wf.final_states), reason_index[CLOSED_REASON]),
         else_=0)
+    outcome = next((f.name for t in wf.transitions.values() for f in t.fields.values()
+                    if f.case_attribute == "outcome"), None)
+    closed_unplaced = wf.outcomes_meaning("closed_without_placement")
     status = case(
-        *((e.c.to_state == state, code) for state, code in STATUS_OF_STATE.items()),
-        (and_(e.c.to_state == "closed", e.c.from_state != current_workflow().initial,
-              e.c.data["outcome"].as_string().not_in(CLOSED_OUTSIDE)), NOT_REACHED),
+        *((e.c.to_state == state, STATUS_CODES[meaning]) for state, meaning in wf.monitor_status.items()),
+        *(((and_(e.c.to_state.in_(wf.final_states), e.c.from_state != wf.initial,
+                 e.c.data[outcome].as_string().in_(closed_unplaced)), NOT_REACHED),) if outcome else ()),
         else_=OUTSIDE)
     state_key = func.max(case(
         (and_(e.c.trigger != MOVE_TRIGGER, on_p),

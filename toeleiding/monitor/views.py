@@ -140,7 +140,8 @@ def other():
     reasons, labels = util.reason_keys(region)
     log_access(current_user, "read_other_reasons", [e.case_id for e in events] or [None])
     db.session.commit()
-    choices = [r for r in reasons if r not in ("other", util.CLOSED_REASON)]
+    excluded = (*util.current_workflow().explained_reasons(), util.CLOSED_REASON)
+    choices = [r for r in reasons if r not in excluded]
     return render_template("monitor/other.html", region=region, events=events, recodings=recodings,
                            choices=choices, labels=reason_texts(labels),
                            workflow_reasons=set(util.current_workflow().reasons))

@@ -16,6 +16,7 @@ from ..cases.util import find_case, parse_case_id
 from ..crypto.fields import REGISTRY
 from ..errors import N_, NotFound, NotPermitted, ValidationError
 from ..extensions import db
+from ..workflow import current_workflow
 from ..users.models import User
 from .models import BreakGlassGrant
 
@@ -129,7 +130,7 @@ def erase_expired(batch: int = 200, progress: Callable[[int], None] | None = Non
     while True:
         # SKIP LOCKED: two scheduler processes never erase (and log) the same case twice.
         ids = list(db.session.scalars(select(Case.id).where(
-            Case.state == "closed", Case.state_since < cutoff, Case.erased_at.is_(None))
+            Case.state.in_(current_workflow().final_states), Case.state_since < cutoff, Case.erased_at.is_(None))
             .limit(batch).with_for_update(skip_locked=True)))
         if not ids:
             return erased

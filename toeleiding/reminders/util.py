@@ -21,21 +21,8 @@ log = logging.getLogger(__name__)
 
 # Roles that act on reminders and so have an inbox and see the bereik-overleg.
 INBOX_ROLES = ("jgz", "ve", "cjg")
-RULE_LABELS = {
-    "indicated_not_referred": "Geïndiceerd maar nog niet toegeleid",
-    "referral_unanswered": "Toeleiding nog niet beantwoord door de aanbieder",
-    "waitlisted_long": "Lang op de wachtlijst",
-    "not_reached_no_contact": "Niet bereikt: geen contact met ouders",
-    "not_reached_declined": "Niet bereikt: ouders zien af van VE",
-    "not_reached_other": "Niet bereikt: anders",
-    "not_reached_any": "Niet bereikt: nog geen vervolg",
-    "handover_prepare": "Kind wordt 45 maanden: bereid de warme overdracht voor",
-    "turning_four": "Kind wordt 4 zonder afgesloten dossier",
-}
-
-
-def rule_label(name: str) -> str:
-    return RULE_LABELS.get(name, name.replace("_", " "))
+# A rule's label comes from the workflow file (workflow/labels.py), in the reader's language.
+from ..workflow.labels import rule_label  # noqa: E402  (re-exported for the inbox, API and export)
 
 
 def applicable_rules(workflow: Workflow, state: str, reason: str | None) -> list[ReminderRule]:
@@ -213,7 +200,11 @@ class MeetingOverview:
     items: list[MeetingItem]
 
 
-MEETING_STATES = ("not_reached", "waitlisted")
+def meeting_states() -> tuple[str, ...]:
+    """The children the bereik-overleg discusses: those the monitor counts as not reached or waiting."""
+    from ..workflow import current_workflow
+    from ..workflow.definition import Status
+    return current_workflow().states_counted_as(Status.NOT_REACHED, Status.WAITLISTED)
 
 
 def meeting_overview(user: User, municipality_code) -> MeetingOverview:
@@ -230,7 +221,7 @@ def meeting_overview(user: User, municipality_code) -> MeetingOverview:
     with_open = select(Reminder.case_id).where(Reminder.state.in_(("open", "snoozed")))
     cases = list(db.session.scalars(
         scoped_cases(user).where(Case.municipality_id == municipality.id,
-                                 or_(Case.state.in_(MEETING_STATES), Case.id.in_(with_open)))
+                                 or_(Case.state.in_(meeting_states()), Case.id.in_(with_open)))
         .order_by(Case.state_since, Case.id)))
     ids = [c.id for c in cases]
     reminders = open_reminders_by_case(ids)

@@ -17,16 +17,6 @@ from .util import INBOX_ROLES, inbox_query, local_day, meeting_municipalities, m
 
 bp = Blueprint("reminders", __name__, url_prefix="/reminders")
 TABS = {"open": _l("Open"), "snoozed": _l("Uitgesteld"), "done": _l("Afgehandeld")}
-# util.RULE_LABELS holds the rules' Dutch labels (also used by the API and the parents' export);
-# these msgids equal them, so extraction finds them and the page can show them in English.
-RULE_LABEL_MSGIDS = (
-    _l("Geïndiceerd maar nog niet toegeleid"), _l("Toeleiding nog niet beantwoord door de aanbieder"),
-    _l("Lang op de wachtlijst"), _l("Niet bereikt: geen contact met ouders"),
-    _l("Niet bereikt: ouders zien af van VE"), _l("Niet bereikt: anders"), _l("Niet bereikt: nog geen vervolg"),
-    _l("Kind wordt 45 maanden: bereid de warme overdracht voor"), _l("Kind wordt 4 zonder afgesloten dossier"),
-)
-
-
 @bp.after_request
 def _no_store(response):
     # These pages list children; they must not linger in a shared browser's cache.
@@ -36,8 +26,8 @@ def _no_store(response):
 
 @bp.app_template_global()
 def reminder_rule_label(name: str) -> str:
-    """The rule's label in the page's language; a label without a translation shows in Dutch."""
-    return _(rule_label(name))
+    """The rule's label in the page's language, from the workflow file."""
+    return rule_label(name)
 
 
 @bp.get("/")

@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 from ..errors import AppError
 from ..extensions import db
 from ..organisations.models import Organisation
-from .models import ROLES
+from ..workflow import current_workflow
 from .operations import create_user
 
 users_cli = AppGroup("users", help="Users.")
@@ -16,10 +16,13 @@ users_cli = AppGroup("users", help="Users.")
 @users_cli.command("create")
 @click.option("--email", required=True)
 @click.option("--name", default="")
-@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--role", required=True, help="A role of the workflow file (jgz, ve, cjg, gemeente, admin).")
 @click.option("--organisation", "organisation_id", required=True, type=int, help="Organisation id.")
 def create(email, name, role, organisation_id):
     """Create a user; reads the password from stdin (first line)."""
+    roles = current_workflow().roles   # the workflow file's, known once the app is loaded
+    if role not in roles:
+        raise click.BadParameter(f"{role!r} is not one of {', '.join(roles)}.", param_hint="'--role'")
     password = sys.stdin.readline().rstrip("\n")
     org = db.session.get(Organisation, organisation_id)
     if org is None:

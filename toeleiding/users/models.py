@@ -12,10 +12,8 @@ from ..crypto.fields import Encrypted
 from ..extensions import UTCDateTime, db
 from ..organisations.models import Organisation
 
-ROLES = ("jgz", "ve", "cjg", "gemeente", "admin")
-# Which organisation kind each role belongs to.
-ROLE_ORGANISATION_KIND = {"jgz": "jgz", "ve": "ve_provider", "cjg": "cjg", "gemeente": "municipality",
-                          "admin": None}
+# The roles, and the kind of organisation each belongs to, are declared in the workflow file
+# (roles:); the CHECK below is the database's copy, changed by a migration with the file.
 
 
 class User(UserMixin, db.Model):

@@ -15,7 +15,8 @@ from .. import clock
 from ..errors import N_, Unauthorized, ValidationError
 from ..extensions import db
 from ..organisations.models import Organisation
-from .models import ROLE_ORGANISATION_KIND, ROLES, ApiToken, User
+from ..workflow import current_workflow
+from .models import ApiToken, User
 
 # argon2-cffi's defaults follow RFC 9106's low-memory profile (Argon2id, 64 MiB, t=3).
 # Test apps set ARGON2_FAST so a suite that creates hundreds of users stays quick.
@@ -49,9 +50,10 @@ def create_user(email: str, name: str, password: str, role: str, organisation: O
     email = (email or "").strip().lower()
     if not EMAIL_RE.match(email):
         raise ValidationError(N_("Ongeldig e-mailadres."), "email")
-    if role not in ROLES:
-        raise ValidationError(N_("Onbekende rol; kies uit %(choices)s."), "role", params={"choices": ", ".join(ROLES)})
-    expected = ROLE_ORGANISATION_KIND[role]
+    roles = current_workflow().role_organisation   # the roles are declared in the workflow file
+    if role not in roles:
+        raise ValidationError(N_("Onbekende rol; kies uit %(choices)s."), "role", params={"choices": ", ".join(roles)})
+    expected = roles[role]
     if expected and organisation.kind != expected:
         raise ValidationError(N_("Rol %(role)s hoort bij een organisatie van soort %(expected)s, niet %(kind)s."),
                               "organisation", params={"role": role, "expected": expected, "kind": organisation.kind})

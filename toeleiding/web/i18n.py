@@ -1,10 +1,13 @@
-"""Dutch by default, English on request; labels from the workflow file get English names here."""
+"""Dutch by default, English on request; the workflow's labels come from its file (workflow/labels.py)."""
 from __future__ import annotations
 
 import functools
 
 from flask import Flask, has_request_context, request, session
-from flask_babel import Babel, format_datetime, get_locale, lazy_gettext as _l
+from flask_babel import Babel, format_datetime, get_locale
+
+# Labels of workflow names come from the workflow file, in both languages.
+from ..workflow.labels import list_label, outcome_label, reason_label, role_label, state_label, trigger_label
 
 LANGUAGES = {"nl": "Nederlands", "en": "English"}
 
@@ -37,30 +40,6 @@ def init_app(app: Flask) -> None:
                                  reason_label=reason_label, outcome_label=outcome_label, list_label=list_label)
 
 
-# The workflow file holds the Dutch labels; these msgids equal them so the .po file translates
-# them. A label the file adds later shows in Dutch until it is translated.
-_STATES = {"signalled": _l("Gesignaleerd"), "indicated": _l("Geïndiceerd"), "referred": _l("Toegeleid"),
-           "waitlisted": _l("Wachtlijst"), "placed": _l("Geplaatst"), "not_reached": _l("Niet bereikt"),
-           "school_handover": _l("Overgedragen aan school"), "closed": _l("Afgesloten")}
-_TRIGGERS = {"register": _l("Geregistreerd"), "indicate": _l("Indiceren"), "reject": _l("Geen doelgroep"),
-             "refer": _l("Toeleiden"), "waitlist": _l("Op wachtlijst"), "place": _l("Plaatsen"),
-             "report_not_reached": _l("Niet bereikt"), "re_refer": _l("Opnieuw toeleiden"),
-             "hand_over_to_school": _l("Warme overdracht"), "close": _l("Afsluiten")}
-_REASONS = {"parents_declined": _l("Ouders zien af van VE"), "no_contact": _l("Geen contact met ouders"),
-            "moved": _l("Verhuisd"), "regular_childcare": _l("Reguliere opvang zonder VE"),
-            "medical": _l("Medische redenen"), "waiting_list": _l("Wachtlijst te lang"), "other": _l("Anders")}
-_OUTCOMES = {"at_school": _l("Naar school"), "moved_out_of_region": _l("Verhuisd buiten de regio"),
-             "not_target_group": _l("Geen doelgroep"), "consent_withdrawn": _l("Toestemming ingetrokken"),
-             "other": _l("Anders")}
-_ROLES = {"jgz": _l("JGZ"), "ve": _l("VE-aanbieder"), "cjg": _l("CJG / lokaal team"),
-          "gemeente": _l("Gemeente"), "admin": _l("Functioneel beheerder")}
-_LISTS = {"to_indicate": _l("Gesignaleerd, nog te indiceren"), "to_refer": _l("Geïndiceerd, nog niet toegeleid"),
-          "unanswered": _l("Toegeleid, nog geen antwoord"), "new": _l("Nieuwe toeleidingen"),
-          "waiting": _l("Wachtlijst"), "turning_four": _l("Geplaatst, bijna 4 jaar"),
-          "not_reached": _l("Niet bereikt"), "follow_up": _l("Opnieuw toegeleid, wacht op plaatsing"),
-          "all": _l("Alle dossiers")}
-
-
 @functools.lru_cache(maxsize=8)
 def _month_names(lang: str) -> tuple[str, ...]:
     from babel import Locale
@@ -89,41 +68,3 @@ def nldate(day) -> str:
 
 def nldatetime(moment) -> str:
     return format_datetime(moment, "medium") if moment is not None else ""
-
-
-def _wf():
-    from ..workflow import current_workflow
-    return current_workflow()
-
-
-def _pick(table: dict, key: str | None, fallback: str | None) -> str:
-    if key is None:
-        return ""
-    if select_locale() == "nl" or key not in table:
-        return fallback if fallback is not None else str(table.get(key, key))
-    return str(table[key])
-
-
-def state_label(state: str | None) -> str:
-    return _pick(_STATES, state, _wf().state_labels.get(state, state) if state else None)
-
-
-def trigger_label(trigger: str) -> str:
-    t = _wf().transitions.get(trigger)
-    return _pick(_TRIGGERS, trigger, t.label if t else None)
-
-
-def reason_label(code: str | None) -> str:
-    return _pick(_REASONS, code, _wf().reasons.get(code, code) if code else None)
-
-
-def outcome_label(code: str | None) -> str:
-    return _pick(_OUTCOMES, code, _wf().outcomes.get(code, code) if code else None)
-
-
-def role_label(role: str) -> str:
-    return str(_ROLES.get(role, role))
-
-
-def list_label(key: str) -> str:
-    return str(_LISTS.get(key, key))

@@ -35,23 +35,56 @@ class WorkflowError(Exception):
 
 _name = {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"}
 _names = {"type": "array", "items": _name, "minItems": 1}
+# A label: Dutch text, or Dutch and English.
+_label = {"oneOf": [{"type": "string", "minLength": 1},
+                    {"type": "object", "required": ["nl"], "additionalProperties": False,
+                     "properties": {"nl": {"type": "string", "minLength": 1}, "en": {"type": "string", "minLength": 1}}}]}
+LANGUAGES = ("nl", "en")
+
+
+class Status:
+    """What a state means for the monitor (states: monitor); a final state's meaning comes from
+    the case's outcome. Code asks by these, never by a state's name."""
+    OUTSIDE, NOT_YET_PLACED, WAITLISTED, PLACED, NOT_REACHED = (
+        "outside", "not_yet_placed", "waitlisted", "placed", "not_reached")
+
+
+MONITOR_STATUSES = (Status.OUTSIDE, Status.NOT_YET_PLACED, Status.WAITLISTED, Status.PLACED, Status.NOT_REACHED)
+# What an outcome means for the monitor: the first three count outside the target group.
+OUTCOME_MEANINGS = ("left_for_school", "moved_out_of_region", "not_target_group", "closed_without_placement")
 SCHEMA: dict = {
     "type": "object",
     "required": ["name", "roles", "initial", "states", "transitions"],
     "additionalProperties": False,
     "properties": {
         "name": _name,
-        "roles": _names,
+        # A list of role names, or role name -> label and the kind of organisation of its users.
+        "roles": {"oneOf": [_names, {"type": "object", "minProperties": 1, "propertyNames": _name,
+                                     "additionalProperties": {
+                                         "type": "object", "required": ["label"], "additionalProperties": False,
+                                         "properties": {"label": _label,
+                                                        "organisation": {"type": ["string", "null"]}}}}]},
         "initial": _name,
         "states": {"type": "array", "minItems": 2, "items": {
             "type": "object", "required": ["name"], "additionalProperties": False,
-            "properties": {"name": _name, "label": {"type": "string"}, "final": {"type": "boolean"}}}},
-        "reasons": {"type": "object", "propertyNames": _name, "additionalProperties": {"type": "string"}},
-        "outcomes": {"type": "object", "propertyNames": _name, "additionalProperties": {"type": "string"}},
+            "properties": {"name": _name, "label": _label, "final": {"type": "boolean"},
+                           "monitor": {"enum": list(MONITOR_STATUSES)}}}},
+        "reasons": {"type": "object", "propertyNames": _name, "additionalProperties": _label},
+        "outcomes": {"type": "object", "propertyNames": _name, "additionalProperties": {"oneOf": [
+            {"type": "string", "minLength": 1},
+            {"type": "object", "required": ["label", "monitor"], "additionalProperties": False,
+             "properties": {"label": _label, "monitor": {"enum": list(OUTCOME_MEANINGS)},
+                            "ends_sharing": {"type": "boolean"}}}]}},
+        "work_lists": {"type": "object", "propertyNames": _name, "additionalProperties": {
+            "type": "array", "items": {
+                "type": "object", "required": ["key", "label", "states"], "additionalProperties": False,
+                "properties": {"key": _name, "label": _label, "states": _names,
+                               "min_age_months": {"type": "integer", "minimum": 0, "maximum": 72}}}}},
+        "field_labels": {"type": "object", "propertyNames": _name, "additionalProperties": _label},
         "transitions": {"type": "array", "minItems": 1, "items": {
             "type": "object", "required": ["trigger", "source", "dest", "roles"], "additionalProperties": False,
             "properties": {
-                "trigger": _name, "label": {"type": "string"},
+                "trigger": _name, "label": _label,
                 "source": {"oneOf": [_name, _names]}, "dest": _name,
                 "roles": _names,
                 "roles_from": {"type": "object", "propertyNames": _name, "additionalProperties": _names},
@@ -78,7 +111,7 @@ SCHEMA: dict = {
         "reminders": {"type": "array", "items": {
             "type": "object", "required": ["name", "state", "role"], "additionalProperties": False,
             "properties": {
-                "name": _name, "state": {"oneOf": [_name, _names]}, "reason": _name, "role": _name,
+                "name": _name, "label": _label, "state": {"oneOf": [_name, _names]}, "reason": _name, "role": _name,
                 "after_days": {"type": "integer", "minimum": 0},
                 "at_age_months": {"type": "integer", "minimum": 0, "maximum": 72},
                 "repeat_days": {"type": "integer", "minimum": 1},
@@ -149,19 +182,76 @@ class ReminderRule:
 
 
 @dataclass(frozen=True)
+class WorkListDef:
+    """One heading of a role's work list: the cases in ``states`` (and old enough)."""
+    key: str
+    states: tuple[str, ...]
+    min_age_months: int | None = None
+
+
+@dataclass(frozen=True)
 class Workflow:
     name: str
     path: str
     roles: tuple[str, ...]
     initial: str
     states: tuple[str, ...]
-    state_labels: Mapping[str, str]
+    state_labels: Mapping[str, str]          # Dutch; label() gives any language
     final_states: frozenset[str]
-    reasons: Mapping[str, str]
-    outcomes: Mapping[str, str]
+    reasons: Mapping[str, str]               # code -> Dutch label
+    outcomes: Mapping[str, str]              # code -> Dutch label
     transitions: Mapping[str, Transition]
     reminders: tuple[ReminderRule, ...]
+    monitor_status: Mapping[str, str]          # non-final state -> one of MONITOR_STATUSES
+    outcome_meaning: Mapping[str, str]         # outcome -> one of OUTCOME_MEANINGS
+    sharing_ending_outcomes: frozenset[str]
+    work_lists: Mapping[str, tuple[WorkListDef, ...]]
+    labels: Mapping[tuple[str, str], Mapping[str, str]]
+    role_organisation: Mapping[str, str | None]   # role -> kind of organisation its users belong to
     machine: Machine = dc_field(repr=False, compare=False)
+
+    def label(self, kind: str, name: str, lang: str = "nl") -> str:
+        """The label of a ``role``, ``state``, ``trigger``, ``reason``, ``outcome``, ``reminder``,
+        ``work_list`` or ``field`` in ``lang``; Dutch when there is no translation, the name
+        itself when the file gives no label."""
+        found = self.labels.get((kind, name))
+        if not found:
+            return name
+        return found.get(lang) or found["nl"]
+
+    @property
+    def open_states(self) -> tuple[str, ...]:
+        return tuple(s for s in self.states if s not in self.final_states)
+
+    def states_counted_as(self, *statuses: str) -> tuple[str, ...]:
+        """The states whose children the monitor counts under one of ``statuses``."""
+        return tuple(s for s, m in self.monitor_status.items() if m in statuses)
+
+    def outcomes_meaning(self, *meanings: str) -> tuple[str, ...]:
+        return tuple(o for o, m in self.outcome_meaning.items() if m in meanings)
+
+    def reason_fields(self) -> Mapping[str, str]:
+        """trigger -> the field in which it records a non-reach reason."""
+        return {t.trigger: f.name for t in self.transitions.values() for f in t.fields.values()
+                if f.case_attribute == "not_reached_reason"}
+
+    def explained_reasons(self) -> tuple[str, ...]:
+        """The reasons that need a free-text explanation ("anders"): the region analyses and
+        recodes those in the monitor."""
+        return tuple(dict.fromkeys(str(f.required_when[1]) for t in self.transitions.values()
+                                   for f in t.fields.values()
+                                   if f.required_when and t.fields[f.required_when[0]].case_attribute
+                                   == "not_reached_reason"))
+
+    def move_out_of_region(self) -> tuple[Transition, dict] | None:
+        """The transition, and its data but the effective date, that closes a case whose child
+        moved out of the region: the one recording the outcome meant for that."""
+        outcome = next(iter(self.outcomes_meaning("moved_out_of_region")), None)
+        for t in self.transitions.values():
+            for f in t.fields.values():
+                if outcome and f.case_attribute == "outcome" and f.choices_list == "outcomes":
+                    return t, {f.name: outcome}
+        return None
 
     def triggers_from(self, state: str) -> list[Transition]:
         return [t for t in self.transitions.values() if state in t.sources]
@@ -233,15 +323,55 @@ def _compile(path: str, data: dict) -> Workflow:
     def fail(key: str, problem: str):
         raise WorkflowError(path, key, problem)
 
-    roles = tuple(data["roles"])
+    labels: dict[tuple[str, str], dict[str, str]] = {}
+
+    def label(kind: str, name: str, raw) -> str:
+        """Keep a label in both languages; returns the Dutch one."""
+        if raw is None:
+            return name
+        both = {"nl": raw} if isinstance(raw, str) else dict(raw)
+        labels[(kind, name)] = both
+        return both["nl"]
+
+    raw_roles = data["roles"]
+    roles = tuple(raw_roles)
+    role_organisation = {r: None for r in roles}
+    if isinstance(raw_roles, dict):
+        for r, spec in raw_roles.items():
+            label("role", r, spec["label"])
+            role_organisation[r] = spec.get("organisation")
     states = tuple(s["name"] for s in data["states"])
     if len(set(states)) != len(states):
         dup = next(s for s in states if states.count(s) > 1)
         fail("states", f"state {dup!r} declared twice")
     if data["initial"] not in states:
         fail("initial", f"unknown state {data['initial']!r}")
-    reasons = dict(data.get("reasons") or {})
-    outcomes = dict(data.get("outcomes") or {})
+    final_states = {s["name"] for s in data["states"] if s.get("final")}
+    monitor_status = {}
+    for i, s in enumerate(data["states"]):
+        label("state", s["name"], s.get("label"))
+        if s["name"] in final_states:
+            if "monitor" in s:
+                fail(f"states[{i}].monitor", "a final state counts by the case's outcome (outcomes: monitor)")
+        elif "monitor" not in s:
+            # Without it the monitor would not know where to count these children.
+            fail(f"states[{i}]", f"state {s['name']!r}: say what it counts as in the monitor "
+                                 f"(monitor: {' | '.join(MONITOR_STATUSES)})")
+        else:
+            monitor_status[s["name"]] = s["monitor"]
+    reasons = {code: label("reason", code, raw) for code, raw in (data.get("reasons") or {}).items()}
+    outcomes, outcome_meaning, ends_sharing = {}, {}, set()
+    for code, raw in (data.get("outcomes") or {}).items():
+        spec = {"label": raw} if isinstance(raw, str) else raw
+        outcomes[code] = label("outcome", code, spec["label"])
+        # Unstated, an outcome counts as closed without placement: never silently outside.
+        outcome_meaning[code] = spec.get("monitor", "closed_without_placement")
+        if spec.get("ends_sharing"):
+            ends_sharing.add(code)
+    if len([o for o, m in outcome_meaning.items() if m == "moved_out_of_region"]) > 1:
+        fail("outcomes", "at most one outcome means moved_out_of_region (a move closes cases with it)")
+    for fname, raw in (data.get("field_labels") or {}).items():
+        label("field", fname, raw)
     lists = {"reasons": reasons, "outcomes": outcomes}
 
     transitions: dict[str, Transition] = {}
@@ -303,7 +433,7 @@ def _compile(path: str, data: dict) -> Workflow:
             if attr not in CASE_ATTRIBUTES:
                 fail(f"{key}.set_on_case", f"unknown case attribute {attr!r}")
         transitions[trigger] = Transition(
-            trigger=trigger, label=raw.get("label", trigger), sources=sources, dest=raw["dest"],
+            trigger=trigger, label=label("trigger", trigger, raw.get("label")), sources=sources, dest=raw["dest"],
             roles=tuple(raw["roles"]), roles_from=MappingProxyType(roles_from),
             fields=MappingProxyType(fields), effective_date=eff, checks=tuple(raw.get("checks") or ()),
             set_on_case=MappingProxyType(dict(raw.get("set_on_case") or {})))
@@ -324,7 +454,6 @@ def _compile(path: str, data: dict) -> Workflow:
     states_with_reasons = {t.dest for t in transitions.values()
                            if "not_reached_reason" in t.set_on_case
                            or any(f.case_attribute == "not_reached_reason" for f in t.fields.values())}
-    final_states = {s["name"] for s in data["states"] if s.get("final")}
     reminders = []
     for i, raw in enumerate(data.get("reminders") or ()):
         key = f"reminders[{i}]"
@@ -375,6 +504,7 @@ def _compile(path: str, data: dict) -> Workflow:
                 if "after_days" in raw and prev.after_days is not None and prev.reason == raw.get("reason"):
                     what = f"reason {prev.reason!r}" if prev.reason else "any reason"
                     fail(f"{key}.state", f"rule {prev.name!r} already covers {s!r} with {what}")
+        label("reminder", raw["name"], raw.get("label"))
         reminders.append(ReminderRule(
             name=raw["name"], states=rstates, reason=raw.get("reason"), role=raw["role"],
             after_days=raw.get("after_days"), at_age_months=raw.get("at_age_months"),
@@ -382,13 +512,35 @@ def _compile(path: str, data: dict) -> Workflow:
             escalate_after=(raw.get("escalate") or {}).get("after"),
             escalate_role=(raw.get("escalate") or {}).get("role")))
 
+    work_lists: dict[str, tuple[WorkListDef, ...]] = {}
+    for role, items in (data.get("work_lists") or {}).items():
+        if role not in roles:
+            fail(f"work_lists.{role}", f"unknown role {role!r}")
+        defs = []
+        for i, raw in enumerate(items):
+            key = f"work_lists.{role}[{i}]"
+            if raw["key"] == "all" or raw["key"] in {d.key for d in defs}:
+                fail(f"{key}.key", f"{raw['key']!r} is used twice ('all' is every role's list of open cases)")
+            for s in raw["states"]:
+                if s not in states:
+                    fail(f"{key}.states", f"unknown state {s!r}")
+                if s in final_states:
+                    fail(f"{key}.states", f"{s!r} is final: a work list holds open cases")
+            label("work_list", raw["key"], raw["label"])
+            defs.append(WorkListDef(raw["key"], tuple(raw["states"]), raw.get("min_age_months")))
+        work_lists[role] = tuple(defs)
+
     machine = _build_machine(states, data["initial"], transitions)
     return Workflow(
         name=data["name"], path=path, roles=roles, initial=data["initial"], states=states,
-        state_labels=MappingProxyType({s["name"]: s.get("label", s["name"]) for s in data["states"]}),
-        final_states=frozenset(s["name"] for s in data["states"] if s.get("final")),
+        state_labels=MappingProxyType({s: labels.get(("state", s), {}).get("nl", s) for s in states}),
+        final_states=frozenset(final_states),
         reasons=MappingProxyType(reasons), outcomes=MappingProxyType(outcomes),
-        transitions=MappingProxyType(transitions), reminders=tuple(reminders), machine=machine)
+        transitions=MappingProxyType(transitions), reminders=tuple(reminders),
+        monitor_status=MappingProxyType(monitor_status), outcome_meaning=MappingProxyType(outcome_meaning),
+        sharing_ending_outcomes=frozenset(ends_sharing), work_lists=MappingProxyType(work_lists),
+        labels=MappingProxyType({k: MappingProxyType(v) for k, v in labels.items()}),
+        role_organisation=MappingProxyType(role_organisation), machine=machine)
 
 
 def _build_machine(states, initial, transitions: Mapping[str, Transition]) -> Machine:
