@@ -10,6 +10,7 @@ import base64
 import os
 import secrets
 import shutil
+import socket
 
 import pytest
 import sqlalchemy as sa
@@ -136,6 +137,30 @@ def api(app, client, world):
     def sign_in(who: str) -> ApiClient:
         return ApiClient.sign_in(client, world.emails[who])
     return sign_in
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on a free loopback port: ``(handler, port)``; the mails
+    it received are ``handler.messages``, a list of ``(recipients, raw message)``."""
+    from aiosmtpd.controller import Controller
+
+    class Collect:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append((envelope.rcpt_tos, envelope.content.decode("utf-8", "replace")))
+            return "250 OK"
+
+    with socket.socket() as s:   # a free port on the loopback interface
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    handler = Collect()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield handler, port
+    controller.stop()
 
 
 @pytest.fixture

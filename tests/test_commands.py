@@ -107,6 +107,19 @@ def test_organisation_and_user_created_from_the_command_line_can_sign_in(app, ru
         "id": int(org_id), "name": "Peuterspeelzaal Het Duintje (test)", "kind": "ve_provider", "region": "ijmond"}
 
 
+def test_a_user_who_reads_children_created_from_the_command_line_is_in_the_access_log(app, runner, world):
+    from toeleiding.audit.models import AccessLogEntry
+    for email, role, org in [("nieuw-jgz@test.example", "jgz", "jgz"), ("nieuw-admin@test.example", "admin", "jgz")]:
+        result = runner.invoke(args=["users", "create", "--email", email, "--role", role,
+                                     "--organisation", str(world.ids[org])], input="lang en geheim wachtwoord\n")
+        assert result.exit_code == 0, result.output
+        assert "/wachtwoord/" not in result.output   # the operator typed the password: no link exists
+    with app.app_context():
+        created = db.session.scalar(select(User.id).where(User.email == "nieuw-jgz@test.example"))
+        rows = db.session.scalars(select(AccessLogEntry).where(AccessLogEntry.action == "user_create")).all()
+        assert [(r.on_behalf_of, r.client, r.user_id) for r in rows] == [(f"subject_user:{created}", "cli", None)]
+
+
 IJMOND_CJG = ["--name", "X", "--kind", "cjg", "--region", "ijmond"]
 
 

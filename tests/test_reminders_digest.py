@@ -18,28 +18,6 @@ from .factories import child, make_bsn
 T0 = dt.datetime(2026, 3, 2, 10, 0, tzinfo=clock.LOCAL_TZ)
 
 
-@pytest.fixture
-def smtp_server():
-    from aiosmtpd.controller import Controller
-
-    class Collect:
-        def __init__(self):
-            self.messages = []
-
-        async def handle_DATA(self, server, session, envelope):
-            self.messages.append((envelope.rcpt_tos, envelope.content.decode("utf-8", "replace")))
-            return "250 OK"
-
-    with socket.socket() as s:   # a free port on the loopback interface
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    handler = Collect()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield handler, port
-    controller.stop()
-
-
 def _children(app, world, n=3):
     """``n`` indicated children (with known names, BSNs and birth dates) and their case ids."""
     app.config["CLOCK_NOW"] = T0

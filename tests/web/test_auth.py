@@ -105,15 +105,21 @@ def test_deactivated_user_is_signed_out_at_once(app, web, world):
     assert c.post("/aanmelden", {"email": world.emails["jgz"], "password": PASSWORD}).status_code == 401
 
 
-def test_password_reset_link_works_once_and_ends_the_old_password(app, web, world):
+def test_password_reset_link_works_once_and_ends_the_old_password(app, web, world, smtp_server):
+    import email
+    import email.policy
     from toeleiding.users.models import User
+    handler, port = smtp_server
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_FROM="toeleiding@test.example",
+                      BASE_URL="http://localhost")
     with app.app_context():
         uid = db.session.query(User.id).filter_by(email=world.emails["ve"]).scalar()
     ve = web("ve")
     r = web("admin").post(f"/beheer/gebruikers/{uid}/wachtwoord")
-    assert r.status_code == 200
-    link = r.get_data(as_text=True).split('readonly value="')[1].split('"')[0]
-    path = link.replace("http://localhost", "")
+    assert r.status_code == 302
+    (_, raw), = handler.messages            # the link reaches the user by e-mail only
+    body = email.message_from_string(raw, policy=email.policy.default).get_body(("plain",)).get_content()
+    path = next(word for word in body.split() if "/wachtwoord/" in word).replace("http://localhost", "")
     assert ve.get("/werkvoorraad").status_code == 302           # sessions ended
     c = WebClient(app)
     c.get("/aanmelden")

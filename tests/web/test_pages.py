@@ -102,7 +102,7 @@ PAGES = {
     ("admin.users", "POST"): expect("/beheer/gebruikers", **pages(403, admin=422)),
     ("admin.user_deactivate", "POST"): expect("/beheer/gebruikers/{user}/deactiveren", **pages(403, admin=302)),
     ("admin.user_activate", "POST"): expect("/beheer/gebruikers/{user}/activeren", **pages(403, admin=302)),
-    ("admin.user_reset", "POST"): expect("/beheer/gebruikers/{user}/wachtwoord", **ADMIN_ONLY),
+    ("admin.user_reset", "POST"): expect("/beheer/gebruikers/{user}/wachtwoord", **pages(403, admin=302)),
     ("admin.definitions", "GET"): expect("/beheer/doelgroepdefinities", **ADMIN_ONLY),
     ("admin.definitions", "POST"): expect("/beheer/doelgroepdefinities", **pages(403, admin=422)),
     ("admin.definition_end", "POST"): expect("/beheer/doelgroepdefinities/{definition}/beeindigen",

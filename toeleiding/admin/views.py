@@ -1,18 +1,19 @@
 """Administration pages. The region is the administrator's organisation's region; nothing outside it."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..errors import N_, ValidationError
+from ..errors import N_, Conflict, ValidationError
 from ..extensions import db
 from ..organisations.models import ORGANISATION_KINDS, Location, Municipality, Organisation
 from ..organisations.models import TargetGroupDefinition
 from ..organisations.operations import (add_definition, create_location, create_organisation, deactivate_organisation,
                                         end_definition, reactivate_organisation, update_location, update_organisation)
 from ..organisations.util import list_organisations, municipality_in_region, organisation_in_region
+from ..users.mail import send_set_password
 from ..users.models import User
 from ..workflow import current_workflow
 from ..users.operations import deactivate_user, invite_user, reactivate_user, reset_password
@@ -209,17 +210,24 @@ def users():
         values = request.form
         try:
             org = _organisation(request.form.get("organisation"))
-            user, token = invite_user(request.form.get("email", "")[:254], request.form.get("name", "").strip()[:200],
-                                      request.form.get("role", ""), org)
+            user, message = invite_user(request.form.get("email", "")[:254], request.form.get("name", "").strip()[:200],
+                                        request.form.get("role", ""), org, current_user)
             db.session.commit()
-            return render_template("admin/password_link.html", user=user, invited=True,
-                                   link=url_for("web.set_password", token=token, _external=True))
-        except ValidationError as exc:
+        except (ValidationError, Conflict) as exc:
             db.session.rollback()
-            errors[exc.field or "_form"], status = exc.message, 422
+            errors[exc.field or "_form"], status = exc.message, exc.status
+        else:
+            if send_set_password(message):
+                flash(_("Uitnodiging verstuurd naar %(email)s.", email=user.email), "success")
+            else:
+                flash(_("%(name)s is aangemaakt, maar de uitnodiging kon niet worden verstuurd: de e-mailserver "
+                        "nam hem niet aan. Verstuur een nieuwe link met 'Nieuw wachtwoord' zodra de e-mailserver "
+                        "werkt.", name=user.name), "error")
+            return redirect(url_for("admin.users"))
     from ..workflow.labels import role_label
     return render_template("admin/users.html", users=_users(), role_options=[(r, role_label(r)) for r in current_workflow().roles],
                            organisation_options=[(str(o.id), o.name) for o in list_organisations(_region_id()) if o.active],
+                           mail_configured=bool(current_app.config.get("SMTP_HOST")),
                            errors=errors, values=values), status
 
 
@@ -253,13 +261,20 @@ def user_activate(user_id):
 def user_reset(user_id):
     user = _get_or_404(User, user_id)
     try:
-        token = reset_password(user)
-    except ValidationError as exc:
+        message = reset_password(user, current_user)
+        db.session.commit()
+    except (ValidationError, Conflict) as exc:
+        db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("admin.users"))
-    db.session.commit()
-    return render_template("admin/password_link.html", user=user, invited=False,
-                           link=url_for("web.set_password", token=token, _external=True))
+    if send_set_password(message):
+        flash(_("Een link voor een nieuw wachtwoord is verstuurd naar %(email)s. Het oude wachtwoord werkt niet meer "
+                "en alle sessies van %(name)s zijn beëindigd.", email=user.email, name=user.name), "success")
+    else:
+        flash(_("Het oude wachtwoord van %(name)s werkt niet meer, maar de link kon niet worden verstuurd: de "
+                "e-mailserver nam hem niet aan. Probeer 'Nieuw wachtwoord' opnieuw zodra de e-mailserver werkt.",
+                name=user.name), "error")
+    return redirect(url_for("admin.users"))
 
 
 @bp.route("/doelgroepdefinities", methods=["GET", "POST"])

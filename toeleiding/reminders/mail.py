@@ -1,4 +1,5 @@
-"""The daily digest e-mail: how many children need attention and a link, never who they are."""
+"""Sending e-mail over the configured SMTP server, and the daily digest: how many children need
+attention and a link, never who they are."""
 from __future__ import annotations
 
 import datetime as dt
@@ -35,9 +36,10 @@ def digest_message(to: str, organisation: str, children: int, day: dt.date) -> E
 def send_messages(messages: list[EmailMessage]) -> int:
     """Send over the configured SMTP server, after the commit; returns how many went out.
 
-    A failure is logged without the message (addresses are personal data) and does not undo
-    anything: the digest is a nudge, the inbox is the record. When nothing went out at all,
-    SmtpUnavailable tells the caller the day's digest is still owed.
+    A failure is logged without the message (addresses are personal data, a set-password link is
+    a credential) and does not undo anything: the digest is a nudge, the inbox is the record.
+    When nothing went out at all, SmtpUnavailable tells the caller (the day's digest is still
+    owed; a set-password link must be sent again).
     """
     if not messages:
         return 0
@@ -54,9 +56,9 @@ def send_messages(messages: list[EmailMessage]) -> int:
                     smtp.send_message(msg)
                     sent += 1
                 except smtplib.SMTPException as exc:
-                    log.error("digest: one message refused (%s)", type(exc).__name__)
+                    log.error("mail: one message refused (%s)", type(exc).__name__)
     except (OSError, smtplib.SMTPException) as exc:
-        log.error("digest: SMTP server %s:%s unavailable (%s); %d of %d sent",
+        log.error("mail: SMTP server %s:%s unavailable (%s); %d of %d sent",
                   cfg["SMTP_HOST"], cfg["SMTP_PORT"], type(exc).__name__, sent, len(messages))
         if not sent:
             raise SmtpUnavailable(type(exc).__name__) from None

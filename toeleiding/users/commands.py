@@ -1,4 +1,8 @@
-"""``flask users create``: the password comes on standard input, never on the command line."""
+"""``flask users create``: the password comes on standard input, never on the command line.
+
+The operator at the command line already holds the database and the keys, so this path may set a
+password directly; it prints no set-password link (there is none) and, like an administrator's
+invitation, puts an account that reads children's records on record in the access log."""
 import sys
 
 import click
@@ -8,7 +12,7 @@ from ..errors import AppError
 from ..extensions import db
 from ..organisations.models import Organisation
 from ..workflow import current_workflow
-from .operations import create_user
+from .operations import create_user, log_account_access
 
 users_cli = AppGroup("users", help="Users.")
 
@@ -29,6 +33,7 @@ def create(email, name, role, organisation_id):
         raise click.ClickException(f"organisation: no organisation with id {organisation_id}")
     try:
         user = create_user(email, name, password, role, org)
+        log_account_access(None, user, "user_create")
         db.session.commit()
     except AppError as exc:
         db.session.rollback()

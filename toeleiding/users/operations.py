@@ -5,6 +5,7 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+from email.message import EmailMessage
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -12,7 +13,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import bindparam, select
 
 from .. import clock
-from ..errors import N_, Unauthorized, ValidationError
+from ..errors import N_, Conflict, Unauthorized, ValidationError
 from ..extensions import db
 from ..organisations.models import Organisation
 from ..workflow import current_workflow
@@ -158,24 +159,58 @@ def end_sessions(user: User) -> None:
     user.session_version = (user.session_version or 0) + 1
 
 
-def invite_user(email: str, name: str, role: str, organisation: Organisation) -> tuple[User, str]:
-    """A new user without a usable password; returns the set-password token to pass on."""
+# Roles that read children's records. Making such an account usable for someone is an access
+# to personal data created by the one who did it: it goes into the access log, naming the account.
+PERSONAL_DATA_ROLES = ("jgz", "ve", "cjg")
+
+
+def log_account_access(by: User | None, user: User, action: str) -> None:
+    """An access-log row (``action``, ``subject_user:<id>``) when ``user``'s role reads children's
+    records; ``by`` is the administrator (None: an operator at the command line)."""
+    if user.role in PERSONAL_DATA_ROLES:
+        from ..audit.operations import log_access
+        log_access(by, action, on_behalf_of=f"subject_user:{user.id}")
+
+
+def _require_mail() -> None:
+    # Refused before anything is committed: without e-mail the link would have nowhere to go but
+    # the administrator's screen, and an administrator holding it could read children's records
+    # without break-the-glass.
+    if not current_app.config.get("SMTP_HOST"):
+        raise Conflict(N_("Niet verstuurd en niets gewijzigd: er is geen e-mailserver ingesteld. Vraag de "
+                          "technisch beheerder TOELEIDING_SMTP_HOST en TOELEIDING_SMTP_FROM in te stellen "
+                          "(README, Configuration)."))
+
+
+def invite_user(email: str, name: str, role: str, organisation: Organisation,
+                by: User) -> tuple[User, EmailMessage]:
+    """A new user without a usable password, and the e-mail with their set-password link.
+
+    The caller sends the e-mail after the commit, to the user's own address; the link is never
+    returned to the administrator. Without SMTP configured nothing is created (Conflict)."""
     user = create_user(email, name, secrets.token_urlsafe(32), role, organisation)
-    return user, password_link_token(user)
+    _require_mail()
+    log_account_access(by, user, "user_invite")
+    from .mail import set_password_message
+    return user, set_password_message(user, password_link_token(user), invited=True)
 
 
-def reset_password(user: User) -> str:
-    """The old password stops working, every session and API token ends; returns a set-password token.
+def reset_password(user: User, by: User) -> EmailMessage:
+    """The old password stops working, every session and API token ends; returns the e-mail with
+    a set-password link, for the caller to send to the user after the commit.
 
     A deactivated account must be reactivated first, on purpose: a reset link must not quietly
-    bring back someone who was let go."""
+    bring back someone who was let go. Without SMTP configured nothing changes (Conflict)."""
     if not user.active:
         raise ValidationError(N_("Activeer het account eerst."), "user")
+    _require_mail()
     user.password_hash = hash_password(secrets.token_urlsafe(32))
     end_sessions(user)
     _revoke_all_tokens(user)
+    log_account_access(by, user, "password_reset")
     db.session.flush()
-    return password_link_token(user)
+    from .mail import set_password_message
+    return set_password_message(user, password_link_token(user), invited=False)
 
 
 def set_password(user: User, password: str, repeat: str) -> None:
