@@ -129,9 +129,14 @@ def test_a_ciphertext_copied_to_another_case_does_not_decrypt(app, api, world):
     assert r.status_code == 409 and r.json["error"]["code"] == "unreadable_record"
     assert "Annelotte" not in r.get_data(as_text=True)
     # The list still answers: the unreadable case is marked, the others are whole.
-    items = {i["id"]: i for i in jgz.get("/cases").json["items"]}
+    listing = jgz.get("/cases").json
+    items = {i["id"]: i for i in listing["items"]}
+    assert listing["total"] == 2 and len(items) == 2   # none dropped
     assert items[b["id"]]["unreadable"] is True and items[b["id"]]["child"] is None
-    assert items[a["id"]]["child"]["given_name"] == "Annelotte"
+    assert items[a["id"]]["unreadable"] is False and items[a["id"]]["child"]["given_name"] == "Annelotte"
+    # Marked, not blanked: every field but the child's is there, as for a readable case.
+    assert set(items[b["id"]]) == set(items[a["id"]])
+    assert items[b["id"]]["state_label"] == items[a["id"]]["state_label"] and items[b["id"]]["state_since"]
 
 
 def test_a_ciphertext_copied_to_another_column_does_not_decrypt(app, api, world):
