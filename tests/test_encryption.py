@@ -2,16 +2,19 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import secrets
 import shutil
 import stat
 import subprocess
+import threading
 import uuid
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import select, update
 
 from toeleiding import clock, create_app
@@ -129,9 +132,14 @@ def test_a_ciphertext_copied_to_another_case_does_not_decrypt(app, api, world):
     assert r.status_code == 409 and r.json["error"]["code"] == "unreadable_record"
     assert "Annelotte" not in r.get_data(as_text=True)
     # The list still answers: the unreadable case is marked, the others are whole.
-    items = {i["id"]: i for i in jgz.get("/cases").json["items"]}
+    listing = jgz.get("/cases").json
+    items = {i["id"]: i for i in listing["items"]}
+    assert listing["total"] == 2 and len(items) == 2   # none dropped
     assert items[b["id"]]["unreadable"] is True and items[b["id"]]["child"] is None
-    assert items[a["id"]]["child"]["given_name"] == "Annelotte"
+    assert items[a["id"]]["unreadable"] is False and items[a["id"]]["child"]["given_name"] == "Annelotte"
+    # Marked, not blanked: every field but the child's is there, as for a readable case.
+    assert set(items[b["id"]]) == set(items[a["id"]])
+    assert items[b["id"]]["state_label"] == items[a["id"]]["state_label"] and items[b["id"]]["state_since"]
 
 
 def test_a_ciphertext_copied_to_another_column_does_not_decrypt(app, api, world):
@@ -181,7 +189,7 @@ def test_rotation_in_the_keys_file_then_old_key_removed_still_reads_everything(m
     old = json.loads(keys_file.read_text())["encryption_keys"]
     assert [k["id"] for k in old] == ["k1"]
 
-    result = first.test_cli_runner().invoke(args=["keys", "rotate"])
+    result = first.test_cli_runner().invoke(args=["keys", "rotate", "--wait", "0"])   # one process: nobody to wait for
     assert result.exit_code == 0, result.output
     assert "new key k2" in result.output
     data = json.loads(keys_file.read_text())
@@ -225,8 +233,10 @@ def test_env_keys_reencrypt_then_only_the_new_key_reads_everything(make_app, wor
 
 
 def test_rotate_refuses_when_keys_come_from_the_environment(app):
-    result = app.test_cli_runner().invoke(args=["keys", "rotate"])
-    assert result.exit_code != 0 and "flask keys reencrypt" in result.output
+    # Nothing can edit the workers' environment: the command explains the phases instead.
+    for args in (["rotate"], ["add"], ["promote", "t1"], ["retire", "t1"]):
+        result = app.test_cli_runner().invoke(args=["keys", *args])
+        assert result.exit_code != 0 and "TOELEIDING_DECRYPT_KEYS" in result.output and "flask keys reencrypt" in result.output
 
 
 def test_the_development_keys_file_is_private(make_app, tmp_path):
@@ -250,3 +260,207 @@ def test_pages_survive_a_record_that_does_not_decrypt(app, api, world):
     assert page.status_code == 200 and "Annelotte" in body and "niet te ontsleutelen" in body
     opened = web.get(f"/dossiers/{b['id']}")
     assert opened.status_code == 409 and "Annelotte" not in opened.get_data(as_text=True)
+
+
+# --- Rotation in phases: decrypt-only keys ---------------------------------------------------
+
+
+def _blob_keys(app, case_id: str) -> set[str]:
+    """The key ids the case's stored ciphertexts name."""
+    t = Case.__table__
+    with app.app_context():
+        row = db.session.execute(select(t).where(t.c.id == uuid.UUID(case_id))).mappings().one()
+        return {current_keyring().key_id_of(bytes(v)) for v in row.values() if isinstance(v, bytes)}
+
+
+def test_workers_one_phase_apart_read_what_the_other_writes(make_app, world, test_keys):
+    """A rolling restart mixes workers of two adjacent phases; each must read what the other
+    writes. Skipping phase 1 (the procedure this replaces) is the control that fails."""
+    old, new, index_key = _key(), _key(), test_keys["BLIND_INDEX_KEY"]
+    phases = {
+        "0 before": {"ENCRYPTION_KEYS": f"k1:{old}"},
+        "1 new key decrypt-only": {"ENCRYPTION_KEYS": f"k1:{old}", "DECRYPT_KEYS": f"k2:{new}"},
+        "2 new key encrypts": {"ENCRYPTION_KEYS": f"k2:{new},k1:{old}", "DECRYPT_KEYS": None},
+        "4 old key removed": {"ENCRYPTION_KEYS": f"k2:{new}", "DECRYPT_KEYS": None},
+    }
+    clients = {name: ApiClient.sign_in(make_app(**keys, BLIND_INDEX_KEY=index_key).test_client(), world.emails["jgz"])
+               for name, keys in phases.items()}
+    written = {name: [] for name in phases}
+
+    def mixed(a: str, b: str) -> None:
+        for name in (a, b):
+            written[name].append(clients[name].register()["id"])
+        for name in (a, b):
+            for case_id in [i for ids in written.values() for i in ids]:
+                r = clients[name].get(f"/cases/{case_id}")
+                assert r.status_code == 200, (name, r.json)
+
+    mixed("0 before", "1 new key decrypt-only")
+    assert _blob_keys(clients["1 new key decrypt-only"].client.application, written["1 new key decrypt-only"][0]) == {"k1"}
+    mixed("1 new key decrypt-only", "2 new key encrypts")
+    assert _blob_keys(clients["2 new key encrypts"].client.application, written["2 new key encrypts"][0]) == {"k2"}
+    # Control: a phase-0 worker beside a phase-2 one cannot read what the latter wrote.
+    assert clients["0 before"].get(f"/cases/{written['2 new key encrypts'][0]}").status_code == 409
+
+    result = clients["2 new key encrypts"].client.application.test_cli_runner().invoke(args=["keys", "reencrypt"])
+    assert result.exit_code == 0, result.output
+    status = clients["2 new key encrypts"].client.application.test_cli_runner().invoke(args=["keys", "status"])
+    assert status.exit_code == 0 and "k1           decrypts      0 ciphertexts" in status.output, status.output
+    mixed("2 new key encrypts", "4 old key removed")
+
+
+def test_decrypt_only_settings_are_checked_at_start(make_app, test_keys, tmp_path):
+    from toeleiding.config import ConfigError, load_config
+    index_key, k1 = test_keys["BLIND_INDEX_KEY"], _key()
+    with pytest.raises(ConfigError, match='TOELEIDING_DECRYPT_KEYS is only read beside TOELEIDING_ENCRYPTION_KEYS.*"decrypt_only": true'):
+        load_config(str(tmp_path), {"TOELEIDING_DECRYPT_KEYS": f"k2:{_key()}", "TOELEIDING_ENV": "testing"})
+    for decrypt, message in ((f"k1:{_key()}", "key id 'k1' is listed twice"),
+                             ("k2", "decrypt-only key k2…: expected 'id:base64key'"),
+                             (f"k2:{_key()[:20]}", "decrypt-only key 'k2' must be 32 bytes")):
+        with pytest.raises(ConfigError, match=message):
+            make_app(ENCRYPTION_KEYS=f"k1:{k1}", DECRYPT_KEYS=decrypt, BLIND_INDEX_KEY=index_key)
+    keys_file = tmp_path / "keys.json"
+    file_keys = {"ENCRYPTION_KEYS": None, "BLIND_INDEX_KEY": None, "KEYS_FILE": str(keys_file), "KEYS_FILE_EXPLICIT": True}
+    for entries, message in (([{"id": "k1", "key": k1, "decrypt_only": "yes"}], "decrypt_only must be true or false"),
+                             ([{"id": "k1", "key": k1, "decrypt_only": True}], "every key is decrypt-only: one must encrypt")):
+        keys_file.write_text(json.dumps({"encryption_keys": entries, "blind_index_key": index_key}))
+        with pytest.raises(ConfigError, match=message):
+            make_app(**file_keys)
+
+
+def test_workers_follow_a_shared_keys_file_through_every_phase(make_app, world, tmp_path, monkeypatch):
+    """Two workers on one keys file, neither restarted: `keys add`, `promote`, `reencrypt` and
+    `retire` run beside them (as `keys rotate` does) and no request fails."""
+    from toeleiding.crypto import keyring as keyring_module
+    monkeypatch.setattr(keyring_module, "RELOAD_SECONDS", 0)   # the worker looks at the file on every use
+    keys_file = tmp_path / "keys.json"
+    file_keys = {"ENCRYPTION_KEYS": None, "BLIND_INDEX_KEY": None, "KEYS_FILE": str(keys_file)}
+    worker, operator = make_app(**file_keys), make_app(**file_keys)
+    jgz = ApiClient.sign_in(worker.test_client(), world.emails["jgz"])
+    cli = operator.test_cli_runner()
+    ids = [jgz.register()["id"]]
+
+    assert cli.invoke(args=["keys", "add"]).output.startswith("new key k2 written")
+    ids.append(jgz.register()["id"])
+    assert _blob_keys(worker, ids[-1]) == {"k1"}           # decrypt-only: not used to write
+    assert cli.invoke(args=["keys", "promote", "k2"]).exit_code == 0
+    ids.append(jgz.register()["id"])
+    assert _blob_keys(worker, ids[-1]) == {"k2"}           # the worker picked up the promotion
+    refused = cli.invoke(args=["keys", "retire", "k1"])
+    assert refused.exit_code != 0 and "ciphertexts are still under key k1" in refused.output
+    assert "key k2 encrypts" in cli.invoke(args=["keys", "retire", "k2"]).output
+    assert cli.invoke(args=["keys", "reencrypt"]).exit_code == 0
+    retired = cli.invoke(args=["keys", "retire", "k1"])
+    assert retired.exit_code == 0, retired.output
+    assert [k["id"] for k in json.loads(keys_file.read_text())["encryption_keys"]] == ["k2"]
+    assert all(jgz.get(f"/cases/{i}").status_code == 200 for i in ids)
+
+    keys_file.write_text("{ half an edit")                 # a broken file keeps the keys in use
+    assert jgz.get(f"/cases/{ids[0]}").status_code == 200 and jgz.register()["id"]
+
+
+def test_a_worker_that_meets_an_unknown_key_reads_the_keys_file_again(make_app, world, tmp_path):
+    # Without waiting for its next look at the file: the first request after the promotion elsewhere.
+    keys_file = tmp_path / "keys.json"
+    file_keys = {"ENCRYPTION_KEYS": None, "BLIND_INDEX_KEY": None, "KEYS_FILE": str(keys_file)}
+    reader, writer = make_app(**file_keys), make_app(**file_keys)
+    with reader.app_context():
+        assert current_keyring().current_id == "k1"
+    cli = writer.test_cli_runner()
+    assert cli.invoke(args=["keys", "add"]).exit_code == 0
+    assert cli.invoke(args=["keys", "promote", "k2"]).exit_code == 0
+    case = ApiClient.sign_in(writer.test_client(), world.emails["jgz"]).register()
+    r = ApiClient.sign_in(reader.test_client(), world.emails["jgz"]).get(f"/cases/{case['id']}")
+    assert r.status_code == 200 and r.json["child"]["given_name"] == "Testkind"
+
+
+# --- Re-encryption writes a row back only if it is unchanged ----------------------------------
+
+
+@contextlib.contextmanager
+def _between_read_and_write(app, table: str, action):
+    """Run ``action`` to its end, in a thread of its own (its own app context, session and
+    connection), just before re-encryption sends its first UPDATE of ``table``: after the batch
+    was read, before anything of it is written."""
+    main, errors, ran = threading.get_ident(), [], []
+
+    def other():
+        try:
+            action()
+        except BaseException as exc:   # handed to the test's thread below
+            errors.append(exc)
+
+    def hook(conn, cursor, statement, parameters, context, executemany):
+        if threading.get_ident() == main and not ran and statement.lstrip().upper().startswith(f"UPDATE {table.upper()} "):
+            ran.append(True)
+            thread = threading.Thread(target=other)
+            thread.start()
+            thread.join()
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", hook)
+    try:
+        yield
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", hook)
+    assert ran, f"re-encryption wrote nothing to {table}"
+    if errors:
+        raise errors[0]
+
+
+def _column(app, table: str, column: str, key) -> bytes | None:
+    t = sa.Table(table, db.metadata)
+    with app.app_context():
+        return db.session.scalar(select(t.c[column]).where(t.c[list(t.primary_key.columns)[0].name] == key))
+
+
+@pytest.mark.parametrize("table", ["cases", "reminders"])
+def test_reencryption_does_not_bring_back_what_retention_erased_meanwhile(make_app, world, test_keys, table):
+    from toeleiding.reminders.models import Reminder
+    from toeleiding.reminders.scheduler import run_retention
+    old, index_key = _key(), test_keys["BLIND_INDEX_KEY"]
+    first = make_app(ENCRYPTION_KEYS=f"k1:{old}", BLIND_INDEX_KEY=index_key)
+    jgz = ApiClient.sign_in(first.test_client(), world.emails["jgz"])
+    case = jgz.fire(jgz.register(), "close", outcome="other", reason_text="Verhuisd.", date=days_ago(800))
+    with first.app_context():   # a snoozed reminder's reason: free text about the family
+        reminder = db.session.scalars(select(Reminder).where(Reminder.case_id == uuid.UUID(case["id"]))).first()
+        reminder.snooze_reason = "Moeder is herstellende van een operatie"
+        reminder_id = reminder.id
+        db.session.commit()
+
+    second = make_app(ENCRYPTION_KEYS=f"k2:{_key()},k1:{old}", BLIND_INDEX_KEY=index_key)
+    with _between_read_and_write(second, table, lambda: run_retention(second)):
+        result = second.test_cli_runner().invoke(args=["keys", "reencrypt"])
+    assert result.exit_code == 0, result.output
+    assert _column(second, "cases", "erased_at", uuid.UUID(case["id"])) is not None
+    for column in ("given_name", "family_name", "bsn", "postcode", "house_number", "parents"):
+        assert _column(second, "cases", column, uuid.UUID(case["id"])) is None, column
+    assert _column(second, "reminders", "snooze_reason", reminder_id) is None
+    shown = ApiClient.sign_in(second.test_client(), world.emails["jgz"]).get(f"/cases/{case['id']}")
+    assert shown.status_code == 200 and shown.json["child"]["given_name"] is None
+
+
+def test_reencryption_keeps_a_second_factor_set_up_meanwhile(make_app, world, test_keys):
+    from urllib.parse import parse_qs, urlparse
+    from toeleiding.users.models import User
+    old, index_key = _key(), test_keys["BLIND_INDEX_KEY"]
+    first = make_app(ENCRYPTION_KEYS=f"k1:{old}", BLIND_INDEX_KEY=index_key)
+    token = ApiClient.sign_in(first.test_client(), world.emails["jgz"]).headers["Authorization"]
+    assert first.test_client().post("/api/v1/auth/totp/setup", headers={"Authorization": token}).status_code == 200
+
+    second = make_app(ENCRYPTION_KEYS=f"k2:{_key()},k1:{old}", BLIND_INDEX_KEY=index_key)
+    answers = []
+
+    def set_up_again():   # a real request, in its own thread and connection
+        answers.append(second.test_client().post("/api/v1/auth/totp/setup", headers={"Authorization": token}))
+
+    with _between_read_and_write(second, "users", set_up_again):
+        result = second.test_cli_runner().invoke(args=["keys", "reencrypt"])
+    assert result.exit_code == 0, result.output
+    assert answers[0].status_code == 200
+    latest = parse_qs(urlparse(answers[0].json["otpauth_uri"]).query)["secret"][0]
+    with second.app_context():
+        user = db.session.scalar(select(User).where(User.email == world.emails["jgz"]))
+        assert user.totp_secret == latest   # not the first secret, written back re-encrypted
+        assert current_keyring().key_id_of(bytes(user._totp_secret)) == "k2"

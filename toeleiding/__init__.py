@@ -29,11 +29,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
-    from .crypto.keyring import KeyringError, load_keyring
+    from .crypto.keyring import KeyringError, KeyStore
     from .workflow import WorkflowError, load_workflow
 
     try:
-        app.extensions["toeleiding.keyring"] = load_keyring(app.config)
+        app.extensions["toeleiding.keys"] = KeyStore(app.config)
     except KeyringError as exc:
         raise ConfigError(f"keys: {exc}") from None
     try:

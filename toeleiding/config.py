@@ -107,6 +107,11 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
     if production and not keys_file and not env.get("TOELEIDING_ENCRYPTION_KEYS"):
         raise ConfigError("production needs encryption keys: set TOELEIDING_ENCRYPTION_KEYS and "
                           "TOELEIDING_BLIND_INDEX_KEY, or TOELEIDING_KEYS_FILE (see README, 'Keys')")
+    if env.get("TOELEIDING_DECRYPT_KEYS") and not env.get("TOELEIDING_ENCRYPTION_KEYS"):
+        # Decrypt-only keys are the first phase of a rotation; with a keys file that is an entry's
+        # "decrypt_only": true, so a variable beside the file would be a second, conflicting list.
+        raise ConfigError("TOELEIDING_DECRYPT_KEYS is only read beside TOELEIDING_ENCRYPTION_KEYS; with a keys "
+                          'file mark the new key "decrypt_only": true there (flask keys add)')
     if env.get("TOELEIDING_ENCRYPTION_KEYS") and not env.get("TOELEIDING_BLIND_INDEX_KEY"):
         # Without this check the keyring's complaint ("blind index key must be 32 bytes, got 0")
         # would not say which setting is missing.
@@ -127,6 +132,7 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "KEYS_FILE": keys_file or str(Path(instance_path) / "keys.json"),
         "KEYS_FILE_EXPLICIT": bool(keys_file),
         "ENCRYPTION_KEYS": env.get("TOELEIDING_ENCRYPTION_KEYS"),
+        "DECRYPT_KEYS": env.get("TOELEIDING_DECRYPT_KEYS"),   # read, never used to encrypt (rotation phase 1)
         "BLIND_INDEX_KEY": env.get("TOELEIDING_BLIND_INDEX_KEY"),
         "API_TOKEN_HOURS": _int(env, "TOELEIDING_API_TOKEN_HOURS", 12),
         "PAGE_SIZE_MAX": _int(env, "TOELEIDING_PAGE_SIZE_MAX", 200),

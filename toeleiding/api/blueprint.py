@@ -80,8 +80,11 @@ def _unreadable(exc):
     # A stored ciphertext that does not decrypt (copied from another row or column, tampered
     # with, or its key removed before `flask keys reencrypt`) is a fault for the administrator,
     # not a crash: a plain answer, and a log line naming the kind of failure, never the data.
+    # An unknown key during a rotation means a phase was skipped on some worker.
+    from ..crypto.keyring import UnknownKey
     db.session.rollback()
-    log.error("unreadable ciphertext in %s: %s", request.endpoint, exc)
+    log.error("unreadable ciphertext in %s: %s%s", request.endpoint, exc,
+              " (a rotation phase not yet on every worker? README, 'Keys')" if isinstance(exc, UnknownKey) else "")
     return error_response(409, "unreadable_record",
                           _("Dit dossier kan niet worden ontsleuteld; neem contact op met de beheerder."))
 

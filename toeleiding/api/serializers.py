@@ -23,17 +23,17 @@ def child_json(case: Case, user: User) -> dict:
 
 
 def list_item(case: Case, user: User) -> dict:
-    """A case in a list; one that does not decrypt is listed without its child's data instead of
-    failing the whole list (it still answers 409 when opened)."""
+    """A case in a list. One whose child data does not decrypt is listed all the same, with every
+    other field, ``"child": null`` and ``"unreadable": true``, never dropped or blanked silently
+    (opening it answers 409 unreadable_record)."""
     from ..crypto.keyring import KeyringError
     try:
-        return case_summary(case, user)
+        return {**case_summary(case, user), "unreadable": False}
     except KeyringError:
-        return {"id": str(case.id), "municipality": case.municipality.code, "state": case.state,
-                "version": case.version, "child": None, "unreadable": True}
+        return {**case_summary(case, user, child=False), "child": None, "unreadable": True}
 
 
-def case_summary(case: Case, user: User) -> dict:
+def case_summary(case: Case, user: User, child: bool = True) -> dict:
     workflow = current_workflow()
     return {
         "id": str(case.id),
@@ -47,7 +47,7 @@ def case_summary(case: Case, user: User) -> dict:
         "not_reached_reason": case.not_reached_reason,
         "outcome": case.outcome,
         "updated_at": _iso(case.updated_at),
-        "child": child_json(case, user),
+        "child": child_json(case, user) if child else None,
     }
 
 

@@ -5,10 +5,16 @@ import datetime as dt
 import json
 from typing import Any, Callable
 
-from .keyring import current_keyring
+from .keyring import current_keyring, key_store
 
 # Every (model, attribute) that holds a ciphertext, for key rotation and the retention job.
 REGISTRY: list[tuple[type, "Encrypted"]] = []
+
+
+def encrypted_models() -> list[type]:
+    """Each model with an encrypted column, once, in the order they were defined."""
+    return list(dict.fromkeys(m for m, _ in REGISTRY))
+
 
 CODECS: dict[str, tuple[Callable[[Any], bytes], Callable[[bytes], Any]]] = {
     "str": (lambda v: str(v).encode(), lambda b: b.decode()),
@@ -33,8 +39,9 @@ class Encrypted:
         self.column = f"_{name}"
         REGISTRY.append((owner, self))
 
-    def aad(self, row) -> bytes:
-        return f"{row.__tablename__}.{self.name}:{self.bind(row)}".encode()
+    def aad(self, row, table: str | None = None) -> bytes:
+        """The associated data; ``row`` may be a plain result row of ``table`` (key rotation reads those)."""
+        return f"{table or row.__tablename__}.{self.name}:{self.bind(row)}".encode()
 
     def __get__(self, row, owner=None):
         if row is None:
@@ -42,7 +49,7 @@ class Encrypted:
         blob = getattr(row, self.column)
         if blob is None:
             return None
-        return CODECS[self.codec][1](current_keyring().decrypt(bytes(blob), self.aad(row)))
+        return CODECS[self.codec][1](key_store().decrypt(bytes(blob), self.aad(row)))
 
     def __set__(self, row, value):
         if value is None:
