@@ -66,6 +66,21 @@ def cases(app, api, world):
     return [c["id"] for c in (waiting, rejected, no_contact, other, withdrawn)]
 
 
+@pytest.fixture
+def app_on(base_config):
+    """``app_on(path)``: the app with another workflow file, on the same database (closed after the test)."""
+    made = []
+
+    def make(path, **config):
+        made.append(create_app({**base_config, "WORKFLOW_FILE": str(path), **config}))
+        return made[-1]
+    yield make
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
 def _monitor(app, day: str) -> dict:
     with app.app_context():
         from toeleiding.monitor.util import compute_monitor
@@ -89,7 +104,7 @@ def _cli_env(database_url, test_keys, workflow, tmp_path) -> dict:
 
 
 @pytest.mark.parametrize("kind, old, new, count", RENAMES)
-def test_a_name_gone_from_the_file_stops_start_up_until_renamed(app, world, cases, base_config, tmp_path,
+def test_a_name_gone_from_the_file_stops_start_up_until_renamed(app, world, cases, app_on, tmp_path,
                                                                kind, old, new, count):
     path = _renamed(tmp_path, old, new)
     before = {day: _monitor(app, day) for day in (days_ago(15), days_ago(5), days_ago(0))}
@@ -100,11 +115,11 @@ def test_a_name_gone_from_the_file_stops_start_up_until_renamed(app, world, case
 
     # Start-up refuses, in one line naming what and how many.
     with pytest.raises(ConfigError) as info:
-        create_app({**base_config, "WORKFLOW_FILE": str(path), "CHECK_STORED_DATA": True})
+        app_on(path, CHECK_STORED_DATA=True)
     message = info.value.message
     assert "\n" not in message and f"{kind} '{old}' ({count} case" in message and "rename-" in message, message
 
-    renamed = create_app({**base_config, "WORKFLOW_FILE": str(path)})
+    renamed = app_on(path)
     runner = renamed.test_cli_runner()
     check = runner.invoke(args=["workflow", "check-data"])
     assert check.exit_code == 1 and f"{kind} '{old}' ({count} case" in check.output, check.output
@@ -122,7 +137,7 @@ def test_a_name_gone_from_the_file_stops_start_up_until_renamed(app, world, case
     done = runner.invoke(args=["workflow", f"rename-{kind}", old, new, *admin])
     assert done.exit_code == 0 and f"in {count} case" in done.output, done.output
     assert runner.invoke(args=["workflow", "check-data"]).exit_code == 0
-    create_app({**base_config, "WORKFLOW_FILE": str(path), "CHECK_STORED_DATA": True})   # starts now
+    app_on(path, CHECK_STORED_DATA=True)   # starts now
 
     after = _cases(renamed, world.emails["jgz"], cases)
     changed = [c for c in after if c["version"] != versions[c["id"]]]
@@ -168,13 +183,13 @@ def test_commands_but_the_workflow_group_refuse_on_unknown_names(app, cases, dat
     assert flask("reminders", "--help").returncode == 0
 
 
-def test_a_rename_does_not_restart_the_reminders_of_a_case(app, world, api, base_config, tmp_path):
+def test_a_rename_does_not_restart_the_reminders_of_a_case(app, world, api, app_on, tmp_path):
     # The reminders' stay in a state starts at the step that entered it, not at a rename.
     jgz = api("jgz")
     case = jgz.fire(jgz.register(), "indicate", criteria=["home_language"], indication_date=days_ago(20))
     case = jgz.fire(case, "report_not_reached", reason="no_contact", date=days_ago(10))
     path = _renamed(tmp_path, "no_contact", "geen_contact")
-    renamed = create_app({**base_config, "WORKFLOW_FILE": str(path)})
+    renamed = app_on(path)
     runner = renamed.test_cli_runner()
     from toeleiding.reminders.models import Reminder
 
@@ -197,13 +212,13 @@ def test_a_workflow_may_not_name_a_transition_like_a_history_entry_of_the_app(tm
     assert "trigger" in info.value.key and trigger in info.value.problem
 
 
-def test_a_case_whose_personal_data_was_erased_is_renamed_too(app, world, api, runner, base_config, tmp_path):
+def test_a_case_whose_personal_data_was_erased_is_renamed_too(app, world, api, runner, app_on, tmp_path):
     # Retention leaves the anonymous history, names included; with no day of birth left, the
     # rename's row carries no age.
     jgz = api("jgz")
     old = jgz.fire(jgz.register(), "close", outcome="consent_withdrawn", date=days_ago(800))
     assert "of 1 closed cases" in runner.invoke(args=["retention", "run"]).output
-    renamed = create_app({**base_config, "WORKFLOW_FILE": str(_renamed(tmp_path, "consent_withdrawn", "ingetrokken"))})
+    renamed = app_on(_renamed(tmp_path, "consent_withdrawn", "ingetrokken"))
     done = renamed.test_cli_runner().invoke(args=["workflow", "rename-outcome", "consent_withdrawn", "ingetrokken",
                                                   "--by", world.emails["admin"]])
     assert done.exit_code == 0 and "in 1 case" in done.output, done.output

@@ -140,7 +140,10 @@ def check_stored_data() -> None:
         log.warning("workflow: stored data not checked, database unreachable (%s)", type(exc.orig).__name__)
         return
     finally:
+        # No connection outlives the check: gunicorn --preload forks after it, and a pooled
+        # connection must never be shared by two processes.
         db.session.remove()
+        db.engine.dispose()
     if unknown:
         raise ConfigError(describe(unknown, current_workflow()))
 
