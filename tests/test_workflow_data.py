@@ -8,6 +8,7 @@ in one transaction, with a history row per case, and leaves the monitor as it wa
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import subprocess
@@ -86,7 +87,6 @@ def _monitor(app, day: str) -> dict:
         from toeleiding.monitor.util import compute_monitor
         from toeleiding.organisations.models import Region
         region = db.session.scalar(select(Region).where(Region.slug == "ijmond"))
-        import datetime as dt
         return compute_monitor(region, dt.date.fromisoformat(day)).counts
 
 
