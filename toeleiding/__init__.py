@@ -69,6 +69,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .commands import register_commands
     register_commands(app)
 
+    if app.config.get("CHECK_STORED_DATA", not app.testing):
+        from .workflow.data import guard
+        guard(app)   # stored states, reasons and outcomes must all be in the workflow file
+
     logging.getLogger("transitions").setLevel(logging.WARNING)
     if not logging.getLogger().handlers and not app.testing:
         # Workers log to stderr (gunicorn and systemd collect it). Messages never carry

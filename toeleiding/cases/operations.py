@@ -157,7 +157,8 @@ def history_event(case: Case, user: User, seq: int, trigger: str, from_state: st
         effective_date=effective, recorded_at=case.updated_at, user_id=user.id, role=user.role,
         organisation_id=user.organisation_id, municipality_id=case.municipality_id,
         location_id=case.location_id, birth_month=case.birth_month,
-        age_months=clock.months_between(case.birth_date, effective), data=data)
+        # An erased case has no day of birth left (a rename of a name in its history still adds a row).
+        age_months=clock.months_between(case.birth_date, effective) if case.erased_at is None else None, data=data)
 
 
 def _apply(case: Case, t, values: dict) -> None:

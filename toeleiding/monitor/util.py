@@ -7,7 +7,8 @@ effective date, not by the time things were recorded.
 - *History at P*: the case's events with ``effective_date <= P``. Transitions after the
   registration have non-decreasing effective dates (the services refuse anything else), so the
   state at P is ``to_state`` of the event with the highest ``seq`` among them (moves excepted:
-  they do not change the state). Ordering by ``seq`` rather than by date matters for one case
+  they do not change the state; nor do renames of a stored name,
+  ``flask workflow rename-*``). Ordering by ``seq`` rather than by date matters for one case
   only: the registration event, dated the day it was typed in, may postdate the indication a
   nurse back-dated to the visit.
 - *Residence at P*: the municipality of the latest ``move`` with ``effective_date <= P``, else
@@ -38,6 +39,7 @@ from ..extensions import db
 from ..organisations.models import Location, Municipality, MunicipalityFigures, Region
 from ..workflow import current_workflow
 from ..workflow.definition import Status
+from ..workflow.data import RENAME_TRIGGER
 from .models import RecodeCategory, Recoding
 
 MAX_AGE_MONTHS = 48
@@ -156,7 +158,7 @@ def monitor_query(peildatum: dt.date, municipality_ids: list[int], youngest: dic
                  e.c.data[outcome].as_string().in_(closed_unplaced)), NOT_REACHED),) if outcome else ()),
         else_=OUTSIDE)
     state_key = func.max(case(
-        (and_(e.c.trigger != MOVE_TRIGGER, on_p),
+        (and_(e.c.trigger.not_in((MOVE_TRIGGER, RENAME_TRIGGER)), on_p),
          cast(e.c.seq, BigInteger) * _big(_SEQ_SHIFT) + status * _big(_STATUS_SHIFT)
          + reason_code * _big(_REASON_SHIFT) + func.coalesce(e.c.location_id, 0)),
         else_=None)).label("state_key")

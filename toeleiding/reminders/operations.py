@@ -26,6 +26,7 @@ from ..extensions import db
 from ..organisations.models import Organisation
 from ..users.models import User
 from ..workflow import current_workflow
+from ..workflow.data import RENAME_TRIGGER
 from .models import LIVE_STATES, DigestRun, MeetingNote, Reminder
 from .util import (INBOX_ROLES, addressee_for, age_milestone, applicable_rules, case_anchor, digest_counts, find_rule,
                    local_day, local_midnight, meeting_municipality, next_due, occurrence_offset, role_for)
@@ -49,8 +50,10 @@ def sync_reminders(case: Case, entered_seq: int | None = None) -> None:
     for rule in applicable_rules(workflow, case.state, case.not_reached_reason):
         if rule.at_age_months is None:
             if stay is None:   # the event that entered the current state
+                # A rename of a stored name leaves the case where it was: not the start of a stay.
                 stay = db.session.scalar(select(func.max(CaseEvent.seq)).where(
-                    CaseEvent.case_id == case.id, CaseEvent.to_state == case.state)) or case.version
+                    CaseEvent.case_id == case.id, CaseEvent.to_state == case.state,
+                    CaseEvent.trigger != RENAME_TRIGGER)) or case.version
             wanted[rule.name] = (rule, stay)
         else:
             wanted[rule.name] = (rule, 0)   # an age milestone spans every state of its rule

@@ -23,6 +23,9 @@ FIELD_TYPES = ("date", "text", "boolean", "integer", "choice", "criteria", "loca
 # Named checks a transition may ask for; implemented in cases/checks.py.
 KNOWN_CHECKS = ("placement_age", "location_of_own_provider")
 CASE_ATTRIBUTES = ("location_id", "school_id", "not_reached_reason", "outcome")
+# History rows the application writes itself (registration, change of residence, rename of a
+# stored name): a transition of the same name would be read as one of them by the monitor.
+RESERVED_TRIGGERS = ("register", "move", "rename")
 
 
 class WorkflowError(Exception):
@@ -378,6 +381,8 @@ def _compile(path: str, data: dict) -> Workflow:
     for i, raw in enumerate(data["transitions"]):
         key = f"transitions[{i}]"
         trigger = raw["trigger"]
+        if trigger in RESERVED_TRIGGERS:
+            fail(f"{key}.trigger", f"{trigger!r} is a history entry of the application itself, not a transition")
         if trigger in transitions:
             fail(f"{key}.trigger", f"duplicate trigger {trigger!r}: each trigger is declared once "
                                    "(use roles_from for roles that differ per source)")
