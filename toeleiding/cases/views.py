@@ -135,7 +135,7 @@ def _render_case(case: Case, open_trigger: str | None = None, errors: dict | Non
              "house_number": case.house_number, "bsn": case.bsn if may_see_bsn(current_user) else None}
     page = render_template("cases/case.html", case=case, child=child, parents=case.parents or [],
                            actions=actions, timeline=timeline, notice=notice, typed=typed or [],
-                           meeting_notes=meeting_notes(case))
+                           meeting_notes=meeting_notes(case, current_user))
     db.session.commit()
     return page, status
 
@@ -143,7 +143,7 @@ def _render_case(case: Case, open_trigger: str | None = None, errors: dict | Non
 def _timeline(case: Case) -> list[dict]:
     """Each history event with who, organisation, when and what, values made readable."""
     from ..web.i18n import outcome_label, reason_label
-    entries = history(case)
+    entries = history(case, current_user)
     events = [entry.event for entry in entries]
     location_ids = {e.data.get("location_id") for e in events} | {e.location_id for e in events} | {case.location_id}
     location_ids.discard(None)
