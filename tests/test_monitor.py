@@ -158,7 +158,7 @@ def test_every_cell_at_three_reference_dates_with_a_correction_after_publication
     at(app, "2026-01-10")
     jgz = api("jgz")
     a = jgz.get(f"/cases/{histories['A']['id']}").json
-    r = jgz.post(f"/cases/{a['id']}/moves", {"version": a["version"], "municipality": "GM0363", "effective_date": "2026-01-05"})
+    r = jgz.post(f"/cases/{a['id']}/moves", {"version": a["version"], "municipality": "GM0664", "effective_date": "2026-01-05"})
     assert r.status_code == 200 and r.json["state"] == "closed" and r.json["outcome"] == "moved_out_of_region"
 
     at(app, "2026-02-15")

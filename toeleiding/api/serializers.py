@@ -65,7 +65,7 @@ def event_json(entry: HistoryEntry) -> dict:
 def case_detail(case: Case, user: User) -> dict:
     out = case_summary(case, user)
     out["parents"] = case.parents or []
-    out["history"] = [event_json(entry) for entry in history(case)]
+    out["history"] = [event_json(entry) for entry in history(case, user)]
     out["triggers"] = allowed_triggers(case, user)   # the same rule fire_transition enforces
     return out
 

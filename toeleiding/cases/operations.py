@@ -46,10 +46,11 @@ def register_case(user: User, municipality_code: Any, child: Any, parents: Any =
         visible = db.session.scalar(scoped_cases(user).where(Case.id == existing.id).with_only_columns(Case.id))
         if visible:
             raise DuplicateCase(N_("Voor dit kind is al een open dossier."), "child.bsn", case_id=str(existing.id))
-        registrar = db.session.get(Organisation, existing.registered_by_organisation_id)
-        raise DuplicateCase(N_("Voor dit kind bestaat al een dossier buiten uw regio; neem contact op met "
-                               "%(contact)s."), "child.bsn", params={"contact": registrar.name},
-                            contact=registrar.name)
+        # Outside the region: neither the case nor where it is. Naming the other region's JGZ
+        # would tell anyone who types a BSN where that child lives; the functional administrator
+        # sorts it out with the other region.
+        raise DuplicateCase(N_("Voor dit kind bestaat elders al een open dossier; neem contact op met de "
+                               "functioneel beheerder."), "child.bsn")
 
     workflow = current_workflow()
     now, today = clock.now(), clock.today()

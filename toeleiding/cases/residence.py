@@ -1,9 +1,10 @@
 """Moving house: from its effective date a child counts in the new municipality of residence.
 
 A move within the region appends a ``move`` event to the history (same state before and after,
-``data`` ``{"from": code, "to": code}``) and changes the case's municipality. A move out of the
-region closes the case as ``moved_out_of_region`` through the ordinary ``close`` transition, so
-the history reads the same whichever way the case was closed.
+``data`` ``{"from": code, "to": code}``) and changes the case's municipality. A move to a known
+municipality out of the region closes the case as ``moved_out_of_region`` through the ordinary
+``close`` transition, so the history reads the same whichever way the case was closed; an
+unknown code is refused.
 """
 from __future__ import annotations
 
@@ -63,7 +64,14 @@ def record_move(user: User, case_id: Any, version: Any, municipality_code: Any, 
         raise ValidationError(N_("Deze datum ligt vóór de geboortedatum van het kind."), "effective_date")
 
     destination = db.session.scalar(select(Municipality).where(Municipality.code == code))
-    if destination is None or destination.region_id != case.municipality.region_id:
+    if destination is None:
+        # A mistyped code must not close the case: only a municipality the application knows
+        # counts as a destination. A move to one it does not know is recorded by closing the
+        # case with that outcome, which says what happened without claiming where.
+        raise ValidationError(N_("Onbekende gemeente %(code)s. Verhuist het kind naar een gemeente die hier niet "
+                                 "bekend is, sluit het dossier dan af met de uitkomst 'Verhuisd buiten de regio'."),
+                              "municipality", params={"code": code})
+    if destination.region_id != case.municipality.region_id:
         # The workflow file says which transition and outcome close a case that left the region.
         closing = current_workflow().move_out_of_region()
         if closing is None:

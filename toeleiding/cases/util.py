@@ -19,6 +19,7 @@ from ..users.models import User
 from ..workflow import current_workflow
 from ..workflow.definition import WorkListDef
 from ..workflow.labels import ALL_LIST
+from .checks import is_current_provider
 from .models import Case, CaseEvent, CaseLocation
 
 
@@ -118,14 +119,38 @@ class HistoryEntry:
     organisation: str   # the organisation they acted for
 
 
-def history(case: Case) -> list[HistoryEntry]:
-    """A case's events in order, with the names of who and for which organisation.
+def history(case: Case, user: User) -> list[HistoryEntry]:
+    """A case's events in order, as far as ``user`` may read them, with the names of who and for
+    which organisation.
 
-    One query for names only: the events' own eager loads would bring every column of each
-    user (password hash included) and organisation along, on every case answer.
+    A provider the child was referred away from reads the history up to the step that took the
+    child away (``left_provider_at``): what the next provider does is not its business. One
+    query for names only: the events' own eager loads would bring every column of each user
+    (password hash included) and organisation along, on every case answer.
     """
     rows = db.session.execute(_HISTORY, {"case_id": case.id}).all()
-    return [HistoryEntry(event, user, organisation) for event, user, organisation in rows]
+    entries = [HistoryEntry(event, name, organisation) for event, name, organisation in rows]
+    left = left_provider_at(case, user, [entry.event for entry in entries])
+    return entries if left is None else [entry for entry in entries if entry.event.seq < left.seq]
+
+
+def left_provider_at(case: Case, user: User, events: list[CaseEvent] | None = None) -> CaseEvent | None:
+    """The step that referred the child away from ``user``'s organisation, if ``user`` is a
+    provider the child is no longer referred to; else None.
+
+    The history and the bereik-overleg notes of such a provider end before this step. That is
+    the step after the last one that left the child at one of its locations (a location is only
+    ever replaced by another, never cleared). A provider the child comes back to is the current
+    one again and reads everything, as any current provider reads its predecessors' steps.
+    """
+    if is_current_provider(case, user):   # every role but a provider's is "current"
+        return None
+    if events is None:
+        events = list(db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)
+                                         .order_by(CaseEvent.seq)))
+    own = set(db.session.scalars(select(Location.id).where(Location.provider_id == user.organisation_id)))
+    last_own = max((e.seq for e in events if e.location_id in own), default=0)
+    return next((e for e in events if e.seq > last_own), None)
 
 
 # Built once: every case answer and page runs it.

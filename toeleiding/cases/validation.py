@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -63,6 +64,26 @@ def text_value(raw: Any, field: str, label: str, max_length: int = 100, required
     return value
 
 
+# Invisible characters that reorder the text around them (bidi embeddings, overrides and
+# isolates): in a name they make the screen show another name than the one stored and searched.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _name(raw: Any, field: str, label: str, max_length: int) -> str:
+    """A person's name: text with at least one letter, without control characters or bidi controls.
+
+    Zero-width joiners and non-joiners stay allowed (some scripts spell names with them), but a
+    name made of them alone, or of punctuation and digits, is no name.
+    """
+    value = text_value(raw, field, label, max_length)
+    if any(c in BIDI_CONTROLS or unicodedata.category(c) == "Cc" for c in value):
+        raise ValidationError(N_("%(label)s bevat een onzichtbaar stuurteken; typ de naam opnieuw."), field,
+                              params={"label": label})
+    if not any(unicodedata.category(c).startswith("L") for c in value):
+        raise ValidationError(N_("%(label)s moet ten minste één letter bevatten."), field, params={"label": label})
+    return value
+
+
 def validate_child(raw: Any) -> dict:
     """The child's data for registration, normalised."""
     if not isinstance(raw, dict):
@@ -71,8 +92,8 @@ def validate_child(raw: Any) -> dict:
     if unknown:
         raise ValidationError(N_("Onbekend veld."), f"child.{sorted(unknown)[0]}")
     child = {
-        "given_name": text_value(raw.get("given_name"), "child.given_name", _l("Voornaam")),
-        "family_name": text_value(raw.get("family_name"), "child.family_name", _l("Achternaam")),
+        "given_name": _name(raw.get("given_name"), "child.given_name", _l("Voornaam"), 100),
+        "family_name": _name(raw.get("family_name"), "child.family_name", _l("Achternaam"), 100),
         "bsn": normalise_bsn(raw.get("bsn"), "child.bsn"),
         "birth_date": parse_date(raw.get("birth_date"), "child.birth_date"),
     }
@@ -109,7 +130,7 @@ def validate_parents(raw: Any) -> list[dict]:
         unknown = set(p) - {"name", "phone", "email"}
         if unknown:
             raise ValidationError(N_("Onbekend veld."), f"{key}.{sorted(unknown)[0]}")
-        parent = {"name": text_value(p.get("name"), f"{key}.name", _l("Naam ouder"), 200)}
+        parent = {"name": _name(p.get("name"), f"{key}.name", _l("Naam ouder"), 200)}
         phone = text_value(p.get("phone"), f"{key}.phone", _l("Telefoon"), 20, required=False)
         if phone and not PHONE_RE.match(phone):
             raise ValidationError(N_("Ongeldig telefoonnummer."), f"{key}.phone")

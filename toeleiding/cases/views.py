@@ -136,7 +136,7 @@ def _render_case(case: Case, open_trigger: str | None = None, errors: dict | Non
              "house_number": case.house_number, "bsn": case.bsn if may_see_bsn(current_user) else None}
     page = render_template("cases/case.html", case=case, child=child, parents=case.parents or [],
                            actions=actions, timeline=timeline, notice=notice, typed=typed or [],
-                           meeting_notes=meeting_notes(case))
+                           meeting_notes=meeting_notes(case, current_user))
     db.session.commit()
     return page, status
 
@@ -145,7 +145,7 @@ def _timeline(case: Case) -> list[dict]:
     """Each history event with who, organisation, when and what, values shown by their field's type."""
     from ..workflow.labels import field_label
     wf = current_workflow()
-    entries = history(case)
+    entries = history(case, current_user)
 
     def field_of(event, key):
         t = wf.transitions.get(event.trigger)

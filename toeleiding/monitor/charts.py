@@ -2,22 +2,60 @@
 
 Every chart is drawn from the *published* cells: a hidden cell is left out and named in the
 chart's note, so a chart never shows more than the table beside it.
+
+Names and labels come from users (a region's own non-reach categories, municipality names) and
+are drawn as the literal text they are: matplotlib would otherwise read ``$…$`` as mathtext
+and fail on the page of every user of the region (``text.parse_math`` off, ``_plain``).
 """
 from __future__ import annotations
 
+import contextlib
 import io
+import textwrap
+import unicodedata
+import warnings
 
 import matplotlib
 from flask_babel import gettext as _
+
+from ..cases.validation import BIDI_CONTROLS
 
 matplotlib.use("svg")   # no display, no GUI toolkit; set before pyplot could ever be imported
 
 from matplotlib.figure import Figure  # noqa: E402
 
 _STYLE = {"svg.fonttype": "none", "svg.hashsalt": "toeleiding-monitor", "font.size": 9,
-          "font.family": "sans-serif", "axes.spines.top": False, "axes.spines.right": False}
+          "font.family": "sans-serif", "axes.spines.top": False, "axes.spines.right": False,
+          "text.parse_math": False}
+LABEL_MAX = 60   # a longer name is cut in the chart (the table beside it shows it whole)
+NOTE_WIDTH = 130   # characters of the hidden-cells note per line: the figure's width at its font size
 COLOURS = ["#1f5f8b", "#e07b39", "#3c8d5a", "#b8434e", "#7a5ba6", "#8c6d31", "#5a6f80", "#c2a83e",
            "#3aa6a0", "#9b9b9b"]
+
+
+@contextlib.contextmanager
+def _drawing():
+    """The charts' style, and no warning for a character the server's font lacks (an emoji, a
+    script DejaVu does not cover): with ``svg.fonttype`` none the text goes into the SVG as text
+    and the reader's browser draws it with its own fonts; only the layout's width estimate uses a
+    fallback glyph. Only that warning is silenced, and only while a chart is drawn."""
+    with matplotlib.rc_context(_STYLE), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font", category=UserWarning)
+        yield
+
+
+def _plain(text) -> str:
+    """A user's text as a chart shows it: without control characters (not allowed in the SVG's
+    XML) or bidi controls (they would reorder the chart's other text), cut to LABEL_MAX, and not
+    starting with ``_`` (matplotlib leaves such labels out of the legend)."""
+    text = "".join(c for c in str(text) if c not in BIDI_CONTROLS and unicodedata.category(c) != "Cc")
+    if len(text) > LABEL_MAX:
+        text = text[:LABEL_MAX - 1] + "…"
+    return " " + text if text.startswith("_") else text
+
+
+def _plain_rows(rows: list[tuple[str, dict]]) -> list[tuple[str, dict]]:
+    return [(_plain(name), cells) for name, cells in rows]
 
 
 def _svg(fig: Figure) -> str:
@@ -35,8 +73,10 @@ def _figure(rows: int) -> Figure:
 
 def _hidden_note(ax, hidden: list[str]) -> None:
     if hidden:
-        ax.figure.text(0.01, -0.04, _("Niet getoond (verborgen kleine aantallen):") + " " + ", ".join(hidden),
-                       fontsize=7.5, color="#555", va="top", wrap=True)
+        # Wrapped here, not with matplotlib's wrap=True: its line measuring (3.11) parses text
+        # with an even number of "$" as mathtext whatever text.parse_math says.
+        note = _("Niet getoond (verborgen kleine aantallen):") + " " + ", ".join(hidden)
+        ax.figure.text(0.01, -0.04, textwrap.fill(note, NOTE_WIDTH), fontsize=7.5, color="#555", va="top")
 
 
 def _is_hidden(cell: dict) -> bool:
@@ -51,7 +91,8 @@ def _empty(ax, values) -> None:
 
 def reach_chart(rows: list[tuple[str, dict]], target: float = 100.0) -> str:
     """Reach (placed / target group) per municipality and the region, against the 100% target."""
-    with matplotlib.rc_context(_STYLE):
+    rows = _plain_rows(rows)
+    with _drawing():
         fig = _figure(len(rows))
         ax = fig.add_subplot()
         names, values, hidden = [], [], []
@@ -78,7 +119,9 @@ def reach_chart(rows: list[tuple[str, dict]], target: float = 100.0) -> str:
 
 def reasons_chart(rows: list[tuple[str, dict]], reasons: list[str], labels: dict[str, str]) -> str:
     """Children not reached, by reason, stacked per municipality (published cells only)."""
-    with matplotlib.rc_context(_STYLE):
+    rows = _plain_rows(rows)
+    labels = {reason: _plain(labels.get(reason, reason)) for reason in reasons}
+    with _drawing():
         fig = _figure(len(rows) + 2)
         ax = fig.add_subplot()
         names = [name for name, _cells in rows][::-1]
@@ -104,7 +147,8 @@ def reasons_chart(rows: list[tuple[str, dict]], reasons: list[str], labels: dict
 
 def cbs_jgz_chart(rows: list[tuple[str, dict]]) -> str:
     """The CBS target-group figure beside the JGZ count (children indicated, from the cases)."""
-    with matplotlib.rc_context(_STYLE):
+    rows = _plain_rows(rows)
+    with _drawing():
         fig = _figure(len(rows) * 2)
         ax = fig.add_subplot()
         names = [name for name, _cells in rows][::-1]
@@ -125,7 +169,8 @@ def cbs_jgz_chart(rows: list[tuple[str, dict]]) -> str:
 
 def budget_chart(rows: list[tuple[str, dict]]) -> str:
     """GOAB budget per target-group child."""
-    with matplotlib.rc_context(_STYLE):
+    rows = _plain_rows(rows)
+    with _drawing():
         fig = _figure(len(rows))
         ax = fig.add_subplot()
         names, values, hidden = [], [], []

@@ -63,17 +63,25 @@ def to_csv(data: MonitorData, presented: dict) -> str:
 def to_xlsx(data: MonitorData, presented: dict) -> bytes:
     """Two sheets: ``monitor`` (the columns of the CSV) and ``flows`` (placements by location municipality)."""
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    def xml_safe(row: list) -> list:
+        # The file is XML: openpyxl refuses a control character in a name (IllegalCharacterError,
+        # a 500 for the whole download) where the CSV can carry it; leave it out instead, and
+        # guard formulas again, since "\x07=…" only starts like one once the \x07 is gone.
+        return [safe(ILLEGAL_CHARACTERS_RE.sub("", v)) if isinstance(v, str) else v for v in row]
+
     wb = Workbook()
     ws = wb.active
     ws.title = "monitor"
     ws.append(columns(data))
     for row in rows(data, presented):
-        ws.append(row)
+        ws.append(xml_safe(row))
     header, flows = flow_rows(data, presented)
     ws2 = wb.create_sheet("flows")
     ws2.append(header)
     for row in flows:
-        ws2.append(row)
+        ws2.append(xml_safe(row))
     for sheet in (ws, ws2):
         sheet.freeze_panes = "E2"
     buf = io.BytesIO()

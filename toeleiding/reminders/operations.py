@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import clock
 from ..cases.models import Case, CaseEvent
 from ..cases.operations import log_access
+from ..cases.checks import require_current_provider
 from ..cases.util import find_case
 from ..cases.validation import parse_date
 from ..errors import N_, Conflict, NotFound, NotPermitted, ValidationError
@@ -282,6 +283,7 @@ def add_meeting_note(user: User, municipality_code: Any, case_id: Any, note: Any
         raise NotPermitted(N_("Alleen JGZ, VE-aanbieders en CJG nemen deel aan het bereik-overleg."))
     municipality = meeting_municipality(municipality_code)
     case = find_case(user, case_id)
+    require_current_provider(case, user)   # a provider the child left sees it, but has no say any more
     if case.municipality_id != municipality.id:
         raise ValidationError(N_("Dit kind woont niet in deze gemeente."), "case_id")
     if not isinstance(note, str) or not note.strip():

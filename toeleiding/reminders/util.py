@@ -219,10 +219,13 @@ def meeting_overview(user: User, municipality_code) -> MeetingOverview:
     if municipality.region_id != user.organisation.region_id:
         raise NotFound(N_("Gemeente niet gevonden in uw regio."))
     with_open = select(Reminder.case_id).where(Reminder.state.in_(("open", "snoozed")))
-    cases = list(db.session.scalars(
-        scoped_cases(user).where(Case.municipality_id == municipality.id,
+    q = scoped_cases(user).where(Case.municipality_id == municipality.id,
                                  or_(Case.state.in_(meeting_states()), Case.id.in_(with_open)))
-        .order_by(Case.state_since, Case.id)))
+    if user.role == "ve":
+        # As in the work lists: a provider discusses the children referred to it now, not those
+        # it was left by (it may no longer act on them, nor read what the next provider does).
+        q = q.where(Case.location_id.in_(select(Location.id).where(Location.provider_id == user.organisation_id)))
+    cases = list(db.session.scalars(q.order_by(Case.state_since, Case.id)))
     ids = [c.id for c in cases]
     reminders = open_reminders_by_case(ids)
     notes: dict[uuid.UUID, list[MeetingNote]] = {cid: [] for cid in ids}
@@ -269,14 +272,20 @@ def export_section(case: Case) -> dict:
     }
 
 
-def meeting_notes(case: Case) -> list[dict]:
+def meeting_notes(case: Case, user: User) -> list[dict]:
     """The bereik-overleg's notes about this child (who, organisation, when, text), oldest first.
 
     Whoever may open the case page may read them: they are about the child's referral, and the
-    case's scope (find_case) was checked before this runs. The text is decrypted here only.
+    case's scope (find_case) was checked before this runs. A provider the child was referred
+    away from reads them, like the history, up to that step (cases.util.left_provider_at). The
+    text is decrypted here only.
     """
-    rows = db.session.execute(
-        select(MeetingNote, User.name).join(User, MeetingNote.user_id == User.id)
-        .where(MeetingNote.case_id == case.id).order_by(MeetingNote.created_at, MeetingNote.id)).all()
+    from ..cases.util import left_provider_at
+    q = (select(MeetingNote, User.name).join(User, MeetingNote.user_id == User.id)
+         .where(MeetingNote.case_id == case.id).order_by(MeetingNote.created_at, MeetingNote.id))
+    left = left_provider_at(case, user)
+    if left is not None:
+        q = q.where(MeetingNote.created_at < left.recorded_at)
+    rows = db.session.execute(q).all()
     return [{"at": note.created_at, "user": name, "organisation": note.organisation.name, "text": note.text}
             for note, name in rows]
