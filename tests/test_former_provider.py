@@ -58,3 +58,16 @@ def test_former_provider_may_not_post_a_bereik_overleg_note(api, left):
     # nor does the child appear in its overleg; the current provider's overleg holds it
     assert left["id"] not in {i["case_id"] for i in api("ve").get("/bereik-overleg/GM0375").json["items"]}
     assert left["id"] in {i["case_id"] for i in api("ve2").get("/bereik-overleg/GM0375").json["items"]}
+
+
+def test_former_provider_sees_where_the_case_stood_when_it_left_not_where_it_is(api, world, left):
+    mine = api("ve").get(f"/cases/{left['id']}").json
+    assert (mine["state"], mine["location_id"], mine["not_reached_reason"]) == \
+        ("not_reached", world.ids["loc"], "no_contact")
+    assert mine["state_since"] == days_ago(20)
+    listed = next(i for i in api("ve").get("/cases").json["items"] if i["id"] == left["id"])
+    assert (listed["state"], listed["location_id"]) == ("not_reached", world.ids["loc"])
+    # the current provider and JGZ see where the child is now
+    for who in ("ve2", "jgz"):
+        now = api(who).get(f"/cases/{left['id']}").json
+        assert (now["state"], now["location_id"]) == ("waitlisted", world.ids["loc2"])

@@ -258,11 +258,14 @@ def test_former_provider_cannot_act_through_the_form(web, moved_to_other_provide
     outside the scope: this one is inside it, the page opens)."""
     case = moved_to_other_provider
     ve = web("ve")
+    before = text(web("ve2").get(f"/dossiers/{case['id']}"))
     r = ve.post(f"/dossiers/{case['id']}/acties/{trigger}", {"version": case["version"], **data})
     assert r.status_code == 403
     assert "naar een andere aanbieder toegeleid" in text_of(r.get_data(as_text=True), 'id="notice"')
-    assert "Strandgaper" in text(ve.get(f"/dossiers/{case['id']}")) and "Toegeleid" in text(r)
-    assert text(ve.get(f"/dossiers/{case['id']}")).count("Op wachtlijst") == 0   # nothing stored
+    # it reads the case as it left it, not where the child went (#15.10), and nothing was stored
+    assert "Strandgaper" not in text(ve.get(f"/dossiers/{case['id']}")) and "Toegeleid" in text(r)
+    after = text(web("ve2").get(f"/dossiers/{case['id']}"))
+    assert "Strandgaper" in after and after.count("Op wachtlijst") == before.count("Op wachtlijst")
 
 
 def test_former_provider_cannot_act_through_the_api(api, moved_to_other_provider):

@@ -30,3 +30,13 @@ def test_former_providers_case_page_ends_at_the_re_referral(web, left):
     assert "Opnieuw toeleiden" not in page and "Test ve2" not in page
     current = text(web("ve2").get(f"/dossiers/{left['id']}"))
     assert "Strandgaper plaatst na de zomer." in current and "Opnieuw toeleiden" in current
+
+
+def test_former_providers_pages_show_the_case_as_it_left_it(web, left):
+    c = web("ve")
+    page = text(c.get(f"/dossiers/{left['id']}"))
+    assert "Strandgaper" not in page and "Wachtlijst" not in page
+    assert "Duinroos Centrum" in page and "Niet bereikt" in page
+    listed = c.get("/werkvoorraad?lijst=all").get_data(as_text=True)   # the row's state badge
+    assert "badge--not_reached" in listed and "badge--waitlisted" not in listed
+    assert "Strandgaper" in text(web("ve2").get(f"/dossiers/{left['id']}"))

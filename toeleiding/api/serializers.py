@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..cases.checks import allowed_triggers
 from ..cases.fieldtypes import TYPES
 from ..cases.models import Case
-from ..cases.util import HistoryEntry, history, may_see_bsn
+from ..cases.util import HistoryEntry, history, may_see_bsn, status_seen_by
 from ..organisations.models import Location, Municipality, Organisation
 from ..users.models import User
 from ..workflow import current_workflow
@@ -35,18 +35,19 @@ def list_item(case: Case, user: User) -> dict:
 
 def case_summary(case: Case, user: User, child: bool = True) -> dict:
     workflow = current_workflow()
+    status = status_seen_by(case, user)   # a provider the child left sees it as it left it
     return {
         "id": str(case.id),
         "municipality": case.municipality.code,
-        "state": case.state,
-        "state_label": workflow.state_labels[case.state],
-        "state_since": _iso(case.state_since),
+        "state": status.state,
+        "state_label": workflow.state_labels[status.state],
+        "state_since": _iso(status.state_since),
         "version": case.version,
-        "location_id": case.location_id,
-        "school_id": case.school_id,
-        "not_reached_reason": case.not_reached_reason,
-        "outcome": case.outcome,
-        "updated_at": _iso(case.updated_at),
+        "location_id": status.location_id,
+        "school_id": status.school_id,
+        "not_reached_reason": status.not_reached_reason,
+        "outcome": status.outcome,
+        "updated_at": _iso(status.updated_at),
         "child": child_json(case, user) if child else None,
     }
 

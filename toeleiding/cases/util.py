@@ -153,6 +153,46 @@ def left_provider_at(case: Case, user: User, events: list[CaseEvent] | None = No
     return next((e for e in events if e.seq > last_own), None)
 
 
+@dataclass(frozen=True)
+class Status:
+    """Where a case stands, as ``user`` may see it (``status_seen_by``)."""
+    state: str
+    state_since: object
+    location_id: int | None
+    school_id: int | None
+    not_reached_reason: str | None
+    outcome: str | None
+    updated_at: object
+
+
+def _own_locations(user: User) -> frozenset[int]:
+    from flask import g, has_app_context
+    key = ("own_locations", user.organisation_id)
+    cache = g.setdefault("_own_locations", {}) if has_app_context() else {}
+    if key not in cache:
+        cache[key] = frozenset(db.session.scalars(select(Location.id).where(Location.provider_id == user.organisation_id)))
+    return cache[key]
+
+
+def status_seen_by(case: Case, user: User) -> Status:
+    """The case's state, dates, location and outcome; for a provider the child was referred away
+    from, as they stood just before that step, like its history: where the child went next and
+    what happened there is not that provider's to read."""
+    current = Status(case.state, case.state_since, case.location_id, case.school_id, case.not_reached_reason,
+                     case.outcome, case.updated_at)
+    if user.role != "ve" or case.location_id in _own_locations(user):
+        return current   # (a list of fifty asks the provider's locations once, not fifty times)
+    events = list(db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)))
+    left = left_provider_at(case, user, events)
+    if left is None:
+        return current
+    before = [e for e in events if e.seq < left.seq]
+    entered = next((e for e in reversed(before) if e.to_state == left.from_state), before[-1])
+    location = next((e.location_id for e in reversed(before) if e.location_id is not None), None)
+    reason = entered.data.get(current_workflow().reason_fields().get(entered.trigger, ""), None)
+    return Status(left.from_state, entered.effective_date, location, None, reason, None, before[-1].recorded_at)
+
+
 # Built once: every case answer and page runs it.
 _HISTORY = (select(CaseEvent, User.name, Organisation.name)
             .join(User, CaseEvent.user_id == User.id).join(Organisation, CaseEvent.organisation_id == Organisation.id)

@@ -23,7 +23,7 @@ from .checks import allowed_triggers
 from .fieldtypes import TYPES, Shown
 from .models import Case
 from .operations import fire_transition, log_access, register_case
-from .util import find_case, history, may_see_bsn
+from .util import find_case, history, may_see_bsn, status_seen_by
 
 bp = Blueprint("cases", __name__, url_prefix="/dossiers")
 CASE_ROLES = ("jgz", "ve", "cjg")
@@ -134,7 +134,11 @@ def _render_case(case: Case, open_trigger: str | None = None, errors: dict | Non
              "age_months": clock.months_between(case.birth_date, today) if case.birth_date else None,
              "postcode": case.postcode,
              "house_number": case.house_number, "bsn": case.bsn if may_see_bsn(current_user) else None}
-    page = render_template("cases/case.html", case=case, child=child, parents=case.parents or [],
+    seen = status_seen_by(case, current_user)
+    shown = {"location": db.session.get(Location, seen.location_id) if seen.location_id else None,
+             "school": db.session.get(Organisation, seen.school_id) if seen.school_id else None}
+    page = render_template("cases/case.html", case=case, status=seen, shown=shown, child=child,
+                           parents=case.parents or [],
                            actions=actions, timeline=timeline, notice=notice, typed=typed or [],
                            meeting_notes=meeting_notes(case, current_user))
     db.session.commit()

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from .. import clock
 from ..cases.operations import log_access
-from ..cases.util import search_cases, work_list_counts, work_list_page, work_lists_for
+from ..cases.util import search_cases, status_seen_by, work_list_counts, work_list_page, work_lists_for
 from ..cases.validation import normalise_bsn
 from ..errors import N_, NotPermitted, TooManyAttempts, Unauthorized, ValidationError
 from ..extensions import db
@@ -231,9 +231,10 @@ def _worklist_rows(rows) -> list[dict]:
     from ..crypto.keyring import KeyringError
     unreadable = _("(niet te ontsleutelen: meld het de beheerder)")
     for c in rows:
-        days = (today - c.state_since).days
-        if c.state not in labels:
-            labels[c.state] = state_label(c.state)
+        status = status_seen_by(c, current_user)   # a provider the child left sees it as it left it
+        days = (today - status.state_since).days
+        if status.state not in labels:
+            labels[status.state] = state_label(status.state)
         try:
             born = c.birth_date
             # The retention job erases the personal data of long-closed cases; their history stays.
@@ -242,8 +243,8 @@ def _worklist_rows(rows) -> list[dict]:
             born, name = None, unreadable
         items.append({"url": url_for("cases.show", case_id=c.id), "name": name, "birth_date": nldate(born),
                       "age": months % {"m": clock.months_between(born, today)} if born else "",
-                      "municipality": c.municipality.name, "state": c.state, "state_label": labels[c.state],
-                      "state_since": nldate(c.state_since),
+                      "municipality": c.municipality.name, "state": status.state,
+                      "state_label": labels[status.state], "state_since": nldate(status.state_since),
                       "days": tr.ngettext("%(num)s dag", "%(num)s dagen", days) % {"num": days}})
     return items
 
@@ -293,7 +294,8 @@ def _search_row(c) -> dict:
         born = c.birth_date
     except KeyringError:   # one damaged record must not take the whole answer down
         name, born = _("(niet te ontsleutelen: meld het de beheerder)"), None
-    return {"id": c.id, "name": name, "birth_date": born, "municipality": c.municipality.name, "state": c.state}
+    return {"id": c.id, "name": name, "birth_date": born, "municipality": c.municipality.name,
+            "state": status_seen_by(c, current_user).state}
 
 
 # --- Public pages: no sign-in, public information only (locations are in the LRK anyway) ---
