@@ -44,9 +44,9 @@ def verify_chain(batch: int = 5000, progress: Callable[[int], None] | None = Non
     missing rows are named. The chain alone cannot notice rows cut off at either end, so
     operators keep the start and the head this reports outside the database and pass them back
     later: ``anchor`` (id, hash), a head that must still be there with that hash, the chain
-    intact through it; ``start``, the first row, which must still be the first. Rows before it
-    gone is reported with the first row left, also after a legitimate purge of rows older than
-    five years: the operator who purged then keeps the new start.
+    intact through it; ``start``, the first row, which must still be the first. Rows gone from
+    before it are reported with the first row left, also after a legitimate purge of rows older
+    than five years: the operator who purged keeps the new start from then on.
 
     An id skipped where the chain runs through is not a removal: on PostgreSQL a transaction
     that rolls back after its log rows were numbered (a failed flush or commit) uses up their
@@ -58,13 +58,12 @@ def verify_chain(batch: int = 5000, progress: Callable[[int], None] | None = Non
         problem = _start_problem(start)
     if problem is not None:
         return ChainReport(0, *problem)
-    prev, count, last_id, head, first, unused = None, 0, 0, None, None, []
+    prev, count, last_id, head, first, cut, unused = None, 0, 0, None, None, False, []
     while True:
         rows = db.session.execute(select(AccessLogEntry).where(AccessLogEntry.id > last_id)
                                   .order_by(AccessLogEntry.id).limit(batch)).scalars().all()
         if not rows:
-            return ChainReport(count, head=head, start=first, cut_start=first is not None and cut,
-                               unused=tuple(unused))
+            return ChainReport(count, head=head, start=first, cut_start=cut, unused=tuple(unused))
         for row in rows:
             if prev is None:
                 first, cut = (row.id, row.hash), row.prev_hash != GENESIS
