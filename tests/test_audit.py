@@ -272,6 +272,76 @@ def test_verify_with_an_anchor_finds_the_newest_rows_removed(app, api, runner):
     assert runner.invoke(args=["audit", "verify", "--anchor", "nonsense"]).exit_code == 2
 
 
+def _kept(output: str) -> dict:
+    """The start and head lines of a run, as an operator keeps them."""
+    return dict(line.split(": ", 1) for line in output.splitlines() if line.startswith(("start: ", "head: ")))
+
+
+def test_an_intact_log_verifies_against_its_kept_start_and_head(app, api, runner):
+    jgz = api("jgz")
+    for _ in range(3):
+        jgz.register()
+    kept = _kept(runner.invoke(args=["audit", "verify"]).output)
+    assert kept["start"].startswith("1:") and kept["head"].startswith("3:")
+    jgz.register()
+    ok = runner.invoke(args=["audit", "verify", "--start", kept["start"], "--anchor", kept["head"]])
+    assert ok.exit_code == 0, ok.output
+    assert "4 rows, chain intact, anchor 3 present, starts at 1 as kept" in ok.output and "note:" not in ok.output
+    now = _kept(ok.output)
+    assert now["start"] == kept["start"] and now["head"].startswith("4:")
+    wrong = runner.invoke(args=["audit", "verify", "--start", f"1:{'0' * 64}"])
+    assert wrong.exit_code == 1 and "broken at row 1" in wrong.output and "differs" in wrong.output
+    for nonsense in ("1", "x:" + "0" * 64, f"99999999999:{'0' * 64}", f"1:{'0' * 63}"):
+        assert runner.invoke(args=["audit", "verify", "--start", nonsense]).exit_code == 2
+
+
+def test_verify_with_the_kept_start_finds_the_oldest_rows_removed(app, api, runner):
+    jgz = api("jgz")
+    for _ in range(4):
+        jgz.register()
+    kept = _kept(runner.invoke(args=["audit", "verify"]).output)
+    _tamper(app, "DELETE FROM access_log WHERE id <= 2")
+    # The chain from row 3 on is whole: without the kept start only a note says rows went.
+    alone = runner.invoke(args=["audit", "verify"])
+    assert alone.exit_code == 0 and "note: the log starts at row 3, after rows no longer in it" in alone.output
+    broken = runner.invoke(args=["audit", "verify", "--start", kept["start"], "--anchor", kept["head"]])
+    assert broken.exit_code == 1, broken.output
+    assert "broken at row 1: rows 1–2 at the start of the log removed: it now starts at row 3" in broken.output
+    # A purge the operator made (rows older than five years) is told apart by keeping its new start.
+    new_start = _kept(alone.output)["start"]
+    assert new_start.startswith("3:")
+    assert runner.invoke(args=["audit", "verify", "--start", new_start, "--anchor", kept["head"]]).exit_code == 0
+
+
+def test_verify_names_the_rows_removed_from_the_middle(app, api, runner):
+    jgz = api("jgz")
+    for _ in range(5):
+        jgz.register()
+    _tamper(app, "DELETE FROM access_log WHERE id IN (2, 3)")
+    broken = runner.invoke(args=["audit", "verify"])
+    assert broken.exit_code == 1
+    assert "broken at row 4: does not follow row 1 (rows 2–3 before it removed)" in broken.output
+
+
+@pytest.mark.postgres
+def test_ids_of_a_rolled_back_transaction_are_no_false_alarm(app, api, runner, postgres):
+    """PostgreSQL's sequence is not transactional: a transaction that fails after its log row was
+    numbered (here a foreign key the insert breaks) leaves an id unused, the chain intact."""
+    jgz = api("jgz")
+    jgz.register()
+    with app.app_context():
+        with pytest.raises(sa.exc.IntegrityError):
+            with db.engine.begin() as conn:
+                conn.execute(sa.text("INSERT INTO access_log (at, user_id, role, emergency, action, result, client) "
+                                     "VALUES (now(), 999999, 'jgz', false, 'read', 'allowed', 'cli')"))
+    jgz.register()
+    with app.app_context():
+        assert db.session.scalars(select(AccessLogEntry.id).order_by(AccessLogEntry.id)).all() == [1, 3]
+    report = runner.invoke(args=["audit", "verify"])
+    assert report.exit_code == 0, report.output
+    assert "2 rows, chain intact" in report.output and "(rolled-back transactions): 2" in report.output
+
+
 @pytest.mark.postgres
 def test_the_app_role_may_append_to_the_log_but_not_change_it(app, world, runner, postgres, base_config):
     """`flask audit grant-app-role`: a non-owner role that runs the app cannot UPDATE, DELETE or

@@ -81,18 +81,20 @@ def openapi_document() -> dict:
             "/audit": {"get": {"summary": "Access log entries about a case or by a user (admin)", "parameters": [
                 {"name": "case_id", "in": "query", "schema": {"type": "string", "format": "uuid"}},
                 {"name": "user_id", "in": "query", "schema": {"type": "integer"}}],
-                "responses": {"200": {"description": "Newest first, at most 1000"}, "403": _error("Admin only"), **std}}},
+                "responses": {"200": {"description": "Newest first, at most 1000"}, "403": _error("Admin only"),
+                              "404": _error("Case or user not found in the admin's region"), **std}}},
             "/audit.csv": {"get": {"summary": "The same as CSV (admin)", "parameters": [
                 {"name": "case_id", "in": "query", "schema": {"type": "string", "format": "uuid"}},
                 {"name": "user_id", "in": "query", "schema": {"type": "integer"}}],
-                "responses": {"200": {"description": "CSV", "content": {"text/csv": {}}}, "403": _error("Admin only"), **std}}},
+                "responses": {"200": {"description": "CSV", "content": {"text/csv": {}}}, "403": _error("Admin only"),
+                              "404": _error("Case or user not found in the admin's region"), **std}}},
             "/cases/{case_id}/break-glass": {"post": {
                 "summary": "Emergency access to one record for a stated reason (admin)", "parameters": [case_path],
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
                     "type": "object", "required": ["reason"],
                     "properties": {"reason": {"type": "string", "minLength": 10}, "minutes": {"type": "integer", "minimum": 1}}}}}},
                 "responses": {"201": {"description": "Granted"}, "400": _error("Not JSON"), "403": _error("Admin only"),
-                              "404": _error("No such case"), **std}}},
+                              "404": _error("No such case in the admin's region"), **std}}},
             "/cases/{case_id}/export": {"get": {
                 "summary": "Everything held on one child, for the parents (JGZ; admin under break-the-glass)",
                 "parameters": [case_path],

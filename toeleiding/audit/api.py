@@ -10,7 +10,7 @@ from ..errors import N_, NotPermitted, ValidationError
 from ..extensions import db
 from ..privacy.operations import review_grants
 from .operations import audited, log_log_read
-from .util import entries, entry_json, iter_csv
+from .util import entries, entry_json, find_subject, iter_csv
 
 
 @audited(lambda args: _action(), case_arg=None)   # a refused question is a denied row
@@ -28,8 +28,9 @@ def _query(user):
         user_id = int(request.args["user_id"])
     if case_id is None and user_id is None:
         raise ValidationError(N_("Geef case_id of user_id op."), "case_id")
+    region = find_subject(user, case_id, user_id)   # another region's child or user: 404
     log_log_read(user, _action(), [case_id], user_id)
-    return case_id, user_id
+    return region, case_id, user_id
 
 
 def _action() -> str:
@@ -38,9 +39,10 @@ def _action() -> str:
 
 @bp.get("/audit")
 def audit_entries():
-    """The log's rows for a case or a user, and the break-the-glass grants with their reasons."""
-    case_id, user_id = _query(current_user)
-    rows = [entry_json(e) for e in db.session.scalars(entries(case_id, user_id).limit(1000))]
+    """The log's rows for a case or a user, and the break-the-glass grants with their reasons,
+    within the officer's region."""
+    region, case_id, user_id = _query(current_user)
+    rows = [entry_json(e) for e in db.session.scalars(entries(region, case_id, user_id).limit(1000))]
     grants = review_grants(current_user, case_id, user_id)
     db.session.commit()
     return jsonify({"items": rows, "grants": grants})
@@ -48,8 +50,8 @@ def audit_entries():
 
 @bp.get("/audit.csv")
 def audit_csv():
-    case_id, user_id = _query(current_user)
-    body = "".join(iter_csv(db.session.scalars(entries(case_id, user_id))))
+    region, case_id, user_id = _query(current_user)
+    body = "".join(iter_csv(db.session.scalars(entries(region, case_id, user_id))))
     db.session.commit()
     return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=toegangslog.csv"})

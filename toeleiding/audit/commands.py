@@ -17,24 +17,43 @@ audit_cli = AppGroup("audit", help="The access log.")
 @click.option("--anchor", default=None, metavar="ID:HASH",
               help="A head printed by an earlier run, kept outside the database: that row must "
                    "still exist with that hash (catches removal of the newest rows).")
-def verify(anchor):
-    """Check every row's hash; exit 1 naming the first broken row. Prints the head to keep."""
-    pinned = None
-    if anchor:
-        raw_id, _, raw_hash = anchor.partition(":")
-        if not raw_id.isdigit() or len(raw_hash) != 64 or any(c not in "0123456789abcdef" for c in raw_hash):
-            raise click.BadParameter("expected ID:HASH as printed by `flask audit verify`", param_hint="--anchor")
-        pinned = (int(raw_id), raw_hash)
+@click.option("--start", default=None, metavar="ID:HASH",
+              help="The start printed by an earlier run (or after the last purge), kept outside the "
+                   "database: the log must still start there (catches removal of the oldest rows).")
+def verify(anchor, start):
+    """Check every row's hash; exit 1 naming the first broken row. Prints the start and the head to keep."""
+    pinned, kept_start = _row_ref(anchor, "--anchor"), _row_ref(start, "--start")
     total = db.session.scalar(select(func.count()).select_from(AccessLogEntry)) or 0
     with click.progressbar(length=total, label="access log") as bar:
-        report = verify_chain(progress=bar.update, anchor=pinned)
+        report = verify_chain(progress=bar.update, anchor=pinned, start=kept_start)
     if not report.ok:
         raise click.ClickException(f"access log broken at row {report.broken_id}: {report.problem} "
                                    f"({report.rows} rows before it are intact)")
-    click.echo(f"ok: {report.rows} rows, chain intact" + (f", anchor {pinned[0]} present" if pinned else ""))
+    click.echo(f"ok: {report.rows} rows, chain intact" + (f", anchor {pinned[0]} present" if pinned else "")
+               + (f", starts at {kept_start[0]} as kept" if kept_start else ""))
+    if report.unused:
+        # Not a removal (the chain runs through): numbers of rolled-back transactions.
+        shown = ", ".join(f"{a}" if a == b else f"{a}–{b}" for a, b in report.unused[:5])
+        click.echo(f"note: ids without a row, the chain intact across them (rolled-back transactions): "
+                   f"{shown}" + (f" and {len(report.unused) - 5} more ranges" if len(report.unused) > 5 else ""))
+    if report.cut_start and not kept_start:
+        click.echo(f"note: the log starts at row {report.start[0]}, after rows no longer in it: a purge of rows "
+                   f"older than five years, or not; pass the start you kept as --start to tell")
     if report.head:
-        # Kept outside the database (a ticket, an operator's log), it is the next run's --anchor.
+        # Kept outside the database (a ticket, an operator's log), they are the next run's
+        # --start and --anchor.
+        click.echo(f"start: {report.start[0]}:{report.start[1]}")
         click.echo(f"head: {report.head[0]}:{report.head[1]}")
+
+
+def _row_ref(raw: str | None, option: str) -> tuple[int, str] | None:
+    """ID:HASH as printed by `flask audit verify`."""
+    if not raw:
+        return None
+    if not re.fullmatch(r"[1-9][0-9]{0,9}:[0-9a-f]{64}", raw) or int(raw.partition(":")[0]) > 2**31 - 1:
+        raise click.BadParameter("expected ID:HASH as printed by `flask audit verify`", param_hint=option)
+    raw_id, _, raw_hash = raw.partition(":")
+    return int(raw_id), raw_hash
 
 
 @audit_cli.command("grant-app-role")

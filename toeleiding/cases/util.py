@@ -28,18 +28,30 @@ def scoped_cases(user: User) -> Select:
 
     JGZ: every case in its organisation's region. VE: cases ever referred to one of its own
     locations (until consent is withdrawn). CJG: cases in its municipalities that are or have
-    been not reached, or whose reminders escalated to it. Admins: only cases opened under
-    break-the-glass, while the grant lasts. Municipal users: none (they see aggregates).
+    been not reached, or whose reminders escalated to it. Admins: only cases of their own region
+    opened under break-the-glass, while the grant lasts. Municipal users: none (they see
+    aggregates).
     """
     return select(Case).where(_scope(user.role, **_scope_values(user)))
+
+
+def in_region(region):
+    """Cases of ``region`` (where the child lives now): JGZ's scope, and the limit of everything
+    an admin, the region's privacy officer, may reach (break-the-glass, the access log)."""
+    return Case.municipality_id.in_(select(Municipality.id).where(Municipality.region_id == region))
+
+
+# The pseudo-role of ``find_case(..., break_glass=True)``: what an admin may open under
+# break-the-glass at all, i.e. every case of their own region.
+BREAK_GLASS = "admin:break_glass"
 
 
 def _scope(role: str, organisation, region, user_id, now):
     """The scope rule of ``role`` as a WHERE criterion; the other arguments are values, or bind
     parameters for a statement built once (``find_case``). The one place that decides who sees
     which case."""
-    if role == "jgz":
-        return Case.municipality_id.in_(select(Municipality.id).where(Municipality.region_id == region))
+    if role == "jgz" or role == BREAK_GLASS:
+        return in_region(region)
     if role == "ve":
         own = (select(CaseLocation.case_id).join(Location, CaseLocation.location_id == Location.id)
                .where(CaseLocation.case_id == Case.id, Location.provider_id == organisation))
@@ -59,19 +71,21 @@ def _scope(role: str, organisation, region, user_id, now):
                                               Reminder.delivered_at.is_not(None))
         return Case.municipality_id.in_(served) & (Case.ever_not_reached.is_(True) | exists(escalated))
     if role == "admin":
-        # Only the records opened under break-the-glass, while the grant lasts.
+        # Only the records opened under break-the-glass, while the grant lasts, and only in the
+        # admin's own region: a grant that reached another region's child opens nothing.
         from ..privacy.models import BreakGlassGrant
         grants = select(BreakGlassGrant.case_id).where(BreakGlassGrant.user_id == user_id,
                                                        BreakGlassGrant.expires_at > now)
-        return Case.id.in_(grants)
+        return Case.id.in_(grants) & in_region(region)
     return false()
 
 
 def _scope_values(user: User) -> dict:
-    """What ``_scope`` needs to know of ``user``; the region only for JGZ (it costs a lookup)."""
+    """What ``_scope`` needs to know of ``user``; the region only for JGZ and admins (it costs a
+    lookup)."""
     from .. import clock
     return {"organisation": user.organisation_id, "user_id": user.id, "now": clock.now(),
-            "region": user.organisation.region_id if user.role == "jgz" else None}
+            "region": user.organisation.region_id if user.role in ("jgz", "admin") else None}
 
 
 def _find_statement(role: str, for_update: bool):
@@ -100,13 +114,18 @@ def parse_case_id(raw) -> uuid.UUID | None:
         return None
 
 
-def find_case(user: User, case_id, for_update: bool = False) -> Case:
-    """The case if ``user`` may see it; NotFound otherwise, whether it exists or not."""
+def find_case(user: User, case_id, for_update: bool = False, break_glass: bool = False) -> Case:
+    """The case if ``user`` may see it; NotFound otherwise, whether it exists or not.
+
+    ``break_glass``: the case an admin asks to open under break-the-glass, which any case of
+    their region may be (and none of another region); for any other role, none.
+    """
     cid = parse_case_id(case_id)
     case = None
     if cid is not None:
         params = {f"scope_{key}": value for key, value in _scope_values(user).items()}
-        case = db.session.scalar(_find_statement(user.role, for_update), {**params, "case_id": cid})
+        role = (BREAK_GLASS if user.role == "admin" else "none") if break_glass else user.role
+        case = db.session.scalar(_find_statement(role, for_update), {**params, "case_id": cid})
     if case is None:
         raise NotFound(N_("Dossier niet gevonden."), case_id=str(cid) if cid else None)
     return case

@@ -10,11 +10,11 @@ from sqlalchemy import select, update
 from .. import clock
 from ..audit.models import AccessLogEntry
 from ..audit.operations import audited, log_access, log_log_read
-from ..audit.util import entry_json
+from ..audit.util import entry_json, find_subject, grants_in_region
 from ..cases.models import Case
-from ..cases.util import find_case, parse_case_id
+from ..cases.util import find_case
 from ..crypto.fields import REGISTRY
-from ..errors import N_, NotFound, NotPermitted, ValidationError
+from ..errors import N_, NotPermitted, ValidationError
 from ..extensions import db
 from ..workflow import current_workflow
 from ..users.models import User
@@ -26,13 +26,11 @@ EXPORT_SECTIONS: dict[str, Callable[[Case], Any]] = {}
 
 @audited("break_glass")
 def break_glass(user: User, case_id: Any, reason: Any, minutes: int | None = None) -> BreakGlassGrant:
-    """An admin opens one child's record outside the normal scope, for a stated reason, for a while."""
+    """An admin opens one child's record outside the normal scope, for a stated reason, for a
+    while; only a child of their own region (another region's is NotFound, as an absent one)."""
     if user.role != "admin":
         raise NotPermitted(N_("Alleen de functioneel beheerder kan noodtoegang nemen."))
-    cid = parse_case_id(case_id)
-    case = db.session.get(Case, cid) if cid else None
-    if case is None:
-        raise NotFound(N_("Dossier niet gevonden."))
+    case = find_case(user, case_id, break_glass=True)
     if not isinstance(reason, str) or len(reason.strip()) < 10:
         raise ValidationError(N_("Geef een reden van ten minste 10 tekens."), "reason")
     limit = current_app.config["BREAK_GLASS_MINUTES"]
@@ -74,16 +72,20 @@ def export_case(user: User, case_id: Any) -> dict:
     return out
 
 
+@audited(lambda args: "break_glass_export" if args.get("export") else "break_glass_review", case_arg="case_id")
 def review_grants(officer: User, case_id: Any = None, user_id: int | None = None,
                   export: bool = False, limit: int = 500) -> list[dict]:
     """Break-the-glass grants for the privacy officer's review, newest first, reasons decrypted.
 
-    For one case, one user, or (neither given) the latest. Reading a reason is reading about
-    that child, so it is logged per case, like any other access.
+    For one case, one user, or (neither given) the latest, of the officer's region only (another
+    region's child or user is NotFound). Reading a reason is reading about that child, so it is
+    logged per case, like any other access.
     """
     if officer.role != "admin":
         raise NotPermitted(N_("Alleen de functioneel beheerder (privacy officer) ziet het toegangslog."))
-    q = select(BreakGlassGrant).order_by(BreakGlassGrant.granted_at.desc()).limit(limit)
+    region = find_subject(officer, case_id, user_id)
+    q = (select(BreakGlassGrant).where(grants_in_region(region))
+         .order_by(BreakGlassGrant.granted_at.desc()).limit(limit))
     if case_id is not None:
         q = q.where(BreakGlassGrant.case_id == case_id)
     if user_id is not None:

@@ -11,14 +11,12 @@ import io
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from ..audit.operations import log_log_read
-from ..audit.util import entries, entry_json, iter_csv
+from ..audit.operations import audited, log_log_read
+from ..audit.util import entries, entry_json, find_subject, iter_csv, officer_region, users_in_region
 from ..cases.util import parse_case_id
 from ..errors import N_, ValidationError
 from ..extensions import db
-from ..users.models import User
 from ..web.auth import roles_required
 from .operations import GRANT_COLUMNS, break_glass, export_case, review_grants
 
@@ -41,19 +39,27 @@ def _filters() -> tuple:
     return case_id, user_id, errors
 
 
+@audited(lambda args: args["action"], case_arg=None)
+def _region(user, action: str, case_id, user_id) -> int:
+    """The officer's region, if the question is about its child or user; another region's (or an
+    absent one) is the 404 page, and a refused ``action`` on record."""
+    return find_subject(user, case_id, user_id)
+
+
 @bp.get("/beheer/toegangslog")
 @roles_required("admin", action="audit_read")
 def audit():
     case_id, user_id, errors = _filters()
     rows, grants = [], []
-    if (case_id or user_id) and not errors:
-        rows = [entry_json(e) for e in db.session.scalars(entries(case_id, user_id).limit(500))]
-        # Which user the officer looked up is on record too (an id, no personal data).
-        log_log_read(current_user, "audit_read", [case_id], user_id)
     if not errors:
+        region = _region(current_user, "audit_read", case_id, user_id)
+        if case_id or user_id:
+            rows = [entry_json(e) for e in db.session.scalars(entries(region, case_id, user_id).limit(500))]
+            # Which user the officer looked up is on record too (an id, no personal data).
+            log_log_read(current_user, "audit_read", [case_id], user_id)
         # Without a question, the latest grants: reviewing emergency access is this page's job.
         grants = review_grants(current_user, case_id, user_id, limit=500 if case_id or user_id else 50)
-    users = db.session.scalars(select(User).order_by(User.name)).all()
+    users = users_in_region(officer_region(current_user))
     names = {u.id: u.name for u in users}
     organisations = {u.organisation_id: u.organisation.name for u in users}
     page = render_template("privacy/audit.html", rows=rows, errors=errors, user_options=_user_options(users), names=names,
@@ -70,8 +76,9 @@ def audit_csv():
     case_id, user_id, errors = _filters()
     if errors or not (case_id or user_id):
         raise ValidationError(N_("Geef een dossiernummer of een gebruiker op."), "case_id")
+    region = _region(current_user, "audit_export", case_id, user_id)
     log_log_read(current_user, "audit_export", [case_id], user_id)
-    body = "".join(iter_csv(db.session.scalars(entries(case_id, user_id))))
+    body = "".join(iter_csv(db.session.scalars(entries(region, case_id, user_id))))
     db.session.commit()
     return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=toegangslog.csv"})
@@ -127,7 +134,7 @@ def _user_options(users) -> list[tuple[str, str]]:
 
 
 def _render_grant_error(values: dict, errors: dict):
-    users = db.session.scalars(select(User).order_by(User.name)).all()
+    users = users_in_region(officer_region(current_user))
     return render_template("privacy/audit.html", rows=[], errors={}, user_options=_user_options(users), names={},
                            grants=[], organisations={}, case_id="",
                            user_id="", grant_errors=errors, grant_values=values), 422
