@@ -19,7 +19,7 @@ from werkzeug.serving import is_running_from_reloader
 
 from .. import clock
 from ..extensions import db
-from .mail import SmtpUnavailable, send_messages
+from ..mail import SmtpUnavailable, send_messages
 from .operations import SweepResult, deliver_due, queue_digest, unclaim_digest
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ from email.message import EmailMessage
 
 from flask import current_app
 
-from ..reminders.mail import SmtpUnavailable, send_messages
+from ..mail import SmtpUnavailable, send_messages
 from .models import User
 from .operations import SET_PASSWORD_MAX_AGE
 
