@@ -40,9 +40,7 @@ KNOWN_UPWARD: dict[tuple[str, str], str] = {
     ("api", "reminders"): "as api -> monitor",
     ("audit", "api"): "the privacy officer's API (audit/api.py) belongs with privacy",
     ("audit", "cases"): "the officer's region filter reads the case's municipality; and audit/api.py",
-    ("audit", "privacy"): "audit asks privacy for a break-the-glass grant: move the grant model down "
-                          "to audit, or register the lookup",
-    ("cases", "privacy"): "the admin's scope reads BreakGlassGrant (move the model down to audit)",
+    ("audit", "privacy"): "audit/api.py (the officer's API, with privacy's grant review) belongs with privacy",
     ("cases", "reminders"): "a transition re-derives reminders and the CJG scope reads escalations: "
                             "a hook registered by reminders",
     ("organisations", "monitor"): "ending a definition asks for a publication that counted it: a guard "

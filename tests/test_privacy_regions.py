@@ -124,7 +124,7 @@ def test_the_glass_of_another_regions_child_cannot_be_broken(app, client, api, w
 def test_a_grant_on_another_regions_child_opens_nothing(app, client, api, world):
     """The scope itself holds the region, not only break-the-glass: a grant that reached another
     region's child (e.g. one given before this rule) opens nothing."""
-    from toeleiding.privacy.models import BreakGlassGrant
+    from toeleiding.audit.models import BreakGlassGrant
     from toeleiding.users.models import User
     _officer, bev_case, _nurse = _bevelanden(app, client)
     admin = api("admin")

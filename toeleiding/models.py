@@ -1,9 +1,8 @@
 """Imports every model so the metadata (and Alembic's autogenerate) knows all tables."""
-from .audit.models import AccessLogEntry  # noqa: F401
+from .audit.models import AccessLogEntry, BreakGlassGrant  # noqa: F401
 from .cases.models import Case, CaseEvent, CaseLocation  # noqa: F401
 from .monitor.models import MonitorPublication, MonitorSnapshotCell, RecodeCategory, Recoding  # noqa: F401
 from .organisations.models import (Location, Municipality, MunicipalityFigures, Organisation,  # noqa: F401
                                    Region, TargetGroupDefinition)
 from .users.models import ApiToken, User  # noqa: F401
 from .reminders.models import DigestRun, MeetingNote, Reminder  # noqa: F401
-from .privacy.models import BreakGlassGrant  # noqa: F401

@@ -10,9 +10,10 @@ import datetime as dt
 import hashlib
 import uuid
 
-from sqlalchemy import ForeignKey, String, Uuid
+from sqlalchemy import ForeignKey, LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..crypto.fields import Encrypted
 from ..extensions import UTCDateTime, db
 
 GENESIS = "0" * 64
@@ -51,3 +52,21 @@ def chain_hash(prev_hash: str, row: dict) -> str:
         return "" if value is None else str(value)
     payload = prev_hash + "|" + "|".join(text(row[f]) for f in FIELDS)
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+# Who may access a record outside the normal scope: kept with the log of who did, below the
+# features, since the case scope (cases/util.py) and every log row ask for it; privacy grants it.
+class BreakGlassGrant(db.Model):
+    """Break the glass: an admin's time-limited, reasoned access to one child's record."""
+    __tablename__ = "break_glass_grants"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    granted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    _reason: Mapped[bytes | None] = mapped_column("reason", LargeBinary)   # NULL once erased
+    reason = Encrypted()   # free text: may mention the family
+
+    def __init__(self, **kwargs):
+        self.id = kwargs.pop("id", None) or uuid.uuid4()
+        super().__init__(**kwargs)

@@ -22,7 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import clock
 from ..extensions import db
 from ..errors import AppError
-from .models import GENESIS, AccessLogEntry, chain_hash
+from .models import GENESIS, AccessLogEntry, BreakGlassGrant, chain_hash
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,6 @@ def log_access(user, action: str, case_ids: Iterable = (None,), result: str = "a
         flagged, behalf = emergency, on_behalf_of
         if getattr(user, "role", None) == "admin" and cid is not None and not emergency and behalf is None:
             # An admin only ever sees a child's record under break-the-glass: mark it so.
-            from ..privacy.operations import active_grant
             grant = active_grant(user, cid)
             if grant is not None:
                 flagged, behalf = True, f"break_glass:{grant.id}"
@@ -170,3 +169,12 @@ def _discard(session: Session) -> None:
 event.listen(Session, "before_commit", _write_pending)
 event.listen(Session, "after_commit", _release)
 event.listen(Session, "after_rollback", _discard)
+
+
+def active_grant(user, case_id) -> BreakGlassGrant | None:
+    """The admin's break-the-glass grant on this case, while it lasts."""
+    if user.role != "admin" or case_id is None:
+        return None
+    return db.session.scalar(select(BreakGlassGrant).where(
+        BreakGlassGrant.user_id == user.id, BreakGlassGrant.case_id == case_id,
+        BreakGlassGrant.expires_at > clock.now()).limit(1))

@@ -12,9 +12,8 @@ from ..cases.util import in_region
 from ..errors import N_, NotFound
 from ..extensions import db
 from ..organisations.models import Organisation
-from ..privacy.models import BreakGlassGrant
 from ..users.models import User
-from .models import FIELDS, GENESIS, AccessLogEntry, chain_hash
+from .models import FIELDS, GENESIS, AccessLogEntry, BreakGlassGrant, chain_hash
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,7 @@ def _scope(role: str, organisation, region, user_id, now):
     if role == "admin":
         # Only the records opened under break-the-glass, while the grant lasts, and only in the
         # admin's own region: a grant that reached another region's child opens nothing.
-        from ..privacy.models import BreakGlassGrant
+        from ..audit.models import BreakGlassGrant
         grants = select(BreakGlassGrant.case_id).where(BreakGlassGrant.user_id == user_id,
                                                        BreakGlassGrant.expires_at > now)
         return Case.id.in_(grants) & in_region(region)

@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from .. import clock
-from ..audit.models import AccessLogEntry
+from ..audit.models import AccessLogEntry, BreakGlassGrant
 from ..audit.operations import audited, log_access, log_log_read
 from ..audit.util import entry_json, find_subject, grants_in_region
 from ..cases.models import Case
@@ -18,7 +18,6 @@ from ..errors import N_, NotPermitted, ValidationError
 from ..extensions import db
 from ..workflow import current_workflow
 from ..users.models import User
-from .models import BreakGlassGrant
 
 # Other features add a section to the parents' export: name -> function(case) -> JSON-able.
 EXPORT_SECTIONS: dict[str, Callable[[Case], Any]] = {}
@@ -45,14 +44,6 @@ def break_glass(user: User, case_id: Any, reason: Any, minutes: int | None = Non
     db.session.flush()
     log_access(user, "break_glass", [case.id], emergency=True, on_behalf_of=f"break_glass:{grant.id}")
     return grant
-
-
-def active_grant(user: User, case_id) -> BreakGlassGrant | None:
-    if user.role != "admin" or case_id is None:
-        return None
-    return db.session.scalar(select(BreakGlassGrant).where(
-        BreakGlassGrant.user_id == user.id, BreakGlassGrant.case_id == case_id,
-        BreakGlassGrant.expires_at > clock.now()).limit(1))
 
 
 @audited("export")
