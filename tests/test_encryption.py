@@ -418,7 +418,7 @@ def _column(app, table: str, column: str, key) -> bytes | None:
 @pytest.mark.parametrize("table", ["cases", "reminders"])
 def test_reencryption_does_not_bring_back_what_retention_erased_meanwhile(make_app, world, test_keys, table):
     from toeleiding.reminders.models import Reminder
-    from toeleiding.reminders.scheduler import run_retention
+    from toeleiding.privacy.commands import run_retention
     old, index_key = _key(), test_keys["BLIND_INDEX_KEY"]
     first = make_app(ENCRYPTION_KEYS=f"k1:{old}", BLIND_INDEX_KEY=index_key)
     jgz = ApiClient.sign_in(first.test_client(), world.emails["jgz"])

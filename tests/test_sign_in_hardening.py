@@ -136,7 +136,7 @@ def test_a_second_factor_code_is_accepted_once_by_the_api(app, api, world):
 
 
 def test_the_nightly_retention_job_purges_old_sign_in_attempts(app, client, world):
-    from toeleiding.reminders.scheduler import run_retention
+    from toeleiding.privacy.commands import run_retention
     app.config["CLOCK_NOW"] = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=1)
     assert client.post(LOGIN, json={"email": world.emails["jgz"], "password": "wrong"}).status_code == 401
     app.config["CLOCK_NOW"] = None

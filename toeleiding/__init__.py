@@ -54,8 +54,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .web import init_web
     init_web(app)   # pages, sign-in sessions, CSRF (the API is exempt), translations, error pages
 
-    from .privacy.views import bp as privacy_bp
-    app.register_blueprint(privacy_bp)   # the privacy officer's log, break-the-glass, parents' export
+    from .privacy import init_app as init_privacy
+    init_privacy(app)   # the privacy officer's log, break-the-glass, parents' export, nightly retention
 
     from .reminders import init_app as init_reminders
     init_reminders(app)   # inbox and bereik-overleg pages, header badge, the dev server's scheduler

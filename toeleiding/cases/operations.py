@@ -20,6 +20,7 @@ from ..users.models import User
 from ..workflow.labels import REGISTER_EVENT, state_label, trigger_label   # in the reader's language
 from ..workflow import current_workflow
 from ..workflow.definition import Status
+from . import hooks
 from .checks import CHECKS, require_current_provider
 from .models import Case, CaseEvent, CaseLocation
 from .util import family_name_index, find_case, scoped_cases
@@ -66,8 +67,7 @@ def register_case(user: User, municipality_code: Any, child: Any, parents: Any =
     db.session.add(history_event(case, user, 1, REGISTER_EVENT, None, today, {}))
     log_access(user, "create", [case.id])
     db.session.flush()
-    from ..reminders.operations import sync_reminders
-    sync_reminders(case, entered_seq=1)   # the reminders of the new state, in this transaction
+    hooks.after_step(case, 1)   # e.g. the reminders of the new state, in this transaction
     return case
 
 
@@ -142,8 +142,7 @@ def fire_transition(user: User, case_id: Any, trigger: Any, version: Any, data: 
     if location is not None and location.id != from_location:
         # The case's current location is in its scope already (it got there through here).
         _remember_location(case, location)
-    from ..reminders.operations import sync_reminders
-    sync_reminders(case, entered_seq=seq)   # cancel what no longer applies, start what does, in this transaction
+    hooks.after_step(case, seq)   # e.g. reminders: cancel what no longer applies, start what does
     return case
 
 

@@ -9,7 +9,7 @@ import functools
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, Select, bindparam, exists, false, func, select
+from sqlalchemy import Integer, Select, bindparam, exists, false, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..errors import N_, NotFound, ValidationError
@@ -64,12 +64,10 @@ def _scope(role: str, organisation, region, user_id, now):
         served = select(organisation_municipalities.c.municipality_id).where(
             organisation_municipalities.c.organisation_id == organisation)
         # A long waiting list escalates to the CJG as well (workflow reminder rules): the CJG
-        # then has to be able to open the case it is reminded about.
-        from ..reminders.models import Reminder
-        escalated = select(Reminder.id).where(Reminder.case_id == Case.id, Reminder.role == "cjg",
-                                              Reminder.organisation_id == organisation,
-                                              Reminder.delivered_at.is_not(None))
-        return Case.municipality_id.in_(served) & (Case.ever_not_reached.is_(True) | exists(escalated))
+        # then has to be able to open the case it is reminded about (reminders widen the scope).
+        from .hooks import SCOPE
+        return Case.municipality_id.in_(served) & or_(Case.ever_not_reached.is_(True),
+                                                      *(widen(organisation) for widen in SCOPE.get(role, ())))
     if role == "admin":
         # Only the records opened under break-the-glass, while the grant lasts, and only in the
         # admin's own region: a grant that reached another region's child opens nothing.

@@ -15,10 +15,9 @@ from .. import clock
 from ..errors import DuplicateCase, InvalidTransition, NotPermitted, StaleVersion, ValidationError
 from ..extensions import db
 from ..organisations.models import Location, Municipality, Organisation
-from ..reminders.util import meeting_notes
 from ..web.auth import roles_required
 from ..workflow import current_workflow
-from . import forms
+from . import forms, hooks
 from .checks import allowed_triggers
 from .fieldtypes import TYPES, Shown
 from .models import Case
@@ -140,7 +139,7 @@ def _render_case(case: Case, open_trigger: str | None = None, errors: dict | Non
     page = render_template("cases/case.html", case=case, status=seen, shown=shown, child=child,
                            parents=case.parents or [],
                            actions=actions, timeline=timeline, notice=notice, typed=typed or [],
-                           meeting_notes=meeting_notes(case, current_user))
+                           **{name: show(case, current_user) for name, show in hooks.CASE_PAGE.items()})
     db.session.commit()
     return page, status
 

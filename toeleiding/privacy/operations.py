@@ -16,11 +16,13 @@ from ..cases.util import find_case
 from ..crypto.fields import REGISTRY
 from ..errors import N_, NotPermitted, ValidationError
 from ..extensions import db
+from ..reminders.util import export_section
 from ..workflow import current_workflow
 from ..users.models import User
 
-# Other features add a section to the parents' export: name -> function(case) -> JSON-able.
-EXPORT_SECTIONS: dict[str, Callable[[Case], Any]] = {}
+# The parents' export holds everything on a child: each feature below privacy that keeps
+# something about a child gives a section (name -> function(case) -> JSON-able).
+EXPORT_SECTIONS: dict[str, Callable[[Case], Any]] = {"reminders": export_section}
 
 
 @audited("break_glass")

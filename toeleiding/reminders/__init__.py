@@ -30,8 +30,11 @@ def init_app(app: Flask) -> None:
             return open_count(current_user)
         return {"open_reminder_count": open_reminder_count}
 
-    from ..privacy.operations import EXPORT_SECTIONS
-    from .util import export_section
-    EXPORT_SECTIONS["reminders"] = export_section   # the parents' export holds everything on a child
+    from ..cases import hooks
+    from .operations import sync_reminders
+    from .util import escalated_to, meeting_notes
+    hooks.on_step(sync_reminders)           # each step re-derives the case's reminders, in its transaction
+    hooks.widen_scope("cjg", escalated_to)   # a CJG opens a case whose reminders escalated to it
+    hooks.on_case_page("meeting_notes", meeting_notes)
 
     start_in_dev_server(app)

@@ -97,23 +97,18 @@ def build_scheduler(app: Flask, background: bool):
     scheduler.add_job(run_job, "interval", args=[app], id=JOB_ID,
                       seconds=app.config.get("REMINDER_INTERVAL_SECONDS", 60),
                       next_run_time=dt.datetime.now(clock.LOCAL_TZ))
-    # Retention (privacy): once a night, erase personal data past its period. Lives on the same
-    # clock so production has one scheduler process, not one per periodic duty.
-    scheduler.add_job(run_retention, "cron", args=[app], id="retention", hour=3, minute=17)
+    # Other features' periodic duties (privacy: retention every night), on the same clock.
+    for job_id, (func, trigger, kwargs) in app.extensions.get(JOBS, {}).items():
+        scheduler.add_job(func, trigger, args=[app], id=job_id, **kwargs)
     return scheduler
 
 
-def run_retention(app: Flask) -> None:
-    from ..privacy.operations import apply_retention
-    with app.app_context():
-        try:
-            count, _ = apply_retention()
-            if count:
-                log.info("retention: personal data of %d closed cases erased", count)
-        except Exception as exc:   # as above: the type only, and tomorrow's run tries again
-            log.error("retention job failed: %s", type(exc).__name__)
-        finally:
-            db.session.remove()
+JOBS = "toeleiding.jobs"
+
+
+def add_job(app: Flask, job_id: str, func, trigger: str, **kwargs) -> None:
+    """Another feature's periodic job for the one scheduler: ``func(app)`` on an APScheduler trigger."""
+    app.extensions.setdefault(JOBS, {})[job_id] = (func, trigger, kwargs)
 
 
 def should_run_in_process(app: Flask) -> bool:

@@ -272,6 +272,14 @@ def export_section(case: Case) -> dict:
     }
 
 
+def escalated_to(organisation):
+    """Cases whose reminders escalated to this CJG organisation (a criterion for its scope)."""
+    from sqlalchemy import exists
+    return exists(select(Reminder.id).where(Reminder.case_id == Case.id, Reminder.role == "cjg",
+                                            Reminder.organisation_id == organisation,
+                                            Reminder.delivered_at.is_not(None)))
+
+
 def meeting_notes(case: Case, user: User) -> list[dict]:
     """The bereik-overleg's notes about this child (who, organisation, when, text), oldest first.
 

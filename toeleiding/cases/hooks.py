@@ -1,0 +1,34 @@
+"""What features above cases add to a case's life, registered at start-up so that cases imports
+none of them (tests/test_layering.py): the reminders re-derive a case's reminders in each step's
+own transaction, let the CJG open a case whose reminders escalated to it, and put the
+bereik-overleg notes on the case page. Registering twice (several apps in one process) is a no-op.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+# fn(case, entered_seq): after registration (seq 1) and after each transition, before the commit.
+STEP: list[Callable[[Any, int], None]] = []
+# role -> [fn(organisation) -> SQL criterion on Case]: OR-ed into that role's scope (cases/util.py).
+SCOPE: dict[str, list[Callable[[Any], Any]]] = {}
+# name -> fn(case, user): extra values the case page shows (template variable ``name``).
+CASE_PAGE: dict[str, Callable[[Any, Any], Any]] = {}
+
+
+def on_step(fn: Callable[[Any, int], None]) -> None:
+    if fn not in STEP:
+        STEP.append(fn)
+
+
+def widen_scope(role: str, fn: Callable[[Any], Any]) -> None:
+    if fn not in SCOPE.setdefault(role, []):
+        SCOPE[role].append(fn)
+
+
+def on_case_page(name: str, fn: Callable[[Any, Any], Any]) -> None:
+    CASE_PAGE[name] = fn
+
+
+def after_step(case, entered_seq: int) -> None:
+    for fn in STEP:
+        fn(case, entered_seq)
