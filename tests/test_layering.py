@@ -41,9 +41,6 @@ KNOWN_UPWARD: dict[tuple[str, str], str] = {
     ("audit", "api"): "the privacy officer's API (audit/api.py) belongs with privacy",
     ("audit", "cases"): "the officer's region filter reads the case's municipality; and audit/api.py",
     ("audit", "privacy"): "audit/api.py (the officer's API, with privacy's grant review) belongs with privacy",
-    ("organisations", "monitor"): "ending a definition asks for a publication that counted it: a guard "
-                                  "registered by monitor",
-    ("organisations", "users"): "deactivating an organisation asks for its active users: a guard",
     ("users", "audit"): "an invited account is logged from users.operations: log it from the admin "
                         "view or privacy",
     ("web", "admin"): "web.init_web registers the admin and cases blueprints: create_app should",

@@ -51,6 +51,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .api.blueprint import bp as api_bp
     app.register_blueprint(api_bp)
 
+    from .users import init_app as init_users
+    init_users(app)   # an organisation with active users stays in use
+
     from .web import init_web
     init_web(app)   # pages, sign-in sessions, CSRF (the API is exempt), translations, error pages
 

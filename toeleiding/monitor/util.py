@@ -569,3 +569,21 @@ def differences(live: MonitorData, published: MonitorData, threshold: int | None
             cells[name] = {"value": d, "display": f"{d:+d}" if d else "0"}
         out[row] = cells
     return out
+
+
+def refuse_ending_a_published_definition(definition, until: dt.date) -> None:
+    """The monitor computes a municipality's target group from the definition in force on the
+    reference date; a publication froze those figures. Ending a period before a published
+    reference date it covered would make the live monitor for that date disagree with what was
+    published (registered with organisations' DEFINITION_END_CHECKS)."""
+    from .models import MonitorPublication
+    covered = select(func.max(MonitorPublication.peildatum)).where(
+        MonitorPublication.region_id == definition.municipality.region_id,
+        MonitorPublication.peildatum > until, MonitorPublication.peildatum >= definition.valid_from)
+    if definition.valid_until is not None:
+        covered = covered.where(MonitorPublication.peildatum <= definition.valid_until)
+    published = db.session.scalar(covered)
+    if published is not None:
+        raise ValidationError(N_("De monitor is gepubliceerd op peildatum %(date)s met deze definitie; "
+                                 "laat de periode niet eerder eindigen."), "valid_until",
+                              params={"date": published.isoformat()})

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Callable
 
 from sqlalchemy import func, select
 
@@ -87,31 +88,29 @@ def update_location(location: Location, name: str, address: str, active: bool) -
     return location
 
 
+# What features above organisations keep in use, registered at start-up so organisations imports
+# none of them: fn(organisation) -> its active users (users); fn(definition, until) raises when
+# ending the definition on ``until`` would change something frozen (monitor: a publication).
+ACTIVE_USERS: dict[str, Callable[[Organisation], int]] = {}
+DEFINITION_END_CHECKS: dict[str, Callable[[TargetGroupDefinition, dt.date], None]] = {}
+
+
 def end_definition(definition: TargetGroupDefinition, until: dt.date) -> TargetGroupDefinition:
     """End a policy period on ``until`` (inclusive), so that the next period can be added after it.
 
     The monitor computes a municipality's target group from the definition in force on the
     reference date; a publication froze those figures. Ending a period before a published
     reference date it covered would make the live monitor for that date disagree with what was
-    published, so that is refused.
+    published, so that is refused (the monitor's check, DEFINITION_END_CHECKS).
     """
-    from ..monitor.models import MonitorPublication
     if until < definition.valid_from:
         raise ValidationError(N_("De einddatum ligt vóór de begindatum (%(date)s)."), "valid_until",
                               params={"date": definition.valid_from.isoformat()})
     if definition.valid_until is not None and until > definition.valid_until:
         raise ValidationError(N_("Deze periode eindigt al op %(date)s; een periode verlengen kan niet."),
                               "valid_until", params={"date": definition.valid_until.isoformat()})
-    covered = select(func.max(MonitorPublication.peildatum)).where(
-        MonitorPublication.region_id == definition.municipality.region_id,
-        MonitorPublication.peildatum > until, MonitorPublication.peildatum >= definition.valid_from)
-    if definition.valid_until is not None:
-        covered = covered.where(MonitorPublication.peildatum <= definition.valid_until)
-    published = db.session.scalar(covered)
-    if published is not None:
-        raise ValidationError(N_("De monitor is gepubliceerd op peildatum %(date)s met deze definitie; "
-                                 "laat de periode niet eerder eindigen."), "valid_until",
-                              params={"date": published.isoformat()})
+    for check in DEFINITION_END_CHECKS.values():
+        check(definition, until)
     definition.valid_until = until
     db.session.flush()
     return definition
@@ -132,9 +131,7 @@ def deactivate_organisation(organisation: Organisation) -> Organisation:
     """Take an organisation out of use. Its active users and locations must go first: deactivating
     them here silently would lock people out or hide a location from referrals without anyone
     deciding so."""
-    from ..users.models import User
-    users = db.session.scalar(select(func.count()).select_from(User).where(
-        User.organisation_id == organisation.id, User.active.is_(True))) or 0
+    users = sum(count(organisation) for count in ACTIVE_USERS.values())
     locations = db.session.scalar(select(func.count()).select_from(Location).where(
         Location.provider_id == organisation.id, Location.active.is_(True))) or 0
     if users or locations:
