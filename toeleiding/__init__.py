@@ -73,7 +73,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_commands(app)
 
     if app.config.get("CHECK_STORED_DATA", not app.testing):
-        from .workflow.data import guard
+        from .workflow_data import guard
         guard(app)   # stored states, reasons and outcomes must all be in the workflow file
 
     logging.getLogger("transitions").setLevel(logging.WARNING)

@@ -20,13 +20,14 @@ from ..extensions import db
 from ..organisations.models import Municipality
 from ..users.models import User
 from ..workflow import current_workflow
+from ..workflow.definition import MOVE_EVENT
 from .models import Case, CaseEvent
 from .operations import fire_transition, history_event, log_access
 from .util import find_case
 from .validation import parse_date
 
 MUNICIPALITY_CODE_RE = re.compile(r"^GM[0-9]{4}$")
-MOVE_TRIGGER = "move"
+MOVE_TRIGGER = MOVE_EVENT
 
 
 @audited("move")   # a refusal is a denied row (issue 6)

@@ -39,7 +39,7 @@ from ..extensions import db
 from ..organisations.models import Location, Municipality, MunicipalityFigures, Region
 from ..workflow import current_workflow
 from ..workflow.definition import Status
-from ..workflow.data import RENAME_TRIGGER
+from ..workflow.definition import RENAME_EVENT as RENAME_TRIGGER
 from .models import RecodeCategory, Recoding
 
 MAX_AGE_MONTHS = 48

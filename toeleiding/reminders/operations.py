@@ -27,7 +27,7 @@ from ..extensions import db
 from ..organisations.models import Organisation
 from ..users.models import User
 from ..workflow import current_workflow
-from ..workflow.data import RENAME_TRIGGER
+from ..workflow.definition import RENAME_EVENT as RENAME_TRIGGER
 from .models import LIVE_STATES, DigestRun, MeetingNote, Reminder
 from .util import (INBOX_ROLES, addressee_for, age_milestone, applicable_rules, case_anchor, digest_counts, find_rule,
                    local_day, local_midnight, meeting_municipality, next_due, occurrence_offset, role_for)

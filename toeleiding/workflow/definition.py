@@ -25,7 +25,9 @@ KNOWN_CHECKS = ("placement_age", "location_of_own_provider")
 CASE_ATTRIBUTES = ("location_id", "school_id", "not_reached_reason", "outcome")
 # History rows the application writes itself (registration, change of residence, rename of a
 # stored name): a transition of the same name would be read as one of them by the monitor.
-RESERVED_TRIGGERS = ("register", "move", "rename")
+# History rows the application writes itself (not transitions): a file may not use these names.
+REGISTER_EVENT, MOVE_EVENT, RENAME_EVENT = "register", "move", "rename"
+RESERVED_TRIGGERS = (REGISTER_EVENT, MOVE_EVENT, RENAME_EVENT)
 
 
 class WorkflowError(Exception):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import has_request_context
 from flask_babel import LazyString, get_locale, lazy_gettext as _l
 
-from .definition import current_workflow
+from .definition import REGISTER_EVENT, current_workflow
 
 
 def language() -> str:
@@ -32,7 +32,6 @@ def state_label(state: str | None) -> str:
 
 # Two names that are the code's, not the file's: the registration event every history starts
 # with, and every role's list of all its open cases.
-REGISTER_EVENT = "register"
 ALL_LIST = "all"
 _REGISTERED = _l("Geregistreerd")
 _ALL_CASES = _l("Alle dossiers")

@@ -21,13 +21,14 @@ import logging
 from dataclasses import dataclass
 
 import click
+from flask.cli import with_appcontext
 import sqlalchemy as sa
 from sqlalchemy import func, select, union, update
 
-from .. import clock
-from ..errors import N_, ValidationError
-from ..extensions import db
-from .definition import Workflow, current_workflow
+from . import clock
+from .errors import N_, AppError, ValidationError
+from .extensions import db
+from .workflow.definition import RENAME_EVENT, Workflow, current_workflow
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ KINDS = ("state", "reason", "outcome")
 LISTS = {"reason": "reasons", "outcome": "outcomes"}
 # The history row of a rename. Like a move it leaves the state as it was: the monitor skips both
 # when it picks the state at a reference date, and reminders do not count a stay from them.
-RENAME_TRIGGER = "rename"
+RENAME_TRIGGER = RENAME_EVENT
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,8 @@ def known_names(workflow: Workflow, kind: str) -> tuple[str, ...]:
 def _places(workflow: Workflow, kind: str, tables: set[str]):
     """(name, case id, statement) for every place a name of ``kind`` is stored; ``statement``
     selects the two, to be narrowed with a WHERE on the name."""
-    from ..cases.models import Case, CaseEvent
-    from ..monitor.models import Recoding
+    from .cases.models import Case, CaseEvent
+    from .monitor.models import Recoding
     if kind == "state":
         return [(Case.state, Case.id, select(Case.state, Case.id)),
                 (CaseEvent.from_state, CaseEvent.case_id, select(CaseEvent.from_state, CaseEvent.case_id)),
@@ -131,7 +132,7 @@ def describe(unknown: list[Unknown], workflow: Workflow) -> str:
 
 def check_stored_data() -> None:
     """Raise ConfigError (one line) if stored cases use a name the workflow file lacks."""
-    from ..config import ConfigError
+    from .config import ConfigError
     try:
         unknown = unknown_names()
     except sa.exc.OperationalError as exc:
@@ -187,10 +188,10 @@ def rename(user, kind: str, old: str, new: str) -> int:
     and an access-log row. Run again, it finds nothing to move and changes nothing. Only
     flushes: the command commits once, so all of it or none is stored.
     """
-    from ..audit.operations import log_access
-    from ..cases.models import Case, CaseEvent
-    from ..cases.operations import history_event
-    from ..monitor.models import Recoding
+    from .audit.operations import log_access
+    from .cases.models import Case, CaseEvent
+    from .cases.operations import history_event
+    from .monitor.models import Recoding
     workflow = current_workflow()
     known = known_names(workflow, kind)
     if new not in known:
@@ -234,6 +235,44 @@ def rename(user, kind: str, old: str, new: str) -> int:
         db.session.flush()
     log_access(user, "workflow_rename", ids)
     return len(ids)
+
+
+
+# --- Commands ---------------------------------------------------------------------------
+
+@click.command("check-data")
+@with_appcontext
+def check_data():
+    """Exit 1 naming every state, reason or outcome the database uses and the workflow file lacks."""
+    unknown = unknown_names()
+    if unknown:
+        raise click.ClickException(describe(unknown, current_workflow()))
+    click.echo(f"ok: every state, reason and outcome in the database is in {current_workflow().path}")
+
+
+def _rename_command(kind: str):
+    @click.argument("old")
+    @click.argument("new")
+    @click.option("--by", "email", required=True, help="E-mail of the admin renaming (recorded in each case's history).")
+    def command(old, new, email):
+        from .users.models import User
+        user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+        if user is None or user.role != "admin" or not user.active:
+            raise click.ClickException(f"--by: {email!r} is not an active admin")
+        try:
+            changed = rename(user, kind, old, new)
+            db.session.commit()   # every case or none
+        except AppError as exc:
+            db.session.rollback()
+            raise click.ClickException(f"{exc.field}: {exc.message}")
+        click.echo(f"renamed {kind} {old!r} to {new!r} in {changed} case{'' if changed == 1 else 's'}")
+    command.__doc__ = (f"Move every case's {kind} OLD (gone from the workflow file) to NEW (in it), "
+                       "with a history row per case, in one transaction.")
+    return click.command(f"rename-{kind}")(with_appcontext(command))
+
+
+# ``flask workflow check-data | rename-state|rename-reason|rename-outcome OLD NEW``
+COMMANDS = [check_data] + [_rename_command(kind) for kind in ("state", "reason", "outcome")]
 
 
 __all__ = ["KINDS", "RENAME_TRIGGER", "Unknown", "check_stored_data", "describe", "guard", "known_names",
