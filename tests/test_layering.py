@@ -16,8 +16,8 @@ ORDER = [
     ("crypto",),
     ("workflow",),
     ("organisations",),
+    ("audit",),            # the access log: every feature writes to it
     ("users",),
-    ("audit",),
     ("api", "web"),        # the HTTP frame: authentication, error mapping, i18n, navigation
     ("cases",),
     ("reminders",),
@@ -38,11 +38,6 @@ KNOWN_UPWARD: dict[tuple[str, str], str] = {
                         "register both from create_app",
     ("api", "privacy"): "as api -> monitor",
     ("api", "reminders"): "as api -> monitor",
-    ("audit", "api"): "the privacy officer's API (audit/api.py) belongs with privacy",
-    ("audit", "cases"): "the officer's region filter reads the case's municipality; and audit/api.py",
-    ("audit", "privacy"): "audit/api.py (the officer's API, with privacy's grant review) belongs with privacy",
-    ("users", "audit"): "an invited account is logged from users.operations: log it from the admin "
-                        "view or privacy",
     ("web", "admin"): "web.init_web registers the admin and cases blueprints: create_app should",
     ("web", "cases"): "the work list and search pages are in web/views.py (move to cases/)",
 }

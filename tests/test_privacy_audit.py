@@ -56,7 +56,7 @@ def test_a_query_about_a_user_records_which_user(app, api, world):
 
 
 def test_erasures_say_who_ran_them_job_or_command(app, api, runner):
-    from toeleiding.reminders.scheduler import run_retention
+    from toeleiding.privacy.commands import run_retention
     jgz = api("jgz")
     for _ in range(2):
         case = jgz.register()

@@ -125,7 +125,6 @@ def json_body() -> dict:
 
 
 from . import views  # noqa: E402,F401  (routes register on bp)
-from ..audit import api as _audit_api  # noqa: E402,F401
 from ..privacy import api as _privacy_api  # noqa: E402,F401
 from ..reminders import api as _reminders_api  # noqa: E402,F401
 from ..monitor import api as _monitor_api  # noqa: E402,F401

@@ -10,7 +10,8 @@ from sqlalchemy import select, update
 from .. import clock
 from ..audit.models import AccessLogEntry, BreakGlassGrant
 from ..audit.operations import audited, log_access, log_log_read
-from ..audit.util import entry_json, find_subject, grants_in_region
+from ..audit.util import entry_json
+from .util import find_subject, grants_in_region
 from ..cases.models import Case
 from ..cases.util import find_case
 from ..crypto.fields import REGISTRY

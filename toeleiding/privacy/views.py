@@ -13,7 +13,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..audit.operations import audited, log_log_read
-from ..audit.util import entries, entry_json, find_subject, iter_csv, officer_region, users_in_region
+from ..audit.util import entry_json, iter_csv
+from .util import entries, find_subject, officer_region, users_in_region
 from ..cases.util import parse_case_id
 from ..errors import N_, ValidationError
 from ..extensions import db
