@@ -26,10 +26,20 @@ ENROLMENT_ENDPOINTS = PUBLIC_ENDPOINTS | {"api.me", "api.logout", "api.totp_setu
 
 
 # The session user_loader lives in web/auth.py: it also checks that the session was not signed out.
+# The two never mix. Under the API the user comes from the bearer token alone: a page session's
+# cookie has its idle and maximum limits and its CSRF check on the pages only, and a browser sends
+# it on its own. Pages in turn ignore a bearer token, so the idle and sign-out checks always apply.
+
+
+def is_api_request(req) -> bool:
+    """Whether ``req`` is for the API (matched or not: an unknown API path is the API's too)."""
+    return req.path.startswith(bp.url_prefix + "/")
 
 
 @login_manager.request_loader
 def _load_user_from_request(req) -> User | None:
+    if not is_api_request(req):
+        return None
     header = req.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() == "bearer" and token:

@@ -29,7 +29,13 @@ def init_app(app: Flask) -> None:
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    """The signed-in user, if the session is still current for them (not signed out since)."""
+    """The signed-in user, if the session is still current for them (not signed out since).
+
+    Never under the API, which knows bearer tokens only (api/blueprint.py).
+    """
+    from ..api.blueprint import is_api_request
+    if is_api_request(request):
+        return None
     if not user_id.isdigit():
         return None
     user = db.session.get(User, int(user_id))
