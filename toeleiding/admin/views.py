@@ -97,7 +97,7 @@ def organisations():
                            municipalities=_municipalities(), errors=errors, values=values), status
 
 
-@bp.route("/organisaties/<int:organisation_id>", methods=["GET", "POST"])
+@bp.route("/organisaties/<id:organisation_id>", methods=["GET", "POST"])
 def organisation(organisation_id):
     org = _get_or_404(Organisation, organisation_id)
     errors, status = {}, 200
@@ -125,7 +125,7 @@ def _org_users(org: Organisation) -> list[User]:
     return list(db.session.scalars(select(User).where(User.organisation_id == org.id).order_by(User.name)))
 
 
-@bp.post("/organisaties/<int:organisation_id>/deactiveren")
+@bp.post("/organisaties/<id:organisation_id>/deactiveren")
 def organisation_deactivate(organisation_id):
     org = _get_or_404(Organisation, organisation_id)
     try:
@@ -138,7 +138,7 @@ def organisation_deactivate(organisation_id):
     return redirect(url_for("admin.organisations"))
 
 
-@bp.post("/organisaties/<int:organisation_id>/activeren")
+@bp.post("/organisaties/<id:organisation_id>/activeren")
 def organisation_activate(organisation_id):
     org = _get_or_404(Organisation, organisation_id)
     reactivate_organisation(org)
@@ -177,7 +177,7 @@ def locations():
                            errors=errors, values=values), status
 
 
-@bp.route("/locaties/<int:location_id>", methods=["GET", "POST"])
+@bp.route("/locaties/<id:location_id>", methods=["GET", "POST"])
 def location(location_id):
     loc = _get_or_404(Location, location_id)
     errors, status = {}, 200
@@ -223,7 +223,7 @@ def users():
                            errors=errors, values=values), status
 
 
-@bp.post("/gebruikers/<int:user_id>/deactiveren")
+@bp.post("/gebruikers/<id:user_id>/deactiveren")
 def user_deactivate(user_id):
     user = _get_or_404(User, user_id)
     try:
@@ -236,7 +236,7 @@ def user_deactivate(user_id):
     return redirect(url_for("admin.users"))
 
 
-@bp.post("/gebruikers/<int:user_id>/activeren")
+@bp.post("/gebruikers/<id:user_id>/activeren")
 def user_activate(user_id):
     user = _get_or_404(User, user_id)
     try:
@@ -249,7 +249,7 @@ def user_activate(user_id):
     return redirect(url_for("admin.users"))
 
 
-@bp.post("/gebruikers/<int:user_id>/wachtwoord")
+@bp.post("/gebruikers/<id:user_id>/wachtwoord")
 def user_reset(user_id):
     user = _get_or_404(User, user_id)
     try:
@@ -290,7 +290,7 @@ def _definitions_page(errors: dict, values, end_values: dict | None = None) -> s
                            errors=errors, values=values, end_values=end_values or {})
 
 
-@bp.post("/doelgroepdefinities/<int:definition_id>/beeindigen")
+@bp.post("/doelgroepdefinities/<id:definition_id>/beeindigen")
 def definition_end(definition_id):
     definition = _get_or_404(TargetGroupDefinition, definition_id)
     key = f"end_{definition.id}"   # one end form per period: its own field id on the page

@@ -8,6 +8,7 @@ from ..api.blueprint import bp
 from ..cases.util import parse_case_id
 from ..errors import N_, NotPermitted, ValidationError
 from ..extensions import db
+from ..numbers import parse_whole_number
 from ..privacy.operations import review_grants
 from .operations import audited, log_log_read
 from .util import entries, entry_json, iter_csv
@@ -23,9 +24,7 @@ def _query(user):
         if case_id is None:
             raise ValidationError(N_("Ongeldig dossiernummer."), "case_id")
     if request.args.get("user_id"):
-        if not request.args["user_id"].isdigit():
-            raise ValidationError(N_("Ongeldig gebruikersnummer."), "user_id")
-        user_id = int(request.args["user_id"])
+        user_id = parse_whole_number(request.args["user_id"], "user_id", message=N_("Ongeldig gebruikersnummer."))
     if case_id is None and user_id is None:
         raise ValidationError(N_("Geef case_id of user_id op."), "case_id")
     log_log_read(user, _action(), [case_id], user_id)

@@ -16,6 +16,7 @@ from werkzeug.datastructures import MultiDict
 
 from .. import clock
 from ..extensions import db
+from ..numbers import whole_number
 from ..organisations.models import Location, Municipality, Organisation
 from ..users.models import User
 from ..workflow import current_workflow
@@ -182,7 +183,8 @@ def transition_data(t: Transition | None, form: MultiDict) -> dict:
 
 def version_arg(form: MultiDict):
     raw = (form.get("version") or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) < 10 else raw
+    number = whole_number(raw, minimum=0)
+    return raw if number is None else number   # the service names the field if it is no version
 
 
 # --- Registering a child --------------------------------------------------------------------

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from .. import clock
 from ..errors import N_, ValidationError
 from ..extensions import db
+from ..numbers import whole_number
 from ..organisations.models import Location, Municipality, Organisation
 from ..workflow.definition import Field, Transition, Workflow
 
@@ -25,7 +26,7 @@ PHONE_RE = re.compile(r"^\+?[0-9 ()-]{6,20}$")
 
 def elfproef(bsn: str) -> bool:
     """The BSN check: weights 9..2 and -1 over nine digits, sum divisible by 11 (and not 0)."""
-    if not (isinstance(bsn, str) and len(bsn) == 9 and bsn.isdigit()):
+    if not (isinstance(bsn, str) and len(bsn) == 9 and bsn.isascii() and bsn.isdigit()):
         return False
     total = sum(int(d) * w for d, w in zip(bsn, (9, 8, 7, 6, 5, 4, 3, 2, -1)))
     return total % 11 == 0 and total != 0
@@ -182,9 +183,8 @@ def _parse_field(workflow: Workflow, f: Field, case, raw: Any, values: dict) -> 
         return raw
     if f.type == "integer":
         if isinstance(raw, bool) or not isinstance(raw, int):
-            if isinstance(raw, str) and raw.strip().isdigit():
-                raw = int(raw.strip())
-            else:
+            raw = whole_number(raw, minimum=0)   # a form sends text
+            if raw is None:
                 raise ValidationError(N_("Vul een heel getal in."), f.name)
         if (f.min is not None and raw < f.min) or (f.max is not None and raw > f.max):
             raise ValidationError(N_("Vul een getal van %(min)s tot en met %(max)s in."), f.name,
@@ -211,11 +211,8 @@ def _parse_field(workflow: Workflow, f: Field, case, raw: Any, values: dict) -> 
             raise ValidationError(N_("Kies ten minste één criterium."), f.name)
         return sorted(set(raw))
     if f.type in ("location", "school"):
-        try:
-            ident = int(raw)
-        except (TypeError, ValueError):
-            raise ValidationError(N_("Ongeldige keuze."), f.name) from None
-        if not 0 < ident < 2**31:   # beyond an INTEGER column PostgreSQL would fail the query itself
+        ident = whole_number(raw)
+        if ident is None:
             raise ValidationError(N_("Ongeldige keuze."), f.name)
         if f.type == "location":
             obj = db.session.scalar(select(Location).join(Municipality, Location.municipality_id == Municipality.id)
