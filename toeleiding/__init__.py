@@ -48,7 +48,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     login_manager.init_app(app)
 
-    from .api.blueprint import bp as api_bp
+    from .api.blueprint import JSONRequest, bp as api_bp
+    from .numbers import IdConverter
+    app.request_class = JSONRequest               # a JSON body nested too deep is a 400, not a crash
+    app.url_map.converters["id"] = IdConverter   # <id:…>, a row id; before any blueprint adds a route
     app.register_blueprint(api_bp)
 
     from .users import init_app as init_users

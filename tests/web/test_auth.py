@@ -43,6 +43,54 @@ def test_api_keeps_working_with_bearer_tokens_without_csrf(api):
     assert jgz.register()["state"] == "signalled"
 
 
+def _session_cookie_only(app, web_client):
+    """A client that carries nothing but a signed-in page session's cookie."""
+    bare = app.test_client()
+    bare.set_cookie("session", web_client.client.get_cookie("session").value)
+    return bare
+
+
+def test_api_does_not_accept_the_page_session_cookie(app, api, world):
+    case = api("jgz").register()
+    c = WebClient(app).sign_in(world.emails["jgz"])
+    assert c.get("/werkvoorraad").status_code == 200   # the session itself is live
+    for client in (c.client, _session_cookie_only(app, c)):
+        r = client.get("/api/v1/cases")
+        assert r.status_code == 401 and set(r.json["error"]) == {"code", "message", "field"}
+        assert case["child"]["bsn"] not in r.get_data(as_text=True)
+        r = client.get(f"/api/v1/cases/{case['id']}")
+        assert r.status_code == 401 and case["child"]["bsn"] not in r.get_data(as_text=True)
+        # Without a bearer token there is no CSRF check to stand in for: a cookie may change nothing.
+        r = client.post("/api/v1/auth/totp/setup")
+        assert r.status_code == 401 and r.json["error"]["code"] == "unauthorized"
+    with app.app_context():
+        from toeleiding.users.models import User
+        assert db.session.query(User).filter_by(email=world.emails["jgz"]).one().totp_secret is None
+
+
+def test_api_does_not_accept_a_timed_out_session_cookie(app, api, world):
+    case = api("jgz").register()
+    c = WebClient(app).sign_in(world.emails["jgz"])
+    app.config["CLOCK_NOW"] = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=31)
+    for r in (c.client.get("/api/v1/cases"), c.client.post("/api/v1/auth/totp/setup")):
+        assert r.status_code == 401 and case["child"]["bsn"] not in r.get_data(as_text=True)
+    app.config["CLOCK_NOW"] = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=11)   # past the maximum
+    assert c.client.get("/api/v1/cases").status_code == 401
+
+
+def test_a_bearer_token_is_the_api_user_even_beside_another_users_cookie(app, api, world):
+    ve = api("ve")
+    c = WebClient(app).sign_in(world.emails["jgz"])
+    r = c.client.get("/api/v1/me", headers=ve.headers)
+    assert r.status_code == 200 and r.json["email"] == world.emails["ve"]
+
+
+def test_pages_do_not_accept_a_bearer_token(app, api):
+    headers = api("jgz").headers
+    r = app.test_client().get("/werkvoorraad", headers=headers)
+    assert r.status_code == 302 and r.location.startswith("/aanmelden")
+
+
 @pytest.mark.parametrize("target,expected", [
     ("/zoeken", "/zoeken"),
     ("/werkvoorraad?lijst=to_refer", "/werkvoorraad?lijst=to_refer"),

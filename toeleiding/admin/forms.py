@@ -5,6 +5,7 @@ import datetime as dt
 import re
 
 from ..errors import N_, ValidationError
+from ..numbers import parse_whole_number
 
 CRITERION_RE = re.compile(r"^\s*([a-z][a-z0-9_]{0,39})\s*[:=]\s*(.{1,200}?)\s*$")
 
@@ -46,6 +47,4 @@ def parse_required_date(raw: str | None, field: str) -> dt.date:
 
 
 def parse_int(raw: str | None, field: str) -> int:
-    if raw is None or not raw.strip().isdigit() or len(raw.strip()) > 6:
-        raise ValidationError(N_("Vul een heel getal in."), field)
-    return int(raw.strip())
+    return parse_whole_number(raw, field, minimum=0, maximum=999999, message=N_("Vul een heel getal in."))

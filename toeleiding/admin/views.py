@@ -98,7 +98,7 @@ def organisations():
                            municipalities=_municipalities(), errors=errors, values=values), status
 
 
-@bp.route("/organisaties/<int:organisation_id>", methods=["GET", "POST"])
+@bp.route("/organisaties/<id:organisation_id>", methods=["GET", "POST"])
 def organisation(organisation_id):
     org = _get_or_404(Organisation, organisation_id)
     errors, status = {}, 200
@@ -126,7 +126,7 @@ def _org_users(org: Organisation) -> list[User]:
     return list(db.session.scalars(select(User).where(User.organisation_id == org.id).order_by(User.name)))
 
 
-@bp.post("/organisaties/<int:organisation_id>/deactiveren")
+@bp.post("/organisaties/<id:organisation_id>/deactiveren")
 def organisation_deactivate(organisation_id):
     org = _get_or_404(Organisation, organisation_id)
     try:
@@ -139,7 +139,7 @@ def organisation_deactivate(organisation_id):
     return redirect(url_for("admin.organisations"))
 
 
-@bp.post("/organisaties/<int:organisation_id>/activeren")
+@bp.post("/organisaties/<id:organisation_id>/activeren")
 def organisation_activate(organisation_id):
     org = _get_or_404(Organisation, organisation_id)
     reactivate_organisation(org)
@@ -178,7 +178,7 @@ def locations():
                            errors=errors, values=values), status
 
 
-@bp.route("/locaties/<int:location_id>", methods=["GET", "POST"])
+@bp.route("/locaties/<id:location_id>", methods=["GET", "POST"])
 def location(location_id):
     loc = _get_or_404(Location, location_id)
     errors, status = {}, 200
@@ -231,7 +231,7 @@ def users():
                            errors=errors, values=values), status
 
 
-@bp.post("/gebruikers/<int:user_id>/deactiveren")
+@bp.post("/gebruikers/<id:user_id>/deactiveren")
 def user_deactivate(user_id):
     user = _get_or_404(User, user_id)
     try:
@@ -244,7 +244,7 @@ def user_deactivate(user_id):
     return redirect(url_for("admin.users"))
 
 
-@bp.post("/gebruikers/<int:user_id>/activeren")
+@bp.post("/gebruikers/<id:user_id>/activeren")
 def user_activate(user_id):
     user = _get_or_404(User, user_id)
     try:
@@ -257,7 +257,7 @@ def user_activate(user_id):
     return redirect(url_for("admin.users"))
 
 
-@bp.post("/gebruikers/<int:user_id>/wachtwoord")
+@bp.post("/gebruikers/<id:user_id>/wachtwoord")
 def user_reset(user_id):
     user = _get_or_404(User, user_id)
     try:
@@ -305,7 +305,7 @@ def _definitions_page(errors: dict, values, end_values: dict | None = None) -> s
                            errors=errors, values=values, end_values=end_values or {})
 
 
-@bp.post("/doelgroepdefinities/<int:definition_id>/beeindigen")
+@bp.post("/doelgroepdefinities/<id:definition_id>/beeindigen")
 def definition_end(definition_id):
     definition = _get_or_404(TargetGroupDefinition, definition_id)
     key = f"end_{definition.id}"   # one end form per period: its own field id on the page

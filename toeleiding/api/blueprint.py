@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import traceback
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, Request, g, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
@@ -12,8 +12,9 @@ from werkzeug.exceptions import HTTPException
 
 from ..crypto.keyring import KeyringError
 from ..audit.operations import note_refusal, request_action
-from ..errors import N_, AppError, NotFound, StaleVersion
+from ..errors import N_, AppError, BadRequest, NotFound, StaleVersion
 from ..extensions import db, login_manager
+from ..numbers import parse_whole_number
 from ..users import totp
 from ..users.models import User
 from ..users.operations import user_for_token
@@ -26,10 +27,20 @@ ENROLMENT_ENDPOINTS = PUBLIC_ENDPOINTS | {"api.me", "api.logout", "api.totp_setu
 
 
 # The session user_loader lives in web/auth.py: it also checks that the session was not signed out.
+# The two never mix. Under the API the user comes from the bearer token alone: a page session's
+# cookie has its idle and maximum limits and its CSRF check on the pages only, and a browser sends
+# it on its own. Pages in turn ignore a bearer token, so the idle and sign-out checks always apply.
+
+
+def is_api_request(req) -> bool:
+    """Whether ``req`` is for the API (matched or not: an unknown API path is the API's too)."""
+    return req.path.startswith(bp.url_prefix + "/")
 
 
 @login_manager.request_loader
 def _load_user_from_request(req) -> User | None:
+    if not is_api_request(req):
+        return None
     header = req.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() == "bearer" and token:
@@ -106,20 +117,50 @@ def _unexpected(exc: Exception):
 
 def int_arg(name: str, default: int, maximum: int) -> int:
     """A whole-number query argument from 1 to ``maximum``, or a 422 naming it."""
-    from ..errors import ValidationError
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
-        raise ValidationError(N_("'%(name)s' moet een getal van 1 tot en met %(max)s zijn."), name,
-                              params={"name": name, "max": maximum})
-    return int(raw)
+    return parse_whole_number(raw, name, maximum=maximum, params={"name": name},
+                              message=N_("'%(name)s' moet een getal van 1 tot en met %(max)s zijn."))
+
+
+# No body of the API nests deeper than a few levels. A deeper one is refused before anything reads
+# it: the parser itself gives up (RecursionError) somewhere past 900 levels, and code that walks a
+# parsed body (the NUL check in security.py) would give up on a little less.
+MAX_JSON_DEPTH = 20
+
+
+class JSONRequest(Request):
+    """The application's request (set in create_app): a JSON body nested too deep is a 400, everywhere."""
+
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True):
+        try:
+            data = super().get_json(force=force, silent=silent, cache=cache)
+        except RecursionError:
+            data = _TOO_DEEP
+        if data is _TOO_DEEP or _depth(data) > MAX_JSON_DEPTH:
+            raise BadRequest(N_("Het JSON-bericht is te diep genest (hoogstens %(max)s niveaus)."), None,
+                             params={"max": MAX_JSON_DEPTH})
+        return data
+
+
+_TOO_DEEP = object()
+
+
+def _depth(value) -> int:
+    """How deep lists and objects nest in ``value``, counted without recursion, up to just past the limit."""
+    deepest, todo = 0, [(value, 1)]
+    while todo and deepest <= MAX_JSON_DEPTH:
+        item, depth = todo.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth)
+            todo.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 def json_body() -> dict:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        from ..errors import BadRequest
         raise BadRequest(N_("Stuur een JSON-object (Content-Type: application/json)."), None)
     return data
 

@@ -17,6 +17,7 @@ from werkzeug.datastructures import MultiDict
 from .. import clock
 from ..errors import N_, ValidationError
 from ..extensions import db
+from ..numbers import whole_number
 from ..organisations.models import Location, Municipality, Organisation
 from ..workflow.definition import Field, Transition, Workflow
 from ..workflow.labels import outcome_label, reason_label
@@ -155,9 +156,8 @@ class IntegerType(FieldType):
 
     def parse(self, wf, f, case, raw, values):
         if isinstance(raw, bool) or not isinstance(raw, int):
-            if isinstance(raw, str) and re.fullmatch(r"[0-9]{1,9}", raw.strip()):
-                raw = int(raw.strip())
-            else:
+            raw = whole_number(raw, minimum=0)   # a form sends text
+            if raw is None:
                 raise ValidationError(N_("Vul een heel getal in."), f.name)
         if (f.min is not None and raw < f.min) or (f.max is not None and raw > f.max):
             raise ValidationError(N_("Vul een getal van %(min)s tot en met %(max)s in."), f.name,
@@ -260,16 +260,10 @@ class _ReferenceType(FieldType):
     invalid = N_("Ongeldige keuze.")
 
     def parse(self, wf, f, case, raw, values):
-        if isinstance(raw, bool):
+        ident = whole_number(raw)   # ASCII digits, within an INTEGER column
+        if ident is None:
             raise ValidationError(self.invalid, f.name)
-        if isinstance(raw, str):
-            raw = raw.strip()
-            if not re.fullmatch(r"[0-9]{1,10}", raw):
-                raise ValidationError(self.invalid, f.name)
-            raw = int(raw)
-        if not isinstance(raw, int) or not 0 < raw < 2**31:   # beyond an INTEGER column the query itself fails
-            raise ValidationError(self.invalid, f.name)
-        obj = db.session.scalar(self.query(case, raw))
+        obj = db.session.scalar(self.query(case, ident))
         if obj is None:
             raise ValidationError(self.unknown, f.name)
         return obj

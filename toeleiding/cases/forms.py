@@ -11,6 +11,7 @@ import re
 from flask_babel import gettext as _, lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
+from ..numbers import whole_number
 from ..users.models import User
 from ..workflow import current_workflow
 from ..workflow.definition import Transition
@@ -63,7 +64,8 @@ def transition_data(t: Transition | None, form: MultiDict) -> dict:
 
 def version_arg(form: MultiDict):
     raw = (form.get("version") or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) < 10 else raw
+    number = whole_number(raw, minimum=0)
+    return raw if number is None else number   # the service names the field if it is no version
 
 
 # --- Registering a child --------------------------------------------------------------------

@@ -22,7 +22,7 @@ PHONE_RE = re.compile(r"^\+?[0-9 ()-]{6,20}$")
 
 def elfproef(bsn: str) -> bool:
     """The BSN check: weights 9..2 and -1 over nine digits, sum divisible by 11 (and not 0)."""
-    if not (isinstance(bsn, str) and len(bsn) == 9 and bsn.isdigit()):
+    if not (isinstance(bsn, str) and len(bsn) == 9 and bsn.isascii() and bsn.isdigit()):
         return False
     total = sum(int(d) * w for d, w in zip(bsn, (9, 8, 7, 6, 5, 4, 3, 2, -1)))
     return total % 11 == 0 and total != 0

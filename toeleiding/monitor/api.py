@@ -126,7 +126,7 @@ def recode():
     return jsonify(out)
 
 
-@bp.delete("/monitor/recodings/<int:event_id>")
+@bp.delete("/monitor/recodings/<id:event_id>")
 def undo_recode(event_id):
     ops.undo_recoding(current_user, event_id)
     db.session.commit()

@@ -147,7 +147,7 @@ def other():
                            workflow_reasons=set(util.current_workflow().reasons))
 
 
-@bp.post("/anders/<int:event_id>")
+@bp.post("/anders/<id:event_id>")
 @roles_required("cjg", "admin")
 def recode(event_id):
     choice = request.form.get("choice", "")

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from ..errors import N_, ValidationError
 from ..extensions import db
+from ..numbers import whole_number
 from .models import Location, Municipality, Organisation, organisation_municipalities
 
 
@@ -60,8 +61,8 @@ def municipality_in_region(region_id: int, raw_id, field: str = "municipality") 
 
 def organisation_in_region(region_id: int, raw_id, field: str = "organisation") -> Organisation:
     """The organisation with this id if it is in the region and in use (for new users and locations)."""
-    raw = str(raw_id or "")
-    org = db.session.get(Organisation, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    ident = whole_number(raw_id)
+    org = db.session.get(Organisation, ident) if ident is not None else None
     if org is None or org.region_id != region_id or not org.active:
         raise ValidationError(N_("Kies een organisatie van uw regio."), field)
     return org

@@ -11,6 +11,7 @@ from ..audit.util import entry_json, iter_csv
 from ..cases.util import parse_case_id
 from ..errors import N_, NotPermitted, ValidationError
 from ..extensions import db
+from ..numbers import parse_whole_number
 from .operations import break_glass, export_case, review_grants
 from .util import entries, find_subject
 
@@ -41,9 +42,7 @@ def _query(user):
         if case_id is None:
             raise ValidationError(N_("Ongeldig dossiernummer."), "case_id")
     if request.args.get("user_id"):
-        if not request.args["user_id"].isdigit():
-            raise ValidationError(N_("Ongeldig gebruikersnummer."), "user_id")
-        user_id = int(request.args["user_id"])
+        user_id = parse_whole_number(request.args["user_id"], "user_id", message=N_("Ongeldig gebruikersnummer."))
     if case_id is None and user_id is None:
         raise ValidationError(N_("Geef case_id of user_id op."), "case_id")
     region = find_subject(user, case_id, user_id)   # another region's child or user: 404

@@ -18,6 +18,7 @@ from .util import entries, find_subject, officer_region, users_in_region
 from ..cases.util import parse_case_id
 from ..errors import N_, ValidationError
 from ..extensions import db
+from ..numbers import whole_number
 from ..web.auth import roles_required
 from .operations import GRANT_COLUMNS, break_glass, export_case, review_grants
 
@@ -32,10 +33,8 @@ def _filters() -> tuple:
         if case_id is None:
             errors["case_id"] = _("Geen geldig dossiernummer.")
     if request.args.get("user_id"):
-        raw = request.args["user_id"]
-        if raw.isdigit() and len(raw) < 10:
-            user_id = int(raw)
-        else:
+        user_id = whole_number(request.args["user_id"])
+        if user_id is None:
             errors["user_id"] = _("Kies een gebruiker uit de lijst.")
     return case_id, user_id, errors
 
@@ -114,7 +113,7 @@ def _cell(value):
 @roles_required("admin", action="break_glass")
 def emergency_access():
     values = {k: request.form.get(k, "") for k in ("case_id", "reason", "minutes")}
-    minutes = int(values["minutes"]) if values["minutes"].isdigit() and len(values["minutes"]) < 6 else None
+    minutes = whole_number(values["minutes"], minimum=0, maximum=99999)
     try:
         grant = break_glass(current_user, values["case_id"].strip(), values["reason"], minutes)
         db.session.commit()

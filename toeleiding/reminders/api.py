@@ -45,7 +45,7 @@ def reminders():
     return jsonify({"items": [reminder_json(r) for r in rows], "page": page, "per_page": per_page, "total": total})
 
 
-@bp.post("/reminders/<reminder_id>/done")
+@bp.post("/reminders/<id:reminder_id>/done")
 def reminder_done(reminder_id):
     r = complete_reminder(current_user, reminder_id)
     out = reminder_json(r)
@@ -53,7 +53,7 @@ def reminder_done(reminder_id):
     return jsonify(out)
 
 
-@bp.post("/reminders/<reminder_id>/snooze")
+@bp.post("/reminders/<id:reminder_id>/snooze")
 def reminder_snooze(reminder_id):
     body = json_body()
     r = snooze_reminder(current_user, reminder_id, body.get("until"), body.get("reason"))

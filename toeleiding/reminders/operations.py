@@ -24,6 +24,7 @@ from ..cases.util import find_case
 from ..cases.validation import parse_date
 from ..errors import N_, Conflict, NotFound, NotPermitted, ValidationError
 from ..extensions import db
+from ..numbers import whole_number
 from ..organisations.models import Organisation
 from ..users.models import User
 from ..workflow import current_workflow
@@ -205,10 +206,9 @@ def deliver_due(now: dt.datetime, batch_size: int = 500,
 
 def _own_reminder(user: User, reminder_id: Any) -> Reminder:
     """A reminder in the user's inbox (delivered to its organisation and role); NotFound otherwise."""
-    raw = str(reminder_id)
-    rid = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 10 else None
+    rid = whole_number(reminder_id)
     r = None
-    if rid is not None and rid < 2**31 and user.role in INBOX_ROLES:   # an id the column can hold
+    if rid is not None and user.role in INBOX_ROLES:
         r = db.session.scalar(select(Reminder).where(
             Reminder.id == rid, Reminder.organisation_id == user.organisation_id, Reminder.role == user.role,
             Reminder.state != "pending"))

@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from ..cases.models import Case
 from ..cases.operations import log_access
+from ..cases.util import parse_case_id
 from ..errors import AppError, NotFound
 from ..extensions import db
 from ..web.auth import roles_required
@@ -48,7 +49,7 @@ def _back():
     return redirect(url_for("reminders.inbox", status=request.form.get("status") or None))
 
 
-@bp.post("/<int:reminder_id>/afgehandeld")
+@bp.post("/<id:reminder_id>/afgehandeld")
 @roles_required(*INBOX_ROLES)
 def done(reminder_id):
     try:
@@ -61,7 +62,7 @@ def done(reminder_id):
     return _back()
 
 
-@bp.post("/<int:reminder_id>/uitstellen")
+@bp.post("/<id:reminder_id>/uitstellen")
 @roles_required(*INBOX_ROLES)
 def snooze(reminder_id):
     try:
@@ -106,7 +107,10 @@ def add_note(code):
     except AppError as exc:
         db.session.rollback()
         flash(exc.message, "error")
-    return redirect(url_for("reminders.meeting", code=code) + (f"#kind-{case_id}" if case_id else ""))
+    # Back to the child's row: the anchor is the parsed id, since posted text with a line break
+    # would make the Location header invalid (a 500).
+    anchor = parse_case_id(case_id.strip())
+    return redirect(url_for("reminders.meeting", code=code) + (f"#kind-{anchor}" if anchor else ""))
 
 
 def child_name(case: Case) -> str:

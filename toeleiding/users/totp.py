@@ -51,7 +51,7 @@ def check(user: User, code) -> None:
 def _use(user: User, code) -> bool:
     """Whether ``code`` is valid now (one step of clock drift either way) and later than the last
     code accepted; if so it becomes the last one."""
-    if not isinstance(code, str) or not code.strip().isdigit():
+    if not isinstance(code, str) or not (code.strip().isascii() and code.strip().isdigit()):
         return False
     otp = pyotp.TOTP(user.totp_secret)
     current = otp.timecode(clock.now())

@@ -10,6 +10,7 @@ from flask_login import current_user, login_user, logout_user
 
 from .. import clock
 from ..extensions import db, login_manager
+from ..numbers import whole_number
 from ..users.models import User
 
 # Pages that work without a session, and the static files: no idle check, no user load.
@@ -29,10 +30,15 @@ def init_app(app: Flask) -> None:
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    """The signed-in user, if the session is still current for them (not signed out since)."""
-    if not user_id.isdigit():
+    """The signed-in user, if the session is still current for them (not signed out since).
+
+    Never under the API, which knows bearer tokens only (api/blueprint.py).
+    """
+    from ..api.blueprint import is_api_request
+    if is_api_request(request):
         return None
-    user = db.session.get(User, int(user_id))
+    uid = whole_number(user_id)
+    user = db.session.get(User, uid) if uid is not None else None
     if user is None or session.get("sv") != user.session_version:
         return None
     return user

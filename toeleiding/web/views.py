@@ -12,6 +12,7 @@ from ..cases.util import search_cases, status_seen_by, work_list_counts, work_li
 from ..cases.validation import normalise_bsn
 from ..errors import N_, NotPermitted, TooManyAttempts, Unauthorized, ValidationError
 from ..extensions import db
+from ..numbers import parse_whole_number
 from ..organisations.models import Municipality, Region
 from ..organisations.util import list_locations
 from ..users import throttle, totp
@@ -171,10 +172,8 @@ def _scope_municipalities() -> list[Municipality]:
 
 
 def _page_arg() -> int:
-    raw = request.args.get("pagina", "1")
-    if not raw.isdigit() or not 1 <= int(raw) <= 100000:
-        raise ValidationError(N_("Ongeldig paginanummer."), "pagina")
-    return int(raw)
+    return parse_whole_number(request.args.get("pagina", "1"), "pagina", maximum=100000,
+                              message=N_("Ongeldig paginanummer."))
 
 
 @bp.get("/werkvoorraad")
