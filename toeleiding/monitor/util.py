@@ -336,14 +336,14 @@ def present(data: MonitorData, threshold: int | None) -> dict:
 
     Returns ``{"rows": {row: {cell: ...}}, "flows": {row: {location code: ...}}}``.
     """
-    from .suppression import SMALL, suppress
+    from .suppression import LARGE, SMALL, suppress
     values = monitor_values(data)
     hidden = suppress(values, monitor_lines(data), threshold) if threshold is not None else {}
 
     def cell(key) -> dict:
         v = values[key]
         if key in hidden:
-            return {"value": None, "display": f"<{threshold}" if hidden[key] == SMALL else "x"}
+            return {"value": None, "display": {SMALL: f"<{threshold}", LARGE: "x"}.get(hidden[key], ".")}
         return {"value": v, "display": _count_display(v)}
 
     rows = {}
@@ -365,11 +365,12 @@ def present(data: MonitorData, threshold: int | None) -> dict:
         budget = fig.get("goab_budget")
         cells["goab_budget"] = ({"value": None, "display": "-"} if budget is None
                                 else {"value": int(Decimal(budget).quantize(Decimal(1))), "display": _euros(budget)})
-        if budget is None or not counts["target_group"]:
-            cells["budget_per_target_child"] = {"value": None, "display": "-"}
-        elif ("monitor", row, "target_group") in hidden:
-            # The budget is public: beside it, the amount per child would give the count away.
+        if budget is not None and ("monitor", row, "target_group") in hidden:
+            # The budget is public: beside it, the amount per child (or "-" for no child) would
+            # give the count away.
             cells["budget_per_target_child"] = {"value": None, "display": "x"}
+        elif budget is None or not counts["target_group"]:
+            cells["budget_per_target_child"] = {"value": None, "display": "-"}
         else:
             per_child = (Decimal(budget) / counts["target_group"]).quantize(Decimal(1))
             cells["budget_per_target_child"] = {"value": int(per_child), "display": _euros(per_child)}
