@@ -12,7 +12,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "toeleiding"
 
 # Lowest first. Packages on one line are peers: they may import each other, but not in a cycle.
 ORDER = [
-    ("config", "clock", "errors", "extensions", "security", "mail", "numbers"),
+    ("config", "clock", "errors", "extensions", "security", "mail", "numbers", "dates"),
     ("crypto",),
     ("workflow",),
     ("organisations",),
@@ -25,19 +25,13 @@ ORDER = [
     ("monitor",),
     ("admin",),
     ("demo",),
-    ("commands", "models", "workflow_data", "__init__"),   # the application: assembles every feature
+    ("commands", "models", "workflow_data", "openapi", "__init__"),   # the application: assembles every feature
 ]
 RANK = {name: i for i, layer in enumerate(ORDER) for name in layer}
 
 # Upward imports that are still there, each with what removes it (issue #10, point 5). The test
 # fails when one of these is gone too, so the list can only shrink.
 KNOWN_UPWARD: dict[tuple[str, str], str] = {
-    ("api", "cases"): "the cases API and its serializers live in api/ (move to cases/api.py); "
-                      "openapi.py builds the transition schemas (cases register their fragment)",
-    ("api", "monitor"): "blueprint.py imports each feature's api.py and openapi.py their schemas: "
-                        "register both from create_app",
-    ("api", "privacy"): "as api -> monitor",
-    ("api", "reminders"): "as api -> monitor",
     ("web", "admin"): "web.init_web registers the admin and cases blueprints: create_app should",
     ("web", "cases"): "the work list and search pages are in web/views.py (move to cases/)",
 }

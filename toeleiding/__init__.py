@@ -52,6 +52,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .numbers import IdConverter
     app.request_class = JSONRequest               # a JSON body nested too deep is a 400, not a crash
     app.url_map.converters["id"] = IdConverter   # <id:…>, a row id; before any blueprint adds a route
+    # Each feature's JSON routes register on the one API blueprint (its auth and error mapping)
+    # when imported; the blueprint itself imports none of them.
+    from .api import views as _auth_api  # noqa: F401
+    from .cases import api as _cases_api  # noqa: F401
+    from .monitor import api as _monitor_api  # noqa: F401
+    from .api import reference as _reference_api  # noqa: F401
+    from .privacy import api as _privacy_api  # noqa: F401
+    from .reminders import api as _reminders_api  # noqa: F401
+    from . import openapi as _openapi  # noqa: F401
     app.register_blueprint(api_bp)
 
     from .users import init_app as init_users

@@ -164,8 +164,3 @@ def json_body() -> dict:
         raise BadRequest(N_("Stuur een JSON-object (Content-Type: application/json)."), None)
     return data
 
-
-from . import views  # noqa: E402,F401  (routes register on bp)
-from ..privacy import api as _privacy_api  # noqa: E402,F401
-from ..reminders import api as _reminders_api  # noqa: E402,F401
-from ..monitor import api as _monitor_api  # noqa: E402,F401

@@ -4,7 +4,6 @@ Every error names its field and is in Dutch, the language of the product.
 """
 from __future__ import annotations
 
-import datetime as dt
 import re
 import unicodedata
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from .. import clock
+from ..dates import parse_date  # noqa: F401  (re-exported: the services read dates through it)
 from ..errors import N_, ValidationError
 
 POSTCODE_RE = re.compile(r"^([1-9][0-9]{3})\s?([A-Za-z]{2})$")
@@ -37,17 +37,6 @@ def normalise_bsn(raw: Any, field: str = "bsn") -> str:
     if not elfproef(bsn):
         raise ValidationError(N_("BSN is ongeldig (voldoet niet aan de elfproef)."), field)
     return bsn
-
-
-def parse_date(raw: Any, field: str) -> dt.date:
-    if isinstance(raw, dt.date):
-        return raw
-    if not isinstance(raw, str):
-        raise ValidationError(N_("Datum ontbreekt of is geen datum (JJJJ-MM-DD)."), field)
-    try:
-        return dt.date.fromisoformat(raw.strip())
-    except ValueError:
-        raise ValidationError(N_("Ongeldige datum; gebruik JJJJ-MM-DD."), field) from None
 
 
 def text_value(raw: Any, field: str, label: str, max_length: int = 100, required: bool = True) -> str | None:

@@ -52,7 +52,7 @@ def break_glass(user: User, case_id: Any, reason: Any, minutes: int | None = Non
 @audited("export")
 def export_case(user: User, case_id: Any) -> dict:
     """Everything held on one child (AVG right of access): data, history, extras, and who accessed it."""
-    from ..api.serializers import case_detail   # the same shapes as the API's case answer
+    from ..cases.serializers import case_detail   # the same shapes as the API's case answer
     case = find_case(user, case_id)
     if user.role not in ("jgz", "admin"):
         raise NotPermitted(N_("Een inzageverzoek van ouders wordt door de JGZ behandeld."))

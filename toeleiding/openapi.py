@@ -1,8 +1,12 @@
-"""The OpenAPI 3.1 document, with the transition data schemas generated from the workflow file."""
+"""The OpenAPI 3.1 document of the whole API (``GET /api/v1/openapi.json``), with the transition
+data schemas generated from the workflow file: it describes every feature, so it sits on top."""
 from __future__ import annotations
 
-from ..cases.fieldtypes import TYPES
-from ..workflow import current_workflow
+from flask import jsonify
+
+from .api.blueprint import bp
+from .cases.fieldtypes import TYPES
+from .workflow import current_workflow
 
 
 def _error(description: str) -> dict:
@@ -150,10 +154,15 @@ def openapi_document() -> dict:
 
 
 def _monitor_paths(std: dict) -> dict:
-    from ..monitor.api import openapi_paths
+    from .monitor.api import openapi_paths
     return openapi_paths(std, _error)
 
 
 def _reminder_paths(std: dict) -> dict:
-    from ..reminders.api import openapi_paths
+    from .reminders.api import openapi_paths
     return openapi_paths(std, _error)
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())

@@ -1,13 +1,13 @@
-"""JSON shapes of the API. What a role may see is decided here, once per kind of object."""
+"""The JSON shapes of cases and of the workflow, for the API, the parents' export and any other
+answer about a case."""
 from __future__ import annotations
 
-from ..cases.checks import allowed_triggers
-from ..cases.fieldtypes import TYPES
-from ..cases.models import Case
-from ..cases.util import HistoryEntry, history, may_see_bsn, status_seen_by
-from ..organisations.models import Location, Municipality, Organisation
 from ..users.models import User
 from ..workflow import current_workflow
+from .checks import allowed_triggers
+from .fieldtypes import TYPES
+from .models import Case
+from .util import HistoryEntry, history, may_see_bsn, status_seen_by
 
 
 def _iso(value):
@@ -69,31 +69,6 @@ def case_detail(case: Case, user: User) -> dict:
     out["history"] = [event_json(entry) for entry in history(case, user)]
     out["triggers"] = allowed_triggers(case, user)   # the same rule fire_transition enforces
     return out
-
-
-def municipality_json(m: Municipality, on) -> dict:
-    d = m.definition_on(on)
-    return {
-        "code": m.code, "name": m.name, "region": m.region.slug,
-        "definition": None if d is None else {
-            "name": d.name, "valid_from": _iso(d.valid_from), "valid_until": _iso(d.valid_until),
-            "min_age_months": d.min_age_months, "criteria": d.criteria},
-    }
-
-
-def location_json(loc: Location) -> dict:
-    return {"id": loc.id, "name": loc.name, "lrk_number": loc.lrk_number, "address": loc.address,
-            "municipality": loc.municipality.code, "provider": {"id": loc.provider.id, "name": loc.provider.name}}
-
-
-def school_json(org: Organisation) -> dict:
-    return {"id": org.id, "name": org.name, "municipalities": [m.code for m in org.municipalities]}
-
-
-def user_json(user: User) -> dict:
-    org = user.organisation
-    return {"id": user.id, "email": user.email, "name": user.name, "role": user.role,
-            "organisation": {"id": org.id, "name": org.name, "kind": org.kind, "region": org.region.slug}}
 
 
 def workflow_json() -> dict:

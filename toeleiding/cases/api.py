@@ -1,0 +1,84 @@
+"""The cases API: register a child, list and read cases, fire a transition, record a move, and
+the workflow they follow."""
+from __future__ import annotations
+
+from flask import current_app, jsonify, request
+from flask_login import current_user
+from sqlalchemy import func
+from sqlalchemy.orm import selectinload
+
+from ..api.blueprint import bp, int_arg, json_body
+from ..errors import N_, ValidationError
+from ..extensions import db
+from ..organisations.util import get_municipality
+from ..workflow import current_workflow
+from . import serializers as s
+from .models import Case
+from .operations import fire_transition, log_access, register_case
+from .residence import record_move
+from .util import find_case, scoped_cases
+
+
+@bp.get("/workflow")
+def workflow():
+    return jsonify(s.workflow_json())
+
+
+@bp.post("/cases")
+def create_case():
+    body = json_body()
+    case = register_case(current_user, body.get("municipality"), body.get("child"), body.get("parents"))
+    out = s.case_detail(case, current_user)
+    db.session.commit()
+    return jsonify(out), 201
+
+
+@bp.get("/cases")
+def cases():
+    q = scoped_cases(current_user)
+    state = request.args.get("state")
+    if state:
+        if state not in current_workflow().states:
+            raise ValidationError(N_("Onbekende status."), "state")
+        q = q.where(Case.state == state)
+    code = request.args.get("municipality")
+    municipality = get_municipality(code, "municipality") if code else None
+    if municipality is not None:
+        q = q.where(Case.municipality_id == municipality.id)
+    page = int_arg("page", 1, 10**6)
+    per_page = int_arg("per_page", 50, current_app.config["PAGE_SIZE_MAX"])
+    total = db.session.scalar(q.with_only_columns(func.count()).order_by(None))
+    rows = list(db.session.scalars(q.options(selectinload(Case.municipality))
+                                   .order_by(Case.state_since, Case.id).limit(per_page).offset((page - 1) * per_page)))
+    items = [s.list_item(c, current_user) for c in rows]
+    log_access(current_user, "list", [c.id for c in rows])
+    db.session.commit()
+    return jsonify({"items": items, "page": page, "per_page": per_page, "total": total})
+
+
+@bp.get("/cases/<case_id>")
+def case(case_id):
+    found = find_case(current_user, case_id)
+    out = s.case_detail(found, current_user)
+    log_access(current_user, "read", [found.id])
+    db.session.commit()
+    return jsonify(out)
+
+
+@bp.post("/cases/<case_id>/transitions")
+def transition(case_id):
+    body = json_body()
+    updated = fire_transition(current_user, case_id, body.get("trigger"), body.get("version"), body.get("data"))
+    out = s.case_detail(updated, current_user)
+    db.session.commit()
+    return jsonify(out)
+
+
+@bp.post("/cases/<case_id>/moves")
+def move(case_id):
+    """JGZ records a change of residence: ``{version, municipality, effective_date}``."""
+    body = json_body()
+    case = record_move(current_user, case_id, body.get("version"), body.get("municipality"), body.get("effective_date"))
+    out = s.case_detail(case, current_user)
+    db.session.commit()
+    return jsonify(out)
