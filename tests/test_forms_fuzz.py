@@ -64,7 +64,7 @@ FORMS = {
     "web.two_factor": ("jgz", False, lambda t: form(
         "/account/tweestapsverificatie", action=st.one_of(st.sampled_from(["propose", "confirm", "disable"]), text),
         totp=st.one_of(digits, text))),
-    "web.search": ("jgz", False, lambda t: form(
+    "cases.search": ("jgz", False, lambda t: form(
         "/zoeken", bsn=st.one_of(digits, text, st.just("999999990")), achternaam=text, voornaam=text)),
     "cases.register": ("jgz", False, lambda t: form(
         "/dossiers/nieuw", municipality=st.one_of(st.just("GM0375"), st.just("GM0664"), text),

@@ -69,6 +69,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .web import init_web
     init_web(app)   # pages, sign-in sessions, CSRF (the API is exempt), translations, error pages
 
+    from .admin.views import bp as admin_bp
+    from .cases.views import bp as cases_bp
+    app.register_blueprint(cases_bp)   # case pages, the work list and search
+    app.register_blueprint(admin_bp)   # the region's administration
+
     from .privacy import init_app as init_privacy
     init_privacy(app)   # the privacy officer's log, break-the-glass, parents' export, nightly retention
 

@@ -1,4 +1,5 @@
-"""The server-rendered web application: sign-in, work list, search, public pages, errors, i18n."""
+"""The frame of the server-rendered pages: sign-in, sessions, CSRF, i18n, navigation, error pages
+and the public pages; each feature registers its own page blueprint."""
 from __future__ import annotations
 
 from flask import Flask
@@ -8,9 +9,7 @@ def init_web(app: Flask) -> None:
     """Wire CSRF, translations, sessions, the page blueprints and the error pages into ``app``."""
     from flask_wtf.csrf import CSRFProtect
 
-    from ..admin.views import bp as admin_bp
     from ..api.blueprint import bp as api_bp
-    from ..cases.views import bp as cases_bp
     from . import auth, errors, i18n, nav
     from .views import bp as web_bp
 
@@ -25,7 +24,6 @@ def init_web(app: Flask) -> None:
 
     i18n.init_app(app)
     auth.init_app(app)
-    for bp in (web_bp, cases_bp, admin_bp):
-        app.register_blueprint(bp)
+    app.register_blueprint(web_bp)   # the features register their own pages (create_app)
     errors.init_app(app)
     nav.init_app(app)

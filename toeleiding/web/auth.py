@@ -149,4 +149,4 @@ def home_for(user: User) -> str:
     """Where a user lands after sign-in: the work list, or the administration for admins."""
     if user.role == "admin":
         return url_for("admin.index")
-    return url_for("web.worklist")
+    return url_for("cases.worklist")

@@ -25,8 +25,8 @@ def add_nav_item(app: Flask, endpoint: str, label, roles: tuple[str, ...]) -> No
 
 def init_app(app: Flask) -> None:
     for endpoint, label, roles in [
-        ("web.worklist", _l("Werkvoorraad"), ("jgz", "ve", "cjg", "gemeente")),
-        ("web.search", _l("Zoeken"), ("jgz", "ve", "cjg")),
+        ("cases.worklist", _l("Werkvoorraad"), ("jgz", "ve", "cjg", "gemeente")),
+        ("cases.search", _l("Zoeken"), ("jgz", "ve", "cjg")),
         ("cases.register", _l("Kind registreren"), ("jgz",)),
         ("admin.index", _l("Beheer"), ("admin",)),
     ]:
