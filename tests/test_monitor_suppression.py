@@ -17,7 +17,7 @@ from decimal import Decimal
 from hypothesis import given, settings, strategies as st
 
 from toeleiding.monitor.suppression import LARGE, SMALL, WITHHELD, Line, suppress, table_lines
-from toeleiding.monitor.util import monitor_lines, monitor_values
+from toeleiding.monitor.presentation import monitor_lines, monitor_values
 
 
 def _table(rows: list[list[int]], parts: int):
@@ -148,7 +148,7 @@ def _monitor(codes: list[str], reasons: list[str], flows: list[list[int]], rest:
 
 
 def _given_away(data, threshold: int) -> dict:
-    from toeleiding.monitor.util import flows_json, monitor_json
+    from toeleiding.monitor.presentation import flows_json, monitor_json
 
     from .test_monitor_auditor import Auditor, read_flows, read_table
     aud = Auditor()

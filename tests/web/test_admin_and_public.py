@@ -262,7 +262,7 @@ def test_error_pages_leak_nothing(app, web):
 
 
 def test_unexpected_error_is_a_calm_500_page(app, web, monkeypatch):
-    import toeleiding.web.views as views
+    import toeleiding.cases.views as views
     c = web("jgz")
 
     def boom(*a, **kw):

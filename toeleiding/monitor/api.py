@@ -12,31 +12,31 @@ from ..api.blueprint import bp, json_body
 from ..errors import N_, ValidationError
 from ..extensions import db
 from . import operations as ops
-from . import util
+from . import access, presentation, util
 
 
 def _monitor_args():
-    region = util.region_for(current_user, request.args.get("region"))
-    return region, util.readable_peildatum(current_user, region, request.args.get("peildatum"))
+    region = access.region_for(current_user, request.args.get("region"))
+    return region, access.readable_peildatum(current_user, region, request.args.get("peildatum"))
 
 
 def _threshold():
     raw = request.args.get("suppressed", "")
     if raw not in ("", "0", "1", "true", "false"):
         raise ValidationError(N_("'suppressed' is 1 of 0."), "suppressed")
-    return util.threshold_for(current_user, raw in ("1", "true"))
+    return access.threshold_for(current_user, raw in ("1", "true"))
 
 
 @bp.get("/monitor")
 def monitor():
     region, day = _monitor_args()
-    return jsonify(util.monitor_json(util.compute_monitor(region, day), _threshold()))
+    return jsonify(presentation.monitor_json(util.compute_monitor(region, day), _threshold()))
 
 
 @bp.get("/monitor/flows")
 def monitor_flows():
     region, day = _monitor_args()
-    return jsonify(util.flows_json(util.compute_monitor(region, day), _threshold()))
+    return jsonify(presentation.flows_json(util.compute_monitor(region, day), _threshold()))
 
 
 def _publication_json(pub) -> dict:
@@ -46,7 +46,7 @@ def _publication_json(pub) -> dict:
 
 @bp.get("/monitor/publications")
 def monitor_publications():
-    region = util.region_for(current_user, request.args.get("region"))
+    region = access.region_for(current_user, request.args.get("region"))
     return jsonify({"items": [_publication_json(p) for p in util.publications_of(region)]})
 
 
@@ -62,15 +62,15 @@ def publish():
 @bp.get("/monitor/publications/<peildatum>")
 def monitor_publication(peildatum):
     """The frozen monitor as published, and the live numbers' difference from it."""
-    region = util.region_for(current_user, request.args.get("region"))
-    day = util.parse_peildatum(peildatum)
+    region = access.region_for(current_user, request.args.get("region"))
+    day = access.parse_peildatum(peildatum)
     pub = util.find_publication(region, day)
     threshold = _threshold()
     # The publication suppressed as it was published; the live side as /monitor shows it today.
     pub_threshold = None if threshold is None else pub.threshold
     frozen = util.published_data(pub)
-    out = util.monitor_json(frozen, pub_threshold)
-    diff = util.differences(util.compute_monitor(region, day), frozen, threshold, pub_threshold)
+    out = presentation.monitor_json(frozen, pub_threshold)
+    diff = presentation.differences(util.compute_monitor(region, day), frozen, threshold, pub_threshold)
     out["published_at"] = pub.published_at.isoformat()
     out["difference"] = {"municipalities": [{"code": code, "name": name, "cells": diff[code]}
                                             for code, name in frozen.municipalities],
@@ -80,7 +80,7 @@ def monitor_publication(peildatum):
 
 @bp.get("/monitor/categories")
 def monitor_categories():
-    region = util.region_for(current_user, request.args.get("region"))
+    region = access.region_for(current_user, request.args.get("region"))
     reasons, labels = util.reason_keys(region)
     return jsonify({"items": [{"code": r, "label": labels[r]} for r in reasons]})
 
@@ -98,7 +98,7 @@ def create_category():
 def other_reports():
     """The 'other' explanations to recode, with their free text (CJG: its own scope; admin: the region)."""
     from ..cases.operations import log_access
-    region = util.region_for(current_user, request.args.get("region"))
+    region = access.region_for(current_user, request.args.get("region"))
     if current_user.role not in ("cjg", "admin"):
         from ..errors import NotPermitted
         raise NotPermitted(N_("Alleen het CJG en de beheerder hercoderen 'anders'."))

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from ..errors import AppError
 from ..extensions import db
 from ..users.models import User
-from . import exports, operations as ops, util
+from . import access, exports, operations as ops, presentation, util
 
 monitor_cli = AppGroup("monitor", help="The regional monitor.")
 
@@ -45,8 +45,8 @@ def show(region_slug, peildatum, email):
     if user is None:
         raise click.ClickException(f"--by: no user {email!r}")
     try:
-        region = util.region_for(user, region_slug)
-        data = util.compute_monitor(region, util.readable_peildatum(user, region, peildatum))
+        region = access.region_for(user, region_slug)
+        data = util.compute_monitor(region, access.readable_peildatum(user, region, peildatum))
     except AppError as exc:
         raise click.ClickException(f"{exc.field}: {exc.message}" if exc.field else exc.message)
-    click.echo(exports.to_csv(data, util.present(data, util.threshold_for(user))), nl=False)
+    click.echo(exports.to_csv(data, presentation.present(data, access.threshold_for(user))), nl=False)

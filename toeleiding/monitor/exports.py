@@ -9,7 +9,8 @@ from __future__ import annotations
 import csv
 import io
 
-from .util import MonitorData, cell_names
+from .presentation import cell_names
+from .util import MonitorData
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 FIXED_COLUMNS = ["region", "peildatum", "municipality_code", "municipality_name"]

@@ -1,4 +1,5 @@
-"""The monitor's numbers, computed in the database from the case history (read-only).
+"""The monitor's numbers, computed in the database from the case history (read-only). Who may
+read which reference date is access.py; how the numbers are shown, suppressed, is presentation.py.
 
 Definitions (the README's data dictionary repeats them): for a reference date P and a
 municipality M, each child counts in its municipality of residence at P, reading the history by
@@ -34,7 +35,7 @@ from sqlalchemy import BigInteger, and_, case, cast, func, literal, or_, select,
 from .. import clock
 from ..cases.models import CaseEvent
 from ..cases.residence import MOVE_TRIGGER
-from ..errors import N_, NotPermitted, ValidationError
+from ..errors import N_, ValidationError
 from ..extensions import db
 from ..organisations.models import Location, Municipality, MunicipalityFigures, Region
 from ..workflow import current_workflow
@@ -66,9 +67,6 @@ def _big(n: int):
     """A 64-bit literal: PostgreSQL would type a bare bind parameter as a 32-bit integer."""
     return literal(n, BigInteger)
 
-# Who reads the monitor (aggregates only): the municipality, the region's administrator, and the
-# CJG that recodes the 'other' reasons it shows.
-MONITOR_ROLES = ("gemeente", "admin", "cjg")
 
 COUNT_CELLS_HEAD = ("target_group", "placed", "waitlisted", "not_reached")
 COUNT_CELLS_TAIL = ("not_yet_placed", "placed_elsewhere")
@@ -98,20 +96,6 @@ class MonitorData:
 
 def count_cells(reasons: list[str]) -> list[str]:
     return [*COUNT_CELLS_HEAD, *(f"not_reached_{r}" for r in reasons), *COUNT_CELLS_TAIL]
-
-
-def region_for(user, slug) -> Region:
-    """The region ``slug`` if ``user`` may read its monitor: only their own region."""
-    if user.role not in MONITOR_ROLES:
-        raise NotPermitted(N_("Uw rol heeft geen toegang tot de monitor."))
-    if not isinstance(slug, str) or not slug.strip():
-        raise ValidationError(N_("Regio is verplicht (bijv. ijmond)."), "region")
-    region = db.session.scalar(select(Region).where(Region.slug == slug.strip().lower()))
-    if region is None:
-        raise ValidationError(N_("Onbekende regio %(slug)r."), "region", params={"slug": slug[:40]})
-    if region.id != user.organisation.region_id:
-        raise NotPermitted(N_("U kunt alleen de monitor van uw eigen regio inzien."))
-    return region
 
 
 def reason_keys(region: Region) -> tuple[list[str], dict[str, str]]:
@@ -295,210 +279,6 @@ def figures_for(municipalities, year: int) -> dict[str, dict]:
 
 # --- Presentation: cells as the API, the page and the downloads show them ---------------------
 
-def _count_display(v: int) -> str:
-    return str(v)
-
-
-def _pct(numerator: int, denominator: int) -> float | None:
-    return None if not denominator else round(100 * numerator / denominator, 1)
-
-
-def _euros(v) -> str:
-    return f"€ {Decimal(v).quantize(Decimal(1)):f}"
-
-
-def monitor_lines(data: MonitorData) -> list:
-    """Every sum the published tables show, for suppression: rows, columns, region total, flows."""
-    from .suppression import Line, table_lines
-    municipalities = [code for code, _ in data.municipalities]
-    groups = [("target_group", ("placed", "waitlisted", "not_reached", "not_yet_placed")),
-              ("not_reached", tuple(f"not_reached_{r}" for r in data.reasons))]
-    lines = table_lines(municipalities, groups, data.count_cells)
-    # Placements by municipality of the location: each row sums to the municipality's `placed`,
-    # of which the part outside it is `placed_elsewhere`.
-    for home in municipalities:
-        lines.append(Line(("monitor", home, "placed"), tuple(("flows", home, loc) for loc in municipalities)))
-        lines.append(Line(("monitor", home, "placed"), (("flows", home, home), ("monitor", home, "placed_elsewhere"))))
-    for loc in municipalities:
-        lines.append(Line(("flows", "total", loc), tuple(("flows", home, loc) for home in municipalities)))
-    lines.append(Line(("monitor", "total", "placed"), tuple(("flows", "total", loc) for loc in municipalities)))
-    return lines
-
-
-def monitor_values(data: MonitorData) -> dict:
-    values = {("monitor", row, cell): v for row, cells in data.counts.items() for cell, v in cells.items()}
-    values.update({("flows", row, col): v for row, cols in data.flows.items() for col, v in cols.items()})
-    return values
-
-
-def present(data: MonitorData, threshold: int | None) -> dict:
-    """Cells ``{"value", "display"}`` per row (and flows); ``threshold=None`` shows everything (admin).
-
-    Returns ``{"rows": {row: {cell: ...}}, "flows": {row: {location code: ...}}}``.
-    """
-    from .suppression import LARGE, SMALL, suppress
-    values = monitor_values(data)
-    hidden = suppress(values, monitor_lines(data), threshold) if threshold is not None else {}
-
-    def cell(key) -> dict:
-        v = values[key]
-        if key in hidden:
-            return {"value": None, "display": {SMALL: f"<{threshold}", LARGE: "x"}.get(hidden[key], ".")}
-        return {"value": v, "display": _count_display(v)}
-
-    rows = {}
-    for row in data.rows:
-        cells = {name: cell(("monitor", row, name)) for name in data.count_cells}
-        counts = data.counts[row]
-        pct = _pct(counts["placed"], counts["target_group"])
-        if ("monitor", row, "placed") in hidden or ("monitor", row, "target_group") in hidden:
-            cells["reach_pct"] = {"value": None, "display": "x"}
-        else:
-            cells["reach_pct"] = {"value": pct, "display": "-" if pct is None else f"{pct:.1f}%"}
-        fig = data.figures.get(row, {})
-        if fig.get("cbs_suppressed"):
-            cells["cbs_target_group"] = {"value": None, "display": "<10"}   # CBS's own publication
-        elif fig.get("cbs_target_group") is None:
-            cells["cbs_target_group"] = {"value": None, "display": "-"}
-        else:
-            cells["cbs_target_group"] = {"value": fig["cbs_target_group"], "display": str(fig["cbs_target_group"])}
-        budget = fig.get("goab_budget")
-        cells["goab_budget"] = ({"value": None, "display": "-"} if budget is None
-                                else {"value": int(Decimal(budget).quantize(Decimal(1))), "display": _euros(budget)})
-        if budget is not None and ("monitor", row, "target_group") in hidden:
-            # The budget is public: beside it, the amount per child (or "-" for no child) would
-            # give the count away.
-            cells["budget_per_target_child"] = {"value": None, "display": "x"}
-        elif budget is None or not counts["target_group"]:
-            cells["budget_per_target_child"] = {"value": None, "display": "-"}
-        else:
-            per_child = (Decimal(budget) / counts["target_group"]).quantize(Decimal(1))
-            cells["budget_per_target_child"] = {"value": int(per_child), "display": _euros(per_child)}
-        rows[row] = cells
-    flows = {row: {col: cell(("flows", row, col)) for col in data.flows[row]} for row in data.flows}
-    return {"rows": rows, "flows": flows, "hidden": len(hidden)}
-
-
-CELL_ORDER_FIGURES = FIGURE_CELLS
-
-
-def cell_names(reasons: list[str]) -> list[str]:
-    """Every cell of a row, in the documented column order of the API and the downloads."""
-    head = list(COUNT_CELLS_HEAD)
-    return [*head, *(f"not_reached_{r}" for r in reasons), "not_yet_placed", "reach_pct", "placed_elsewhere",
-            "cbs_target_group", "goab_budget", "budget_per_target_child"]
-
-
-def threshold_for(user, want_suppressed: bool = False) -> int | None:
-    """The suppression threshold applied for ``user``: none for an admin (unless asked for)."""
-    from flask import current_app
-    if user.role == "admin" and not want_suppressed:
-        return None
-    return current_app.config["SUPPRESSION_THRESHOLD"]
-
-
-# No reference date before this one: the monitor of the target-group policy (GOAB, VVE) has
-# nothing to count earlier, and a date such as 0081-06-30 is a typing error, not a question.
-EARLIEST_PEILDATUM = dt.date(2000, 1, 1)
-
-
-def parse_peildatum(raw) -> dt.date:
-    """A reference date from EARLIEST_PEILDATUM to today: the monitor counts what happened, never
-    a forecast."""
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        raise ValidationError(N_("Peildatum is verplicht (JJJJ-MM-DD)."), "peildatum")
-    try:
-        day = raw if isinstance(raw, dt.date) else dt.date.fromisoformat(raw.strip())
-    except (AttributeError, ValueError):
-        # Every message names the peildatum: the page and the CLI show the message alone.
-        raise ValidationError(N_("Ongeldige peildatum; gebruik JJJJ-MM-DD."), "peildatum") from None
-    if day > clock.today():
-        raise ValidationError(N_("De peildatum mag niet in de toekomst liggen."), "peildatum")
-    if day < EARLIEST_PEILDATUM:
-        raise ValidationError(N_("De peildatum mag niet voor %(date)s liggen."), "peildatum",
-                              params={"date": f"{EARLIEST_PEILDATUM:%d-%m-%Y}"})
-    return day
-
-
-def is_month_end(day: dt.date) -> bool:
-    return (day + dt.timedelta(days=1)).day == 1
-
-
-def readable_peildatum(user, region: Region, raw) -> dt.date:
-    """The reference date ``user`` asks for, if they may read the live monitor of ``region`` at it.
-
-    The admin reads any date. Everyone else reads the live numbers only at a date that has passed
-    and is the last day of a month, or at a date the region published: two counts at arbitrary
-    neighbouring days would differ by the one child who entered or left between them, each count
-    shown in full because it is at least the threshold. The README (The regional monitor, Reference
-    dates) gives the reasoning.
-    """
-    day = parse_peildatum(raw)
-    if user.role == "admin" or (is_month_end(day) and day < clock.today()) or _published(region, day):
-        return day
-    raise ValidationError(N_("Kies als peildatum de laatste dag van een verstreken maand of een "
-                             "gepubliceerde peildatum."), "peildatum")
-
-
-def _published(region: Region, day: dt.date) -> bool:
-    from .models import MonitorPublication
-    return db.session.scalar(select(MonitorPublication.id).where(MonitorPublication.region_id == region.id,
-                                                                 MonitorPublication.peildatum == day)) is not None
-
-
-def last_month_end(before: dt.date) -> dt.date:
-    """The last day of the month before ``before``'s month."""
-    return before.replace(day=1) - dt.timedelta(days=1)
-
-
-def default_peildatum(user, region: Region) -> dt.date:
-    """The page's date when none is asked: the latest publication, else today (admin) or the end of
-    last month (everyone else)."""
-    latest = publications_of(region)
-    if latest:
-        return latest[0].peildatum
-    return clock.today() if user.role == "admin" else last_month_end(clock.today())
-
-
-def peildatum_choices(region: Region, shown: dt.date, months: int = 36) -> list[dt.date]:
-    """The dates a non-admin can pick on the page: the ends of the last ``months`` months, the
-    region's publications and the date ``shown``, latest first."""
-    ends, day = [], last_month_end(clock.today())
-    while len(ends) < months and day >= EARLIEST_PEILDATUM:
-        ends.append(day)
-        day = last_month_end(day)
-    return sorted(set(ends) | {p.peildatum for p in publications_of(region)} | {shown}, reverse=True)
-
-
-def monitor_json(data: MonitorData, threshold: int | None, presented: dict | None = None) -> dict:
-    """The API's shape: ``{"peildatum", "region", "threshold", "municipalities", "total"}``."""
-    presented = presented or present(data, threshold)
-    names = cell_names(data.reasons)
-    return {
-        "peildatum": data.peildatum.isoformat(),
-        "region": data.region.slug,
-        "threshold": threshold,
-        "municipalities": [{"code": code, "name": name,
-                            "cells": {c: presented["rows"][code][c] for c in names}}
-                           for code, name in data.municipalities],
-        "total": {"cells": {c: presented["rows"]["total"][c] for c in names}},
-    }
-
-
-def flows_json(data: MonitorData, threshold: int | None, presented: dict | None = None) -> dict:
-    """Placed children by municipality of residence (rows) and of the VE location (cells)."""
-    presented = presented or present(data, threshold)
-    rows = presented["rows"]
-    codes = [code for code, _ in data.municipalities]
-
-    def cells(row):
-        out = {code: presented["flows"][row][code] for code in codes}
-        out["placed"] = rows[row]["placed"]
-        return out
-    return {"peildatum": data.peildatum.isoformat(), "region": data.region.slug, "threshold": threshold,
-            "municipalities": [{"code": code, "name": name, "cells": cells(code)} for code, name in data.municipalities],
-            "total": {"cells": cells("total")}}
-
 
 def publications_of(region: Region) -> list:
     from .models import MonitorPublication
@@ -543,33 +323,6 @@ def published_data(pub) -> MonitorData:
     return MonitorData(region=pub.region, peildatum=pub.peildatum, municipalities=known, reasons=reasons,
                        reason_labels={r: labels.get(r, r) for r in reasons}, counts=dict(counts),
                        flows=dict(flows), figures=dict(figures))
-
-
-def differences(live: MonitorData, published: MonitorData, threshold: int | None,
-                published_threshold: int | None) -> dict:
-    """Live minus published per count cell, for a reader who sees the live monitor suppressed at
-    ``threshold`` and the publication at ``published_threshold`` (both None: the admin).
-
-    A difference is shown in full where both sides are shown, since the reader can subtract them
-    anyway, and is hidden (``x``) where either side is: a small difference between two shown counts
-    is no secret, the protection lies in which live dates may be read (readable_peildatum).
-    """
-    live_cells = present(live, threshold)["rows"]
-    pub_cells = present(published, published_threshold)["rows"]
-    names = published.count_cells
-    out = {}
-    for row in published.rows:
-        cells = {}
-        for name in names:
-            a = live_cells.get(row, {}).get(name, {"value": 0}) if name in live.count_cells else {"value": 0}
-            b = pub_cells[row][name]
-            if a["value"] is None or b["value"] is None:
-                cells[name] = {"value": None, "display": "x"}
-                continue
-            d = a["value"] - b["value"]
-            cells[name] = {"value": d, "display": f"{d:+d}" if d else "0"}
-        out[row] = cells
-    return out
 
 
 def refuse_ending_a_published_definition(definition, until: dt.date) -> None:

@@ -10,7 +10,7 @@ from ..errors import AppError, ValidationError
 from ..extensions import db
 from ..web.auth import roles_required
 from ..web.i18n import reason_label, select_locale
-from . import charts, exports, operations as ops, util
+from . import access, charts, exports, operations as ops, presentation, util
 
 bp = Blueprint("monitor", __name__, url_prefix="/monitor")
 
@@ -18,11 +18,11 @@ bp = Blueprint("monitor", __name__, url_prefix="/monitor")
 def _context():
     """Region, reference date and threshold of the request. A date the user may not read is refused
     (422, the error page names the peildatum): the page and the downloads follow the API's rule."""
-    region = util.region_for(current_user, current_user.organisation.region.slug)
+    region = access.region_for(current_user, current_user.organisation.region.slug)
     raw = request.args.get("peildatum")
-    day = util.readable_peildatum(current_user, region, raw) if raw else util.default_peildatum(current_user, region)
+    day = access.readable_peildatum(current_user, region, raw) if raw else access.default_peildatum(current_user, region)
     want_suppressed = request.args.get("suppressed") == "1"
-    return region, day, util.threshold_for(current_user, want_suppressed)
+    return region, day, access.threshold_for(current_user, want_suppressed)
 
 
 def _own_codes() -> list[str]:
@@ -33,11 +33,11 @@ def _own_codes() -> list[str]:
 
 
 @bp.get("/")
-@roles_required(*util.MONITOR_ROLES)
+@roles_required(*access.MONITOR_ROLES)
 def index():
     region, day, threshold = _context()
     data = util.compute_monitor(region, day)
-    presented = util.present(data, threshold)
+    presented = presentation.present(data, threshold)
     rows = presented["rows"]
     names = dict(data.municipalities)
     chart_rows = [(names[code], rows[code]) for code, _name in data.municipalities] + [(_("Regio"), rows["total"])]
@@ -46,13 +46,13 @@ def index():
     diff = None
     if published is not None:
         pub_threshold = None if threshold is None else published.threshold
-        diff = util.differences(data, util.published_data(published), threshold, pub_threshold)
+        diff = presentation.differences(data, util.published_data(published), threshold, pub_threshold)
     own = [c for c in _own_codes() if c in rows]
     return render_template(
         "monitor/index.html", region=region, peildatum=day, threshold=threshold, data=data, rows=rows,
-        flows=presented["flows"], cells=util.cell_names(data.reasons), own=own, names=names,
+        flows=presented["flows"], cells=presentation.cell_names(data.reasons), own=own, names=names,
         publications=publications, published=published, diff=diff,
-        choices=None if current_user.role == "admin" else util.peildatum_choices(region, day),
+        choices=None if current_user.role == "admin" else access.peildatum_choices(region, day),
         charts=[(_("Bereik per gemeente tegen het doel van 100%"), _data_uri(charts.reach_chart(chart_rows))),
                 (_("Redenen van niet-bereik per gemeente"),
                  _data_uri(charts.reasons_chart(chart_rows[:-1], data.reasons, reason_texts(data.reason_labels)))),
@@ -91,7 +91,7 @@ def reason_texts(labels: dict[str, str]) -> dict[str, str]:
 def _download(kind: str):
     region, day, threshold = _context()
     data = util.compute_monitor(region, day)
-    presented = util.present(data, threshold)
+    presented = presentation.present(data, threshold)
     name = f"monitor-{region.slug}-{day.isoformat()}"
     if kind == "csv":
         return Response(exports.to_csv(data, presented), mimetype="text/csv",
@@ -102,13 +102,13 @@ def _download(kind: str):
 
 
 @bp.get("/monitor.csv")
-@roles_required(*util.MONITOR_ROLES)
+@roles_required(*access.MONITOR_ROLES)
 def download_csv():
     return _download("csv")
 
 
 @bp.get("/monitor.xlsx")
-@roles_required(*util.MONITOR_ROLES)
+@roles_required(*access.MONITOR_ROLES)
 def download_xlsx():
     return _download("xlsx")
 
@@ -134,7 +134,7 @@ def publish():
 def other():
     """The 'other' explanations to recode into a reason or a category of the region."""
     from ..cases.operations import log_access
-    region = util.region_for(current_user, current_user.organisation.region.slug)
+    region = access.region_for(current_user, current_user.organisation.region.slug)
     events = list(db.session.scalars(ops.other_reports_query(current_user, region)))
     recodings = ops.recodings_for([e.id for e in events])
     reasons, labels = util.reason_keys(region)

@@ -1,0 +1,158 @@
+"""How the monitor's numbers are shown: cells with their display, small cells suppressed, the
+JSON of the API, and the difference from a publication (pure functions of util.MonitorData)."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from .util import COUNT_CELLS_HEAD, FIGURE_CELLS, MonitorData
+
+
+def _count_display(v: int) -> str:
+    return str(v)
+
+
+def _pct(numerator: int, denominator: int) -> float | None:
+    return None if not denominator else round(100 * numerator / denominator, 1)
+
+
+def _euros(v) -> str:
+    return f"€ {Decimal(v).quantize(Decimal(1)):f}"
+
+
+def monitor_lines(data: MonitorData) -> list:
+    """Every sum the published tables show, for suppression: rows, columns, region total, flows."""
+    from .suppression import Line, table_lines
+    municipalities = [code for code, _ in data.municipalities]
+    groups = [("target_group", ("placed", "waitlisted", "not_reached", "not_yet_placed")),
+              ("not_reached", tuple(f"not_reached_{r}" for r in data.reasons))]
+    lines = table_lines(municipalities, groups, data.count_cells)
+    # Placements by municipality of the location: each row sums to the municipality's `placed`,
+    # of which the part outside it is `placed_elsewhere`.
+    for home in municipalities:
+        lines.append(Line(("monitor", home, "placed"), tuple(("flows", home, loc) for loc in municipalities)))
+        lines.append(Line(("monitor", home, "placed"), (("flows", home, home), ("monitor", home, "placed_elsewhere"))))
+    for loc in municipalities:
+        lines.append(Line(("flows", "total", loc), tuple(("flows", home, loc) for home in municipalities)))
+    lines.append(Line(("monitor", "total", "placed"), tuple(("flows", "total", loc) for loc in municipalities)))
+    return lines
+
+
+def monitor_values(data: MonitorData) -> dict:
+    values = {("monitor", row, cell): v for row, cells in data.counts.items() for cell, v in cells.items()}
+    values.update({("flows", row, col): v for row, cols in data.flows.items() for col, v in cols.items()})
+    return values
+
+
+def present(data: MonitorData, threshold: int | None) -> dict:
+    """Cells ``{"value", "display"}`` per row (and flows); ``threshold=None`` shows everything (admin).
+
+    Returns ``{"rows": {row: {cell: ...}}, "flows": {row: {location code: ...}}}``.
+    """
+    from .suppression import LARGE, SMALL, suppress
+    values = monitor_values(data)
+    hidden = suppress(values, monitor_lines(data), threshold) if threshold is not None else {}
+
+    def cell(key) -> dict:
+        v = values[key]
+        if key in hidden:
+            return {"value": None, "display": {SMALL: f"<{threshold}", LARGE: "x"}.get(hidden[key], ".")}
+        return {"value": v, "display": _count_display(v)}
+
+    rows = {}
+    for row in data.rows:
+        cells = {name: cell(("monitor", row, name)) for name in data.count_cells}
+        counts = data.counts[row]
+        pct = _pct(counts["placed"], counts["target_group"])
+        if ("monitor", row, "placed") in hidden or ("monitor", row, "target_group") in hidden:
+            cells["reach_pct"] = {"value": None, "display": "x"}
+        else:
+            cells["reach_pct"] = {"value": pct, "display": "-" if pct is None else f"{pct:.1f}%"}
+        fig = data.figures.get(row, {})
+        if fig.get("cbs_suppressed"):
+            cells["cbs_target_group"] = {"value": None, "display": "<10"}   # CBS's own publication
+        elif fig.get("cbs_target_group") is None:
+            cells["cbs_target_group"] = {"value": None, "display": "-"}
+        else:
+            cells["cbs_target_group"] = {"value": fig["cbs_target_group"], "display": str(fig["cbs_target_group"])}
+        budget = fig.get("goab_budget")
+        cells["goab_budget"] = ({"value": None, "display": "-"} if budget is None
+                                else {"value": int(Decimal(budget).quantize(Decimal(1))), "display": _euros(budget)})
+        if budget is not None and ("monitor", row, "target_group") in hidden:
+            # The budget is public: beside it, the amount per child (or "-" for no child) would
+            # give the count away.
+            cells["budget_per_target_child"] = {"value": None, "display": "x"}
+        elif budget is None or not counts["target_group"]:
+            cells["budget_per_target_child"] = {"value": None, "display": "-"}
+        else:
+            per_child = (Decimal(budget) / counts["target_group"]).quantize(Decimal(1))
+            cells["budget_per_target_child"] = {"value": int(per_child), "display": _euros(per_child)}
+        rows[row] = cells
+    flows = {row: {col: cell(("flows", row, col)) for col in data.flows[row]} for row in data.flows}
+    return {"rows": rows, "flows": flows, "hidden": len(hidden)}
+
+
+CELL_ORDER_FIGURES = FIGURE_CELLS
+
+
+def cell_names(reasons: list[str]) -> list[str]:
+    """Every cell of a row, in the documented column order of the API and the downloads."""
+    head = list(COUNT_CELLS_HEAD)
+    return [*head, *(f"not_reached_{r}" for r in reasons), "not_yet_placed", "reach_pct", "placed_elsewhere",
+            "cbs_target_group", "goab_budget", "budget_per_target_child"]
+
+
+def monitor_json(data: MonitorData, threshold: int | None, presented: dict | None = None) -> dict:
+    """The API's shape: ``{"peildatum", "region", "threshold", "municipalities", "total"}``."""
+    presented = presented or present(data, threshold)
+    names = cell_names(data.reasons)
+    return {
+        "peildatum": data.peildatum.isoformat(),
+        "region": data.region.slug,
+        "threshold": threshold,
+        "municipalities": [{"code": code, "name": name,
+                            "cells": {c: presented["rows"][code][c] for c in names}}
+                           for code, name in data.municipalities],
+        "total": {"cells": {c: presented["rows"]["total"][c] for c in names}},
+    }
+
+
+def flows_json(data: MonitorData, threshold: int | None, presented: dict | None = None) -> dict:
+    """Placed children by municipality of residence (rows) and of the VE location (cells)."""
+    presented = presented or present(data, threshold)
+    rows = presented["rows"]
+    codes = [code for code, _ in data.municipalities]
+
+    def cells(row):
+        out = {code: presented["flows"][row][code] for code in codes}
+        out["placed"] = rows[row]["placed"]
+        return out
+    return {"peildatum": data.peildatum.isoformat(), "region": data.region.slug, "threshold": threshold,
+            "municipalities": [{"code": code, "name": name, "cells": cells(code)} for code, name in data.municipalities],
+            "total": {"cells": cells("total")}}
+
+
+def differences(live: MonitorData, published: MonitorData, threshold: int | None,
+                published_threshold: int | None) -> dict:
+    """Live minus published per count cell, for a reader who sees the live monitor suppressed at
+    ``threshold`` and the publication at ``published_threshold`` (both None: the admin).
+
+    A difference is shown in full where both sides are shown, since the reader can subtract them
+    anyway, and is hidden (``x``) where either side is: a small difference between two shown counts
+    is no secret, the protection lies in which live dates may be read (readable_peildatum).
+    """
+    live_cells = present(live, threshold)["rows"]
+    pub_cells = present(published, published_threshold)["rows"]
+    names = published.count_cells
+    out = {}
+    for row in published.rows:
+        cells = {}
+        for name in names:
+            a = live_cells.get(row, {}).get(name, {"value": 0}) if name in live.count_cells else {"value": 0}
+            b = pub_cells[row][name]
+            if a["value"] is None or b["value"] is None:
+                cells[name] = {"value": None, "display": "x"}
+                continue
+            d = a["value"] - b["value"]
+            cells[name] = {"value": d, "display": f"{d:+d}" if d else "0"}
+        out[row] = cells
+    return out
