@@ -89,6 +89,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .commands import register_commands
     register_commands(app)
 
+    from .api.blueprint import one_unit_of_work
+    one_unit_of_work(app)   # every API handler commits once, at the boundary, after all routes exist
+
     if app.config.get("CHECK_STORED_DATA", not app.testing):
         from .workflow_data import guard
         guard(app)   # stored states, reasons and outcomes must all be in the workflow file

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import current_app, jsonify, request
 from flask_login import current_user
 
-from ..extensions import db
 from ..users import totp
 from ..users.models import User
 from ..users.operations import authenticate, issue_token, revoke_token
@@ -21,28 +20,24 @@ def login():
     # codes counts against the sign-in limits.
     totp.check(user, body.get("totp"))
     token, row = issue_token(user, current_app.config["API_TOKEN_HOURS"])
-    db.session.commit()
     return jsonify({"token": token, "expires_at": row.expires_at.isoformat()})
 
 
 @bp.post("/auth/logout")
 def logout():
     revoke_token(request.headers.get("Authorization", "").partition(" ")[2].strip())
-    db.session.commit()
     return "", 204
 
 
 @bp.post("/auth/totp/setup")
 def totp_setup():
     uri = totp.propose(current_user)
-    db.session.commit()
     return jsonify({"otpauth_uri": uri})
 
 
 @bp.post("/auth/totp/confirm")
 def totp_confirm():
     totp.confirm(current_user, json_body().get("totp"))
-    db.session.commit()
     return jsonify({"totp_enabled": True})
 
 

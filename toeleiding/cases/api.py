@@ -29,7 +29,6 @@ def create_case():
     body = json_body()
     case = register_case(current_user, body.get("municipality"), body.get("child"), body.get("parents"))
     out = s.case_detail(case, current_user)
-    db.session.commit()
     return jsonify(out), 201
 
 
@@ -52,7 +51,6 @@ def cases():
                                    .order_by(Case.state_since, Case.id).limit(per_page).offset((page - 1) * per_page)))
     items = [s.list_item(c, current_user) for c in rows]
     log_access(current_user, "list", [c.id for c in rows])
-    db.session.commit()
     return jsonify({"items": items, "page": page, "per_page": per_page, "total": total})
 
 
@@ -61,7 +59,6 @@ def case(case_id):
     found = find_case(current_user, case_id)
     out = s.case_detail(found, current_user)
     log_access(current_user, "read", [found.id])
-    db.session.commit()
     return jsonify(out)
 
 
@@ -70,7 +67,6 @@ def transition(case_id):
     body = json_body()
     updated = fire_transition(current_user, case_id, body.get("trigger"), body.get("version"), body.get("data"))
     out = s.case_detail(updated, current_user)
-    db.session.commit()
     return jsonify(out)
 
 
@@ -80,5 +76,4 @@ def move(case_id):
     body = json_body()
     case = record_move(current_user, case_id, body.get("version"), body.get("municipality"), body.get("effective_date"))
     out = s.case_detail(case, current_user)
-    db.session.commit()
     return jsonify(out)

@@ -55,7 +55,6 @@ def publish():
     body = json_body()
     pub = ops.publish_monitor(current_user, body.get("region"), body.get("peildatum"))
     out = _publication_json(pub)
-    db.session.commit()
     return jsonify(out), 201
 
 
@@ -90,7 +89,6 @@ def create_category():
     body = json_body()
     cat = ops.create_category(current_user, body.get("region"), body.get("code"), body.get("label"))
     out = {"code": cat.code, "label": cat.label}
-    db.session.commit()
     return jsonify(out), 201
 
 
@@ -108,7 +106,6 @@ def other_reports():
               "effective_date": e.effective_date.isoformat(), "text": (e.secret or {}).get("reason_text"),
               "recoding": recodings.get(e.id)} for e in events]
     log_access(current_user, "read_other_reasons", [e.case_id for e in events] or [None])
-    db.session.commit()
     return jsonify({"items": items, "still_other": sum(1 for i in items if i["recoding"] is None)})
 
 
@@ -122,14 +119,12 @@ def recode():
     body = json_body()
     row = ops.recode_other(current_user, body.get("event_id"), body.get("reason"), body.get("category"))
     out = {"event_id": row.case_event_id, "reason": row.reason, "category": row.category.code if row.category else None}
-    db.session.commit()
     return jsonify(out)
 
 
 @bp.delete("/monitor/recodings/<id:event_id>")
 def undo_recode(event_id):
     ops.undo_recoding(current_user, event_id)
-    db.session.commit()
     return "", 204
 
 

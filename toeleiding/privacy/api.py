@@ -21,14 +21,12 @@ def case_break_glass(case_id):
     body = json_body()
     grant = break_glass(current_user, case_id, body.get("reason"), body.get("minutes"))
     out = {"grant_id": str(grant.id), "case_id": str(grant.case_id), "expires_at": grant.expires_at.isoformat()}
-    db.session.commit()
     return jsonify(out), 201
 
 
 @bp.get("/cases/<case_id>/export")
 def case_export(case_id):
     out = export_case(current_user, case_id)
-    db.session.commit()
     return jsonify(out)
 
 
@@ -61,7 +59,6 @@ def audit_entries():
     region, case_id, user_id = _query(current_user)
     rows = [entry_json(e) for e in db.session.scalars(entries(region, case_id, user_id).limit(1000))]
     grants = review_grants(current_user, case_id, user_id)
-    db.session.commit()
     return jsonify({"items": rows, "grants": grants})
 
 
@@ -69,6 +66,5 @@ def audit_entries():
 def audit_csv():
     region, case_id, user_id = _query(current_user)
     body = "".join(iter_csv(db.session.scalars(entries(region, case_id, user_id))))
-    db.session.commit()
     return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=toegangslog.csv"})

@@ -49,7 +49,6 @@ def reminders():
 def reminder_done(reminder_id):
     r = complete_reminder(current_user, reminder_id)
     out = reminder_json(r)
-    db.session.commit()
     return jsonify(out)
 
 
@@ -58,7 +57,6 @@ def reminder_snooze(reminder_id):
     body = json_body()
     r = snooze_reminder(current_user, reminder_id, body.get("until"), body.get("reason"))
     out = reminder_json(r)
-    db.session.commit()
     return jsonify(out)
 
 
@@ -74,7 +72,6 @@ def meeting(municipality):
         "notes": [{"at": _iso(n.created_at), "organisation": n.organisation.name, "text": n.text} for n in item.notes],
     } for item in overview.items]
     log_access(current_user, "bereik-overleg", [item.case.id for item in overview.items])
-    db.session.commit()
     return jsonify({"municipality": overview.municipality.code, "items": items})
 
 
@@ -83,7 +80,6 @@ def meeting_note(municipality):
     body = json_body()
     note = add_meeting_note(current_user, municipality, body.get("case_id"), body.get("text"))
     out = {"id": str(note.id), "case_id": str(note.case_id), "at": _iso(note.created_at), "text": note.text}
-    db.session.commit()
     return jsonify(out), 201
 
 
