@@ -12,7 +12,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "toeleiding"
 
 # Lowest first. Packages on one line are peers: they may import each other, but not in a cycle.
 ORDER = [
-    ("config", "clock", "errors", "extensions", "security", "mail", "numbers", "dates"),
+    ("config", "clock", "errors", "extensions", "security", "mail", "numbers", "dates", "unit_of_work"),
     ("crypto",),
     ("workflow",),
     ("organisations",),

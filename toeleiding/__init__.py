@@ -89,8 +89,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .commands import register_commands
     register_commands(app)
 
-    from .api.blueprint import one_unit_of_work
-    one_unit_of_work(app)   # every API handler commits once, at the boundary, after all routes exist
+    from .unit_of_work import wrap_views
+    wrap_views(app)   # every view commits once, at the boundary, now that all routes exist
 
     if app.config.get("CHECK_STORED_DATA", not app.testing):
         from .workflow_data import guard

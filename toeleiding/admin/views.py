@@ -18,6 +18,8 @@ from ..users.models import User
 from ..workflow import current_workflow
 from ..users.operations import deactivate_user, invite_user, reactivate_user, reset_password
 from ..web.auth import roles_required
+from ..unit_of_work import after_commit
+from ..web.errors import refused
 from ..web.i18n import nldate
 from . import forms
 from .diagram import workflow_diagram
@@ -86,11 +88,10 @@ def organisations():
             munis = [_municipality(v) for v in request.form.getlist("municipalities")]
             org = create_organisation(request.form.get("name", "")[:200], request.form.get("kind", ""),
                                       current_user.organisation.region, munis)
-            db.session.commit()
             flash(_("Organisatie %(name)s is toegevoegd.", name=org.name), "success")
             return redirect(url_for("admin.organisations"))
         except ValidationError as exc:
-            db.session.rollback()
+            refused(exc)
             errors[exc.field or "_form"], status = exc.message, 422
     return render_template("admin/organisations.html", organisations=list_organisations(_region_id()),
                            kind_options=[(k, str(KIND_LABELS.get(k, k))) for k in ORGANISATION_KINDS],
@@ -105,11 +106,10 @@ def organisation(organisation_id):
     if request.method == "POST":
         try:
             update_organisation(org, request.form.get("name", "")[:300])
-            db.session.commit()
             flash(_("Organisatie %(name)s is bijgewerkt.", name=org.name), "success")
             return redirect(url_for("admin.organisations"))
         except ValidationError as exc:
-            db.session.rollback()
+            refused(exc)
             db.session.refresh(org)
             errors[exc.field or "_form"], status = exc.message, 422
     return _organisation_page(org, errors, request.form if request.method == "POST" else {}), status
@@ -131,9 +131,8 @@ def organisation_deactivate(organisation_id):
     org = _get_or_404(Organisation, organisation_id)
     try:
         deactivate_organisation(org)
-        db.session.commit()
     except ValidationError as exc:
-        db.session.rollback()
+        refused(exc)
         return _organisation_page(org, {exc.field or "_form": exc.message}, {}), 422
     flash(_("Organisatie %(name)s is gedeactiveerd.", name=org.name), "success")
     return redirect(url_for("admin.organisations"))
@@ -143,7 +142,6 @@ def organisation_deactivate(organisation_id):
 def organisation_activate(organisation_id):
     org = _get_or_404(Organisation, organisation_id)
     reactivate_organisation(org)
-    db.session.commit()
     flash(_("Organisatie %(name)s is weer actief.", name=org.name), "success")
     return redirect(url_for("admin.organisations"))
 
@@ -166,11 +164,10 @@ def locations():
                                   request.form.get("name", "").strip()[:200],
                                   request.form.get("lrk_number", "").strip()[:20],
                                   request.form.get("address", "").strip()[:200])
-            db.session.commit()
             flash(_("Locatie %(name)s is toegevoegd.", name=loc.name), "success")
             return redirect(url_for("admin.locations"))
         except ValidationError as exc:
-            db.session.rollback()
+            refused(exc)
             errors[exc.field or "_form"], status = exc.message, 422
     return render_template("admin/locations.html", locations=_locations(),
                            provider_options=[(str(p.id), p.name) for p in providers],
@@ -186,11 +183,10 @@ def location(location_id):
         try:
             update_location(loc, request.form.get("name", "")[:300], request.form.get("address", "")[:300],
                             request.form.get("active") == "ja")
-            db.session.commit()
             flash(_("Locatie %(name)s is bijgewerkt.", name=loc.name), "success")
             return redirect(url_for("admin.locations"))
         except ValidationError as exc:
-            db.session.rollback()
+            refused(exc)
             db.session.refresh(loc)
             errors[exc.field or "_form"], status = exc.message, 422
     return render_template("admin/location.html", location=loc, errors=errors,
@@ -212,17 +208,19 @@ def users():
             org = _organisation(request.form.get("organisation"))
             user, message = invite_user(request.form.get("email", "")[:254], request.form.get("name", "").strip()[:200],
                                         request.form.get("role", ""), org, current_user)
-            db.session.commit()
         except (ValidationError, Conflict) as exc:
-            db.session.rollback()
-            errors[exc.field or "_form"], status = exc.message, exc.status
+            errors[exc.field or "_form"], status = refused(exc), exc.status
         else:
-            if send_set_password(message):
-                flash(_("Uitnodiging verstuurd naar %(email)s.", email=user.email), "success")
-            else:
-                flash(_("%(name)s is aangemaakt, maar de uitnodiging kon niet worden verstuurd: de e-mailserver "
-                        "nam hem niet aan. Verstuur een nieuwe link met 'Nieuw wachtwoord' zodra de e-mailserver "
-                        "werkt.", name=user.name), "error")
+            email, name = user.email, user.name
+
+            def send() -> None:   # the link goes out once the account exists (after the commit)
+                if send_set_password(message):
+                    flash(_("Uitnodiging verstuurd naar %(email)s.", email=email), "success")
+                else:
+                    flash(_("%(name)s is aangemaakt, maar de uitnodiging kon niet worden verstuurd: de e-mailserver "
+                            "nam hem niet aan. Verstuur een nieuwe link met 'Nieuw wachtwoord' zodra de e-mailserver "
+                            "werkt.", name=name), "error")
+            after_commit(send)
             return redirect(url_for("admin.users"))
     from ..workflow.labels import role_label
     return render_template("admin/users.html", users=_users(), role_options=[(r, role_label(r)) for r in current_workflow().roles],
@@ -236,10 +234,9 @@ def user_deactivate(user_id):
     user = _get_or_404(User, user_id)
     try:
         deactivate_user(user, current_user)
-        db.session.commit()
         flash(_("%(name)s kan zich niet meer aanmelden.", name=user.name), "success")
     except ValidationError as exc:
-        db.session.rollback()
+        refused(exc)
         flash(exc.message, "error")
     return redirect(url_for("admin.users"))
 
@@ -249,10 +246,9 @@ def user_activate(user_id):
     user = _get_or_404(User, user_id)
     try:
         reactivate_user(user)
-        db.session.commit()
         flash(_("%(name)s kan zich weer aanmelden.", name=user.name), "success")
     except ValidationError as exc:
-        db.session.rollback()
+        refused(exc)
         flash(exc.message, "error")
     return redirect(url_for("admin.users"))
 
@@ -262,19 +258,22 @@ def user_reset(user_id):
     user = _get_or_404(User, user_id)
     try:
         message = reset_password(user, current_user)
-        db.session.commit()
     except (ValidationError, Conflict) as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+        flash(refused(exc), "error")
         return redirect(url_for("admin.users"))
+    email, name = user.email, user.name
+    after_commit(lambda: _reset_sent(message, email, name))   # the link goes out after the commit
+    return redirect(url_for("admin.users"))
+
+
+def _reset_sent(message, email: str, name: str) -> None:
     if send_set_password(message):
         flash(_("Een link voor een nieuw wachtwoord is verstuurd naar %(email)s. Het oude wachtwoord werkt niet meer "
-                "en alle sessies van %(name)s zijn beëindigd.", email=user.email, name=user.name), "success")
+                "en alle sessies van %(name)s zijn beëindigd.", email=email, name=name), "success")
     else:
         flash(_("Het oude wachtwoord van %(name)s werkt niet meer, maar de link kon niet worden verstuurd: de "
                 "e-mailserver nam hem niet aan. Probeer 'Nieuw wachtwoord' opnieuw zodra de e-mailserver werkt.",
-                name=user.name), "error")
-    return redirect(url_for("admin.users"))
+                name=name), "error")
 
 
 @bp.route("/doelgroepdefinities", methods=["GET", "POST"])
@@ -289,11 +288,10 @@ def definitions():
                            forms.parse_optional_date(request.form.get("valid_until"), "valid_until"),
                            forms.parse_int(request.form.get("min_age_months"), "min_age_months"),
                            forms.parse_criteria(request.form.get("criteria", "")[:20000]))
-            db.session.commit()
             flash(_("De doelgroepdefinitie voor %(name)s is toegevoegd.", name=m.name), "success")
             return redirect(url_for("admin.definitions"))
         except ValidationError as exc:
-            db.session.rollback()
+            refused(exc)
             errors[exc.field or "_form"], status = exc.message, 422
     return _definitions_page(errors, values), status
 
@@ -312,9 +310,8 @@ def definition_end(definition_id):
     raw = request.form.get("valid_until", "")[:40]
     try:
         end_definition(definition, forms.parse_required_date(raw, key))
-        db.session.commit()
     except ValidationError as exc:
-        db.session.rollback()
+        refused(exc)
         return _definitions_page({key: exc.message}, {}, {key: raw}), 422
     flash(_("%(name)s loopt tot en met %(date)s.", name=definition.name, date=nldate(definition.valid_until)), "success")
     return redirect(url_for("admin.definitions"))

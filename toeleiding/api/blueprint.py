@@ -1,7 +1,6 @@
 """The API blueprint: bearer-token authentication and the one mapping of errors to HTTP."""
 from __future__ import annotations
 
-import functools
 import logging
 import traceback
 
@@ -164,33 +163,3 @@ def json_body() -> dict:
     if not isinstance(data, dict):
         raise BadRequest(N_("Stuur een JSON-object (Content-Type: application/json)."), None)
     return data
-
-
-def one_unit_of_work(app) -> None:
-    """The API's one boundary: every handler of this blueprint runs as one unit of work that
-    commits once, after the handler returned its answer; handlers and services never commit. An
-    error raised by the handler or by the commit itself (a stale version found at the flush) is
-    rolled back by the error handlers above, which map it to the JSON error, in this module only.
-    Called once every route is registered (create_app)."""
-    for endpoint, view in list(app.view_functions.items()):
-        if endpoint.startswith(f"{bp.name}.") and not getattr(view, "_one_unit_of_work", False):
-            app.view_functions[endpoint] = _committing(view)
-
-
-def _status(answer) -> int:
-    if isinstance(answer, tuple) and len(answer) > 1 and isinstance(answer[1], int):
-        return answer[1]
-    return getattr(answer, "status_code", 200)
-
-
-def _committing(view):
-    @functools.wraps(view)
-    def handler(*args, **kwargs):
-        answer = view(*args, **kwargs)
-        if _status(answer) < 400:
-            db.session.commit()
-        else:   # an answer that refuses stores nothing, whether or not it came as an exception
-            db.session.rollback()
-        return answer
-    handler._one_unit_of_work = True   # type: ignore[attr-defined]
-    return handler

@@ -17,6 +17,7 @@ from ..extensions import db
 from ..numbers import parse_whole_number
 from ..organisations.models import Location, Municipality, Organisation
 from ..web.auth import roles_required
+from ..web.errors import refused
 from ..web.i18n import nldate, state_label
 from ..workflow import current_workflow
 from . import forms, hooks
@@ -47,7 +48,7 @@ def register():
         try:
             case = register_case(current_user, code, child, parents)
         except DuplicateCase as exc:
-            db.session.rollback()
+            refused(exc)
             status = 409
             # In the scope: a link to the case; outside it: only whom to contact (the service's text).
             notice = {"message": exc.message}
@@ -55,11 +56,10 @@ def register():
                 notice["link"] = url_for("cases.show", case_id=exc.extra["case_id"])
             errors["bsn"] = exc.message
         except ValidationError as exc:
-            db.session.rollback()
+            refused(exc)
             status = 422
             errors[forms.register_field_for(exc.field, rows)] = exc.message
         else:
-            db.session.commit()
             flash(_("Het kind is geregistreerd."), "success")
             return redirect(url_for("cases.show", case_id=case.id))
     return render_template("cases/register.html", errors=errors,
@@ -83,13 +83,12 @@ def act(case_id, trigger):
     data = forms.transition_data(t, request.form)
     try:
         fire_transition(current_user, case_id, trigger, forms.version_arg(request.form), data)
-        db.session.commit()
     except ValidationError as exc:
-        db.session.rollback()
+        refused(exc)
         field = exc.field if t is not None and exc.field in t.fields else "_form"
         return _render_case(find_case(current_user, case_id), trigger, {field: exc.message}, status=422)
-    except (StaleVersion, StaleDataError):
-        db.session.rollback()
+    except (StaleVersion, StaleDataError) as exc:
+        refused(exc)
         case = find_case(current_user, case_id)
         if trigger in allowed_triggers(case, current_user):
             notice = _("Iemand anders heeft dit dossier intussen gewijzigd. Hieronder ziet u de nieuwe stand; "
@@ -104,10 +103,10 @@ def act(case_id, trigger):
         typed = forms.typed_values(t, case, current_user, request.form) if t is not None else []
         return _render_case(case, None, {}, notice=notice, status=409, typed=typed)
     except InvalidTransition as exc:
-        db.session.rollback()
+        refused(exc)
         return _render_case(find_case(current_user, case_id), None, {}, notice=exc.message, status=409)
     except NotPermitted as exc:
-        db.session.rollback()
+        refused(exc)
         return _render_case(find_case(current_user, case_id), None, {}, notice=exc.message, status=403)
     from ..web.i18n import trigger_label
     flash(_("Opgeslagen: %(action)s.", action=trigger_label(trigger)), "success")
@@ -144,7 +143,6 @@ def _render_case(case: Case, open_trigger: str | None = None, errors: dict | Non
                            parents=case.parents or [],
                            actions=actions, timeline=timeline, notice=notice, typed=typed or [],
                            **{name: show(case, current_user) for name, show in hooks.CASE_PAGE.items()})
-    db.session.commit()
     return page, status
 
 
@@ -236,7 +234,6 @@ def worklist():
     if rows:
         log_access(current_user, "list", [c.id for c in rows])
     items = _worklist_rows(rows)
-    db.session.commit()
     filters = {"gemeente": municipality.code if municipality else "", "status": state}
     total = counts[selected.key]
     return render_template("cases/worklist.html", lists=lists, counts=counts, selected=selected, items=items,
@@ -302,7 +299,6 @@ def search():
         more = found.more
         results = [_search_row(c) for c in found.cases]
         log_access(current_user, "search", [c.id for c in found.cases] or [None])
-        db.session.commit()
     return render_template("cases/search.html", errors=errors, results=results, searched=searched, more=more,
                            limit=SEARCH_LIMIT, values={"bsn": bsn_raw, "achternaam": name, "voornaam": given},
                            may_search_bsn=current_user.role == "jgz"), (422 if errors else 200)

@@ -9,6 +9,7 @@ from flask_login import current_user
 from ..errors import AppError, ValidationError
 from ..extensions import db
 from ..web.auth import roles_required
+from ..web.errors import refused
 from ..web.i18n import reason_label, select_locale
 from . import access, charts, exports, operations as ops, presentation, util
 
@@ -118,9 +119,8 @@ def download_xlsx():
 def publish():
     try:
         pub = ops.publish_monitor(current_user, current_user.organisation.region.slug, request.form.get("peildatum"))
-        db.session.commit()
     except AppError as exc:
-        db.session.rollback()
+        refused(exc)
         flash(exc.message, "error")
         # Back to the date asked for, unless that date itself was refused (the page would refuse it too).
         back = None if isinstance(exc, ValidationError) else request.form.get("peildatum")
@@ -139,7 +139,6 @@ def other():
     recodings = ops.recodings_for([e.id for e in events])
     reasons, labels = util.reason_keys(region)
     log_access(current_user, "read_other_reasons", [e.case_id for e in events] or [None])
-    db.session.commit()
     excluded = (*util.current_workflow().explained_reasons(), util.CLOSED_REASON)
     choices = [r for r in reasons if r not in excluded]
     return render_template("monitor/other.html", region=region, events=events, recodings=recodings,
@@ -160,10 +159,9 @@ def recode(event_id):
             ops.recode_other(current_user, event_id, category=choice.removeprefix("category:"))
         else:
             abort(400)
-        db.session.commit()
         flash(_("Hercodering opgeslagen."), "success")
     except AppError as exc:
-        db.session.rollback()
+        refused(exc)
         flash(exc.message, "error")
     return redirect(url_for("monitor.other"))
 
@@ -174,9 +172,8 @@ def add_category():
     try:
         ops.create_category(current_user, current_user.organisation.region.slug, request.form.get("code"),
                             request.form.get("label"))
-        db.session.commit()
         flash(_("Categorie toegevoegd."), "success")
     except AppError as exc:
-        db.session.rollback()
+        refused(exc)
         flash(exc.message, "error")
     return redirect(url_for("monitor.other"))

@@ -20,6 +20,7 @@ from ..errors import N_, ValidationError
 from ..extensions import db
 from ..numbers import whole_number
 from ..web.auth import roles_required
+from ..web.errors import refused
 from .operations import GRANT_COLUMNS, break_glass, export_case, review_grants
 
 bp = Blueprint("privacy", __name__)
@@ -66,7 +67,6 @@ def audit():
                            grants=grants, organisations=organisations,
                            case_id=request.args.get("case_id", ""), user_id=request.args.get("user_id", ""),
                            grant_errors={}, grant_values={})
-    db.session.commit()
     return page, 422 if errors else 200
 
 
@@ -79,7 +79,6 @@ def audit_csv():
     region = _region(current_user, "audit_export", case_id, user_id)
     log_log_read(current_user, "audit_export", [case_id], user_id)
     body = "".join(iter_csv(db.session.scalars(entries(region, case_id, user_id))))
-    db.session.commit()
     return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=toegangslog.csv"})
 
@@ -97,7 +96,6 @@ def grants_csv():
     writer = csv.writer(buf)
     writer.writerow(GRANT_COLUMNS)
     writer.writerows([_cell(g[c]) for c in GRANT_COLUMNS] for g in grants)
-    db.session.commit()
     return Response(buf.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=noodtoegang.csv"})
 
@@ -116,15 +114,14 @@ def emergency_access():
     minutes = whole_number(values["minutes"], minimum=0, maximum=99999)
     try:
         grant = break_glass(current_user, values["case_id"].strip(), values["reason"], minutes)
-        db.session.commit()
     except ValidationError as exc:
-        db.session.rollback()
+        refused(exc)
         return _render_grant_error(values, {exc.field or "case_id": exc.message})
     except Exception as exc:   # NotFound / NotPermitted: same page, message beside the case id
         from ..errors import AppError
         if not isinstance(exc, AppError):
             raise
-        db.session.rollback()
+        refused(exc)
         return _render_grant_error(values, {"case_id": _("Geen dossier met dit nummer.")})
     return redirect(url_for("cases.show", case_id=grant.case_id))
 
@@ -145,7 +142,6 @@ def _render_grant_error(values: dict, errors: dict):
 def export_page(case_id):
     data = export_case(current_user, case_id)
     page = render_template("privacy/export.html", data=data)
-    db.session.commit()
     return page
 
 
@@ -154,6 +150,5 @@ def export_page(case_id):
 def export_json(case_id):
     import json
     data = export_case(current_user, case_id)
-    db.session.commit()
     return Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json",
                     headers={"Content-Disposition": f"attachment; filename=inzage-{data['id']}.json"})

@@ -12,6 +12,7 @@ from ..cases.util import parse_case_id
 from ..errors import AppError, NotFound
 from ..extensions import db
 from ..web.auth import roles_required
+from ..web.errors import refused
 from .models import Reminder
 from .operations import add_meeting_note, complete_reminder, snooze_reminder
 from .util import INBOX_ROLES, inbox_query, local_day, meeting_municipalities, meeting_overview, rule_label
@@ -54,10 +55,9 @@ def _back():
 def done(reminder_id):
     try:
         complete_reminder(current_user, reminder_id)
-        db.session.commit()
         flash(_("Herinnering afgehandeld."), "success")
     except AppError as exc:
-        db.session.rollback()
+        refused(exc)
         flash(exc.message, "error")
     return _back()
 
@@ -68,10 +68,9 @@ def snooze(reminder_id):
     try:
         r = snooze_reminder(current_user, reminder_id, request.form.get("until", ""), request.form.get("reason", ""))
         until = r.snoozed_until
-        db.session.commit()
         flash(_("Herinnering uitgesteld tot %(d)s.", d=until.strftime("%d-%m-%Y")), "success")
     except AppError as exc:
-        db.session.rollback()
+        refused(exc)
         flash(exc.message, "error")
     return _back()
 
@@ -87,12 +86,11 @@ def meetings():
 def meeting(code):
     try:
         overview = meeting_overview(current_user, code)
-    except (NotFound, AppError):
-        db.session.rollback()
+    except (NotFound, AppError) as exc:
+        refused(exc)
         return render_template("reminders/meetings.html", municipalities=meeting_municipalities(current_user),
                                unknown=code[:10]), 404
     log_access(current_user, "bereik-overleg", [item.case.id for item in overview.items])
-    db.session.commit()
     return render_template("reminders/meeting.html", overview=overview)
 
 
@@ -102,10 +100,9 @@ def add_note(code):
     case_id = request.form.get("case_id", "")
     try:
         add_meeting_note(current_user, code, case_id, request.form.get("text", ""))
-        db.session.commit()
         flash(_("Afspraak vastgelegd."), "success")
     except AppError as exc:
-        db.session.rollback()
+        refused(exc)
         flash(exc.message, "error")
     # Back to the child's row: the anchor is the parsed id, since posted text with a line break
     # would make the Location header invalid (a 500).

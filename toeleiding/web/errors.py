@@ -40,6 +40,15 @@ def error_page(status: int, message: str | None = None):
                            message=message or str(default)), status
 
 
+def refused(exc: Exception) -> str:
+    """A page shows a refusal in its own form or notice: undo what the refused step did, so the
+    one commit at the boundary (toeleiding/unit_of_work.py) keeps only what the page itself does
+    (its access-log row); the message to show, in the page's language. The denied row of the
+    attempt is written when the request ends (audit.operations.note_refusal)."""
+    db.session.rollback()
+    return getattr(exc, "message", "")
+
+
 def init_app(app: Flask) -> None:
     # The denied rows of refused attempts, whoever answered them (a handler here or the view).
     app.after_request(write_refusals)

@@ -15,6 +15,7 @@ from ..organisations.util import list_locations
 from ..users import throttle, totp
 from ..users.operations import authenticate, set_password as set_user_password, user_for_password_token
 from .auth import home_for, safe_next, sign_in, sign_out
+from .errors import refused
 from .i18n import LANGUAGES
 
 bp = Blueprint("web", __name__)
@@ -77,7 +78,7 @@ def login():
                     return render_template("web/login.html", step="totp", error=None, email="",
                                            next=safe_next(next_url, ""))
         except (Unauthorized, TooManyAttempts) as exc:   # the same answer for an unknown account
-            db.session.rollback()
+            refused(exc)
             error, status = exc.message, exc.status
         else:
             sign_in(user)
@@ -108,9 +109,8 @@ def two_factor():
             else:
                 totp.confirm(current_user, request.form.get("totp", "")[:20])
                 flash(_("Tweestapsverificatie staat aan."), "success")
-            db.session.commit()
         except ValidationError as exc:
-            db.session.rollback()
+            refused(exc)
             error, status = exc.message, 422
         if uri is None and error is None:
             return redirect(home_for(current_user))
@@ -139,10 +139,9 @@ def set_password(token):
         try:
             set_user_password(user, request.form.get("password", "")[:1000], request.form.get("repeat", "")[:1000])
         except ValidationError as exc:
-            db.session.rollback()
+            refused(exc)
             errors[exc.field] = exc.message
         else:
-            db.session.commit()
             flash(_("Uw wachtwoord is ingesteld. U kunt zich nu aanmelden."), "success")
             return redirect(url_for("web.login"))
     return render_template("web/set_password.html", invalid=False, user=user, errors=errors), (422 if errors else 200)
