@@ -1,4 +1,4 @@
-"""The error hierarchy of the services, mapped to HTTP in one place (api/blueprint.py).
+"""The error hierarchy of the services, mapped to HTTP in one place (web/errors.py).
 
 A message is a Dutch msgid marked with ``N_`` and named parameters (``%(name)s``), translated when
 it is read rather than when it is raised: services also run in CLI commands and the scheduler,

@@ -1,19 +1,15 @@
-"""The API blueprint: bearer-token authentication and the one mapping of errors to HTTP."""
+"""The API blueprint: bearer-token authentication, the JSON error shape and request helpers (the
+mapping of errors to HTTP, JSON and pages alike, is one module: web/errors.py)."""
 from __future__ import annotations
 
 import logging
-import traceback
 
 from flask import Blueprint, Request, g, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException
 
-from ..crypto.keyring import KeyringError
-from ..audit.operations import note_refusal, request_action
-from ..errors import N_, AppError, BadRequest, NotFound, StaleVersion
-from ..extensions import db, login_manager
+from ..errors import N_, BadRequest
+from ..extensions import login_manager
 from ..numbers import parse_whole_number
 from ..users import totp
 from ..users.models import User
@@ -63,56 +59,6 @@ def _authenticate():
             and totp.required_for(current_user) and not current_user.totp_enabled):
         return error_response(403, "totp_enrolment_required",
                               _("Stel eerst tweestapsverificatie in (POST /auth/totp/setup en /auth/totp/confirm)."))
-
-
-@bp.errorhandler(AppError)
-def _app_error(exc: AppError):
-    db.session.rollback()
-    # Every refused attempt is logged (a denied row, written when the request ends); a service
-    # that refused has already named the event and the case (audit.operations.audited).
-    note_refusal(current_user, request_action(), exc.extra.get("case_id"), exc)
-    body = exc.to_dict()
-    if isinstance(exc, NotFound):
-        body.pop("case_id", None)
-    return jsonify({"error": body}), exc.status
-
-
-@bp.errorhandler(StaleDataError)
-def _stale(exc):
-    # Two writers passed the version check at once; the database let only one through.
-    db.session.rollback()
-    note_refusal(current_user, request_action(), (request.view_args or {}).get("case_id"), exc)
-    e = StaleVersion(N_("Iemand anders heeft dit dossier intussen gewijzigd; bekijk de nieuwe stand."), "version")
-    return jsonify({"error": e.to_dict()}), e.status
-
-
-@bp.errorhandler(KeyringError)
-def _unreadable(exc):
-    # A stored ciphertext that does not decrypt (copied from another row or column, tampered
-    # with, or its key removed before `flask keys reencrypt`) is a fault for the administrator,
-    # not a crash: a plain answer, and a log line naming the kind of failure, never the data.
-    # An unknown key during a rotation means a phase was skipped on some worker.
-    from ..crypto.keyring import UnknownKey
-    db.session.rollback()
-    log.error("unreadable ciphertext in %s: %s%s", request.endpoint, exc,
-              " (a rotation phase not yet on every worker? README, 'Keys')" if isinstance(exc, UnknownKey) else "")
-    return error_response(409, "unreadable_record",
-                          _("Dit dossier kan niet worden ontsleuteld; neem contact op met de beheerder."))
-
-
-@bp.errorhandler(HTTPException)
-def _http_error(exc: HTTPException):
-    db.session.rollback()
-    return error_response(exc.code or 500, exc.name.lower().replace(" ", "_"), exc.description or exc.name)
-
-
-@bp.errorhandler(Exception)
-def _unexpected(exc: Exception):
-    # Log the type and place only: exception messages can carry submitted values.
-    db.session.rollback()
-    log.error("unhandled %s in %s\n%s", type(exc).__name__, request.endpoint,
-              "".join(traceback.format_tb(exc.__traceback__)))
-    return error_response(500, "internal_error", _("Er ging iets mis; de wijziging is niet opgeslagen."))
 
 
 def int_arg(name: str, default: int, maximum: int) -> int:

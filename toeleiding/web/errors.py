@@ -1,10 +1,12 @@
-"""Error pages for the web (JSON for anything under /api/): never a trace, never submitted values."""
+"""The one mapping of errors to HTTP: the JSON error of the API, an error page for the rest,
+never a trace, never submitted values. Every error handler rolls back what the request did; a
+page that shows a refusal in its own form uses ``refused()`` (the unit of work: unit_of_work.py)."""
 from __future__ import annotations
 
 import logging
 import traceback
 
-from flask import Flask, render_template, request
+from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -52,6 +54,12 @@ def refused(exc: Exception) -> str:
 def init_app(app: Flask) -> None:
     # The denied rows of refused attempts, whoever answered them (a handler here or the view).
     app.after_request(write_refusals)
+    from flask_login import current_user
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from ..api.blueprint import error_response
+    from ..crypto.keyring import KeyringError, UnknownKey
+    from ..errors import N_, StaleVersion
 
     @app.errorhandler(CSRFError)
     def _csrf(exc):
@@ -62,26 +70,48 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         db.session.rollback()
+        if _wants_json():
+            return error_response(exc.code or 500, exc.name.lower().replace(" ", "_"), exc.description or exc.name)
         return error_page(exc.code or 500)
 
     @app.errorhandler(AppError)
     def _app_error(exc: AppError):
         db.session.rollback()
-        # Every refused attempt is logged, as in the API (api/blueprint.py).
-        from flask_login import current_user
+        # Every refused attempt is logged (a denied row, written when the request ends); a service
+        # that refused has already named the event and the case (audit.operations.audited).
         note_refusal(current_user, request_action(), exc.extra.get("case_id"), exc)
+        if _wants_json():
+            body = exc.to_dict()
+            if isinstance(exc, NotFound):
+                body.pop("case_id", None)   # absent and out of scope look alike
+            return jsonify({"error": body}), exc.status
         if isinstance(exc, NotFound):
             return error_page(404)
         return error_page(exc.status, exc.message)
 
-    from ..crypto.keyring import KeyringError
+    @app.errorhandler(StaleDataError)
+    def _stale(exc):
+        # Two writers passed the version check at once; the database let only one through.
+        db.session.rollback()
+        note_refusal(current_user, request_action(), (request.view_args or {}).get("case_id"), exc)
+        e = StaleVersion(N_("Iemand anders heeft dit dossier intussen gewijzigd; bekijk de nieuwe stand."), "version")
+        if _wants_json():
+            return jsonify({"error": e.to_dict()}), e.status
+        return error_page(e.status, e.message)
 
     @app.errorhandler(KeyringError)
     def _unreadable(exc):
-        # As in the API: a record that does not decrypt is a fault for the administrator.
+        # A stored ciphertext that does not decrypt (copied from another row or column, tampered
+        # with, or its key removed before `flask keys reencrypt`) is a fault for the administrator,
+        # not a crash: a plain answer, and a log line naming the kind of failure, never the data.
+        # An unknown key during a rotation means a phase was skipped on some worker.
         db.session.rollback()
-        log.error("unreadable ciphertext in %s: %s", request.endpoint, exc)
-        return error_page(409, _("Dit dossier kan niet worden ontsleuteld; neem contact op met de beheerder."))
+        log.error("unreadable ciphertext in %s: %s%s", request.endpoint, exc,
+                  " (a rotation phase not yet on every worker? README, 'Keys')" if isinstance(exc, UnknownKey) else "")
+        message = _("Dit dossier kan niet worden ontsleuteld; neem contact op met de beheerder.")
+        if _wants_json():
+            return error_response(409, "unreadable_record", message)
+        return error_page(409, message)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
@@ -89,4 +119,6 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         log.error("unhandled %s in %s\n%s", type(exc).__name__, request.endpoint,
                   "".join(traceback.format_tb(exc.__traceback__)))
+        if _wants_json():
+            return error_response(500, "internal_error", _("Er ging iets mis; de wijziging is niet opgeslagen."))
         return error_page(500)
