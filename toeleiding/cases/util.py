@@ -182,23 +182,14 @@ class Status:
     updated_at: object
 
 
-def _own_locations(user: User) -> frozenset[int]:
-    from flask import g, has_app_context
-    key = ("own_locations", user.organisation_id)
-    cache = g.setdefault("_own_locations", {}) if has_app_context() else {}
-    if key not in cache:
-        cache[key] = frozenset(db.session.scalars(select(Location.id).where(Location.provider_id == user.organisation_id)))
-    return cache[key]
-
-
 def status_seen_by(case: Case, user: User) -> Status:
     """The case's state, dates, location and outcome; for a provider the child was referred away
     from, as they stood just before that step, like its history: where the child went next and
     what happened there is not that provider's to read."""
     current = Status(case.state, case.state_since, case.location_id, case.school_id, case.not_reached_reason,
                      case.outcome, case.updated_at)
-    if user.role != "ve" or case.location_id in _own_locations(user):
-        return current   # (a list of fifty asks the provider's locations once, not fifty times)
+    if is_current_provider(case, user):   # every role but a provider's is "current"
+        return current
     events = list(db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)))
     left = left_provider_at(case, user, events)
     if left is None:
