@@ -315,7 +315,7 @@ def test_decrypt_only_settings_are_checked_at_start(make_app, test_keys, tmp_pat
     with pytest.raises(ConfigError, match='TOELEIDING_DECRYPT_KEYS is only read beside TOELEIDING_ENCRYPTION_KEYS.*"decrypt_only": true'):
         load_config(str(tmp_path), {"TOELEIDING_DECRYPT_KEYS": f"k2:{_key()}", "TOELEIDING_ENV": "testing"})
     for decrypt, message in ((f"k1:{_key()}", "key id 'k1' is listed twice"),
-                             ("k2", "decrypt-only key k2…: expected 'id:base64key'"),
+                             ("k2", "decrypt-only key number 1: expected 'id:base64key'"),
                              (f"k2:{_key()[:20]}", "decrypt-only key 'k2' must be 32 bytes")):
         with pytest.raises(ConfigError, match=message):
             make_app(ENCRYPTION_KEYS=f"k1:{k1}", DECRYPT_KEYS=decrypt, BLIND_INDEX_KEY=index_key)
@@ -464,3 +464,13 @@ def test_reencryption_keeps_a_second_factor_set_up_meanwhile(make_app, world, te
         user = db.session.scalar(select(User).where(User.email == world.emails["jgz"]))
         assert user.totp_secret == latest   # not the first secret, written back re-encrypted
         assert current_keyring().key_id_of(bytes(user._totp_secret)) == "k2"
+
+
+def test_a_key_given_without_its_id_is_refused_without_printing_it(make_app, test_keys):
+    from toeleiding.config import ConfigError
+    bare = _key()   # the operator forgot the 'k1:' in front
+    for setting in ({"ENCRYPTION_KEYS": bare}, {"ENCRYPTION_KEYS": f"k1:{_key()}", "DECRYPT_KEYS": bare}):
+        with pytest.raises(ConfigError) as info:
+            make_app(BLIND_INDEX_KEY=test_keys["BLIND_INDEX_KEY"], **setting)
+        assert "expected 'id:base64key'" in str(info.value)
+        assert bare[:4] not in str(info.value)   # not even the start of the key material

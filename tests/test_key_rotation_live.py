@@ -11,7 +11,6 @@ alone. The client's work is bounded in count; nothing here measures time.
 """
 from __future__ import annotations
 
-import base64
 import contextlib
 import json
 import os
@@ -35,6 +34,7 @@ from toeleiding.crypto.keyring import read_keys_file, write_keys_file
 from toeleiding.crypto.util import key_usage
 from toeleiding.extensions import db
 
+from .conftest import _key
 from .factories import ApiClient, child, days_ago
 
 pytestmark = pytest.mark.postgres
@@ -43,10 +43,6 @@ BIN = Path(sys.executable).parent
 ROUNDS_PER_STEP = 5   # client rounds (5 to 9 requests each) that must pass after every step of the rotation
 MAX_ROUNDS = 3000     # the client's hard bound, whatever happens
 STARTS = 600          # tries, 0.1 s apart, for a server to serve before the test fails with its log
-
-
-def _key() -> str:
-    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
 
 
 def _free_port() -> int:

@@ -106,3 +106,20 @@ def test_the_check_sees_an_import_inside_a_function(tmp_path, monkeypatch):
     (pkg / "users" / "x.py").write_text("def f():\n    from ..monitor.util import g\n")
     monkeypatch.setattr(__import__(__name__, fromlist=["PACKAGE"]), "PACKAGE", pkg)
     assert imported_packages(pkg / "users" / "x.py") == {"monitor"}
+
+
+def test_views_and_api_handlers_leave_the_commit_to_the_boundary():
+    """One unit of work per request (toeleiding/unit_of_work.py): pages and JSON routes never
+    commit or roll back themselves. The sign-in page keeps a rehashed password at once, before a
+    second factor is asked (the one step of the sign-in frame that commits on its own)."""
+    allowed = {("web/views.py", "commit")}
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE).as_posix()
+        if not (path.name in ("views.py", "api.py") or rel.startswith("api/")):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Attribute) and node.attr in ("commit", "rollback")
+                    and (rel, node.attr) not in allowed):
+                found.append(f"{rel}:{node.lineno}: {node.attr}")
+    assert not found, found

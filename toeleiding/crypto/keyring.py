@@ -54,10 +54,11 @@ def new_key_material() -> str:
 
 def _parse_keys(text: str, what: str) -> list[tuple[str, bytes]]:
     keys = []
-    for part in [p.strip() for p in (text or "").split(",") if p.strip()]:
+    for n, part in enumerate([p.strip() for p in (text or "").split(",") if p.strip()], 1):
         key_id, sep, material = part.partition(":")
         if not sep or not key_id or len(key_id) > 32:
-            raise KeyringError(f"{what} {part[:8]}…: expected 'id:base64key'")
+            # Named by position: a bare key without its id would otherwise print key material.
+            raise KeyringError(f"{what} number {n}: expected 'id:base64key'")
         keys.append((key_id, _decode_key(material, f"{what} {key_id!r}")))
     return keys
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .util import COUNT_CELLS_HEAD, FIGURE_CELLS, MonitorData
+from .util import COUNT_CELLS_HEAD, MonitorData
 
 
 def _count_display(v: int) -> str:
@@ -89,9 +89,6 @@ def present(data: MonitorData, threshold: int | None) -> dict:
         rows[row] = cells
     flows = {row: {col: cell(("flows", row, col)) for col in data.flows[row]} for row in data.flows}
     return {"rows": rows, "flows": flows, "hidden": len(hidden)}
-
-
-CELL_ORDER_FIGURES = FIGURE_CELLS
 
 
 def cell_names(reasons: list[str]) -> list[str]:

@@ -15,16 +15,13 @@ from ..extensions import db
 from ..organisations.models import Location, Municipality, Organisation, organisation_municipalities
 from ..users.models import User
 from ..workflow.definition import ReminderRule, Workflow
+from ..workflow.labels import rule_label  # noqa: F401  (a rule's label, from the file: for the inbox, API, export)
 from .models import MeetingNote, Reminder
 
 log = logging.getLogger(__name__)
 
 # Roles that act on reminders and so have an inbox and see the bereik-overleg.
 INBOX_ROLES = ("jgz", "ve", "cjg")
-# A rule's label comes from the workflow file (workflow/labels.py), in the reader's language.
-from ..workflow.labels import rule_label  # noqa: E402  (re-exported for the inbox, API and export)
-
-
 def applicable_rules(workflow: Workflow, state: str, reason: str | None) -> list[ReminderRule]:
     """The rules for a case in ``state`` (with non-reach ``reason``): at most one counted in days
     (the reason-specific one beats the generic one; the loader guarantees no ties) plus every

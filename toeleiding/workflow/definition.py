@@ -44,7 +44,6 @@ _names = {"type": "array", "items": _name, "minItems": 1}
 _label = {"oneOf": [{"type": "string", "minLength": 1},
                     {"type": "object", "required": ["nl"], "additionalProperties": False,
                      "properties": {"nl": {"type": "string", "minLength": 1}, "en": {"type": "string", "minLength": 1}}}]}
-LANGUAGES = ("nl", "en")
 
 
 class Status:
@@ -223,10 +222,6 @@ class Workflow:
         if not found:
             return name
         return found.get(lang) or found["nl"]
-
-    @property
-    def open_states(self) -> tuple[str, ...]:
-        return tuple(s for s in self.states if s not in self.final_states)
 
     def states_counted_as(self, *statuses: str) -> tuple[str, ...]:
         """The states whose children the monitor counts under one of ``statuses``."""

@@ -7,7 +7,7 @@ label the file changes needs no code or catalogue change.
 from __future__ import annotations
 
 from flask import has_request_context
-from flask_babel import LazyString, get_locale, lazy_gettext as _l
+from flask_babel import get_locale, lazy_gettext as _l
 
 from .definition import REGISTER_EVENT, current_workflow
 
@@ -64,7 +64,3 @@ def list_label(key: str | None) -> str:
 def field_label(name: str) -> str:
     return label("field", name)
 
-
-def lazy_field_label(name: str) -> LazyString:
-    """For error messages built before the language is known (see errors.AppError)."""
-    return LazyString(field_label, name)
