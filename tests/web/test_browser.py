@@ -315,7 +315,10 @@ def test_two_children_across_three_roles(browser, live_server, world):
     ve.page.keyboard.type(start.strftime("%d%m%Y"))
     assert ve.page.locator("#f-waitlist-expected_start_date").input_value() == start.isoformat()
     ve.tab_to("#actie-waitlist button[type=submit]", limit=5)   # past the date field's own parts
-    ve.page.keyboard.press("Enter")
+    # Enter submits the form: wait for the answer's page, or the check below would inject axe
+    # into the page being left (a key press, unlike a click, does not wait for the navigation).
+    with ve.page.expect_navigation():
+        ve.page.keyboard.press("Enter")
     ve.check("ve-wachtlijst-toetsenbord")
     assert ve.page.locator(".case-head__state .badge").inner_text() == "Wachtlijst"
 
