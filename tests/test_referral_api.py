@@ -179,7 +179,8 @@ def test_duplicate_bsn_links_inside_scope_and_says_nothing_of_where_outside(api,
     assert r.status_code == 409 and r.json["error"]["case_id"] == first["id"]
     r = api("jgz_bev").post("/cases", {"municipality": "GM0664", "child": child(bsn=bsn)})
     assert r.status_code == 409 and r.json["error"]["field"] == "child.bsn"
-    assert set(r.json["error"]) <= {"code", "message", "field"}, r.json   # no case id, no contact
+    assert set(r.json["error"]) <= {"code", "message", "field", "fields"}, r.json   # no case id, no contact
+    assert r.json["error"]["fields"] == [{"field": "child.bsn", "message": r.json["error"]["message"]}]
     message = r.json["error"]["message"]
     assert "elders" in message and "beheerder" in message
     assert "IJmond" not in message and "JGZ" not in message

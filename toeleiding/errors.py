@@ -6,7 +6,8 @@ where there is no request and so no language to translate into.
 """
 from __future__ import annotations
 
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 from flask import has_request_context
 
@@ -46,8 +47,19 @@ class AppError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def each(self) -> list[AppError]:
+        """Every error this one stands for: itself, or each field's of a ``FieldErrors``."""
+        return [self]
+
+    def field_errors(self) -> list[AppError]:
+        """The errors of each field at fault: this one, if it names a field."""
+        return [e for e in self.each() if e.field]
+
     def to_dict(self) -> dict:
-        body = {"code": self.code, "message": self.message, "field": self.field}
+        """The API's error body: the first error's code, message and field, then every field at
+        fault (``fields``: a one-item list for a single field, empty when no field is at fault)."""
+        body = {"code": self.code, "message": self.message, "field": self.field,
+                "fields": [{"field": e.field, "message": e.message} for e in self.field_errors()]}
         body.update(self.extra)
         return body
 
@@ -57,6 +69,55 @@ class ValidationError(AppError):
 
     status = 422
     code = "validation_error"
+
+
+class FieldErrors(ValidationError):
+    """Several fields of one request at fault, raised together so that the user sees every error
+    at once. It reads as its first error (code, message, field: what a caller that knows only
+    ``ValidationError`` shows); ``errors`` holds them all, in the order the fields were checked."""
+
+    def __init__(self, errors: list[ValidationError]):
+        first = errors[0]
+        super().__init__(first.msgid, first.field, params=first.params, **first.extra)
+        self.status, self.code = first.status, first.code
+        self.errors = list(errors)
+
+    def each(self) -> list[AppError]:
+        return list(self.errors)
+
+
+class ErrorCollector:
+    """Collects the field errors of one request; ``raise_if_any`` raises them together.
+
+        errors = ErrorCollector()
+        with errors.check():
+            name = parse_name(raw)      # a ValidationError here is kept, and the block ends
+        errors.raise_if_any()           # a FieldErrors of all kept errors (the only one: itself)
+    """
+
+    def __init__(self) -> None:
+        self.errors: list[ValidationError] = []
+
+    @contextmanager
+    def check(self) -> Iterator[None]:
+        try:
+            yield
+        except FieldErrors as exc:
+            self.errors.extend(exc.errors)
+        except ValidationError as exc:
+            self.errors.append(exc)
+
+    def has(self, field: str) -> bool:
+        return any(e.field == field for e in self.errors)
+
+    def __bool__(self) -> bool:
+        return bool(self.errors)
+
+    def raise_if_any(self) -> None:
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        if self.errors:
+            raise FieldErrors(self.errors)
 
 
 class BadRequest(AppError):

@@ -37,7 +37,7 @@ def openapi_document() -> dict:
     case_path = {"name": "case_id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
     municipality_q = {"name": "municipality", "in": "query", "schema": {"type": "string", "pattern": "^GM[0-9]{4}$"}}
     auth = [{"bearer": []}]
-    std = {"401": _error("Not signed in"), "422": _error("Invalid input; `field` names it")}
+    std = {"401": _error("Not signed in"), "422": _error("Invalid input; `field` names the first field at fault, `fields` every one")}
     return {
         "openapi": "3.1.0",
         "info": {"title": "Toeleiding API", "version": "1",
@@ -129,9 +129,16 @@ def openapi_document() -> dict:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {
                 "Error": {"type": "object", "required": ["error"], "properties": {"error": {
-                    "type": "object", "required": ["code", "message", "field"],
+                    "type": "object", "required": ["code", "message", "field", "fields"],
+                    "description": "`code`, `message` and `field` describe the first error; `fields` lists every "
+                                   "field at fault with its message (all of a request's bad fields at once; "
+                                   "empty when the error is not about a field)",
                     "properties": {"code": {"type": "string"}, "message": {"type": "string"},
-                                   "field": {"type": ["string", "null"]}}}}},
+                                   "field": {"type": ["string", "null"]},
+                                   "fields": {"type": "array", "items": {
+                                       "type": "object", "required": ["field", "message"],
+                                       "properties": {"field": {"type": "string"},
+                                                      "message": {"type": "string"}}}}}}}},
                 "Token": {"type": "object", "properties": {"token": {"type": "string"}, "expires_at": {"type": "string"}}},
                 "User": {"type": "object", "properties": {"id": {"type": "integer"}, "email": {"type": "string"},
                                                           "role": {"type": "string"}, "organisation": {"type": "object"}}},

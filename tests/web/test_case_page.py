@@ -86,7 +86,7 @@ def test_place_through_the_form(web, referred):
 
 
 @pytest.mark.parametrize("data,field,message", [
-    ({"hours_per_week": "16"}, "start_date", "Dit veld is verplicht."),
+    ({"hours_per_week": "16"}, "start_date", "Startdatum is verplicht."),
     ({"start_date": "gisteren", "hours_per_week": "16"}, "start_date", "Ongeldige datum"),
     ({"start_date": days_ago(5), "hours_per_week": "zestien"}, "hours_per_week", "Vul een heel getal in."),
     ({"start_date": days_ago(5), "hours_per_week": "41"}, "hours_per_week", "Vul een getal van 1 tot en met 40 in."),
@@ -120,7 +120,7 @@ def test_criteria_and_consent_come_back_as_typed(web, api):
                  {"version": case["version"], "criteria": ["unknown_code"], "indication_date": days_ago(1)})
     assert r.status_code == 422 and "Onbekend criterium" in text(r)
     r = jgz.post(f"/dossiers/{case['id']}/acties/indicate", {"version": case["version"], "indication_date": days_ago(1)})
-    assert r.status_code == 422 and "Dit veld is verplicht." in text(r)
+    assert r.status_code == 422 and "Criteria van de doelgroepdefinitie is verplicht." in text(r)
 
 
 def test_refer_without_consent_says_why(web, api, world):

@@ -59,7 +59,7 @@ def test_transition_form_errors_in_english(api, web):
     r = jgz.post(url, {"version": str(case["version"]), "indication_date": clock.today().isoformat()})
     assert r.status_code == 422
     page = text(r)
-    assert "This field is required." in page
+    assert "Criteria of the target-group definition is required." in page
     _no_dutch(page)
 
     tomorrow = (clock.today() + dt.timedelta(days=1)).isoformat()
@@ -101,7 +101,8 @@ def test_api_validation_error_follows_accept_language(api, client):
     r = jgz.post("/cases", body, headers={**jgz.headers, "Accept-Language": "en-GB,en;q=0.9"})
     assert r.status_code == 422
     assert r.json["error"] == {"code": "validation_error", "field": "child.bsn",
-                               "message": "BSN is invalid (it fails the eleven test)."}
+                               "message": "BSN is invalid (it fails the eleven test).",
+                               "fields": [{"field": "child.bsn", "message": "BSN is invalid (it fails the eleven test)."}]}
     r = jgz.post("/cases", {**body, "child": child(given_name="")}, headers={**jgz.headers, "Accept-Language": "en"})
     assert r.json["error"]["message"] == "Given name is required."
     r = jgz.get("/cases?per_page=0", headers={**jgz.headers, "Accept-Language": "en"})
@@ -124,7 +125,7 @@ def test_dutch_is_the_default(web, api):
     case = api("jgz").register()
     r = jgz.post(f"/dossiers/{case['id']}/acties/indicate",
                  {"version": str(case["version"]), "indication_date": clock.today().isoformat()})
-    assert "Dit veld is verplicht." in text(r)
+    assert "Criteria van de doelgroepdefinitie is verplicht." in text(r)
 
 
 def test_outside_a_request_the_message_is_the_dutch_text(ctx):
@@ -132,7 +133,7 @@ def test_outside_a_request_the_message_is_the_dutch_text(ctx):
     exc = ValidationError(N_("%(label)s is te lang (maximaal %(max)s tekens)."), "x", params={"label": "Naam", "max": 5})
     assert exc.message == str(exc) == "Naam is te lang (maximaal 5 tekens)."
     assert exc.to_dict() == {"code": "validation_error", "message": "Naam is te lang (maximaal 5 tekens).",
-                             "field": "x"}
+                             "field": "x", "fields": [{"field": "x", "message": "Naam is te lang (maximaal 5 tekens)."}]}
 
 
 def test_a_cli_command_reports_in_dutch(runner, world):

@@ -45,7 +45,9 @@ def _load_user_from_request(req) -> User | None:
 
 
 def error_response(status: int, code: str, message: str, field: str | None = None, **extra):
-    body = {"code": code, "message": message, "field": field}
+    """The API's error body, as ``AppError.to_dict`` writes it (``fields``: the field at fault, if any)."""
+    body = {"code": code, "message": message, "field": field,
+            "fields": [{"field": field, "message": message}] if field else []}
     body.update(extra)
     return jsonify({"error": body}), status
 

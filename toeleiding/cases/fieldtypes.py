@@ -10,17 +10,17 @@ import re
 from dataclasses import dataclass, field as dc_field
 from typing import Any
 
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import LazyString, gettext as _, lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from .. import clock
-from ..errors import N_, ValidationError
+from ..errors import N_, ErrorCollector, ValidationError
 from ..extensions import db
 from ..numbers import whole_number
 from ..organisations.models import Location, Municipality, Organisation
 from ..workflow.definition import Field, Transition, Workflow
-from ..workflow.labels import outcome_label, reason_label
+from ..workflow.labels import field_label, outcome_label, reason_label
 from .validation import parse_date, text_value
 
 MISSING = object()   # a form left the field empty
@@ -41,6 +41,8 @@ class FormField:
     max: int | None = None
     max_length: int | None = None
     grouped: bool = False
+    min_date: str | None = None   # ISO dates for the input's min and max: the limits the service checks
+    max_date: str | None = None
 
 
 @dataclass
@@ -100,7 +102,16 @@ class DateType(FieldType):
         return {"type": "string", "format": "date"}
 
     def offer(self, wf, f, ff, case, user):
-        ff.hint = _("Dag-maand-jaar; uw browser toont een kalender.")
+        # The limits the service checks (parse above), on the input and in words.
+        today = clock.today()
+        if f.not_future:
+            ff.max_date = today.isoformat()
+            ff.hint = _("Dag-maand-jaar; uiterlijk vandaag.")
+        elif f.max_days_ahead is not None:
+            ff.max_date = (today + dt.timedelta(days=f.max_days_ahead)).isoformat()
+            ff.hint = _("Dag-maand-jaar; uiterlijk binnen %(days)s dagen.", days=f.max_days_ahead)
+        else:
+            ff.hint = _("Dag-maand-jaar; uw browser toont een kalender.")
         if f.not_future and f.required:
             ff.default = clock.today().isoformat()
 
@@ -122,6 +133,10 @@ class TextType(FieldType):
 
     def parse(self, wf, f, case, raw, values):
         return text_value(raw, f.name, _l("Toelichting"), f.max_length or 2000)
+
+    def offer(self, wf, f, ff, case, user):
+        ff.max_length = f.max_length or 2000
+        ff.hint = _("Hoogstens %(max)s tekens.", max=ff.max_length)
 
     def schema(self, wf, f):
         return {"type": "string", "maxLength": f.max_length or 2000}
@@ -369,6 +384,7 @@ def validate_transition_data(workflow: Workflow, t: Transition, case, data: Any)
         raise ValidationError(N_("Onbekend veld voor '%(trigger)s'."), sorted(unknown)[0],
                               params={"trigger": t.trigger})
     values: dict[str, Any] = {}
+    errors = ErrorCollector()   # every field at fault at once, not only the first
     # Dates first: criteria are checked against the definition in force on a date field.
     ordered = sorted(t.fields.values(), key=lambda f: not TYPES[f.type].parse_first)
     for f in ordered:
@@ -380,7 +396,12 @@ def validate_transition_data(workflow: Workflow, t: Transition, case, data: Any)
                 needed = f.required or (f.required_when is not None
                                         and data.get(f.required_when[0]) == f.required_when[1])
                 if needed:
-                    raise ValidationError(N_("Dit veld is verplicht."), f.name)
+                    errors.errors.append(ValidationError(N_("%(label)s is verplicht."), f.name,
+                                                         params={"label": LazyString(field_label, f.name)}))
                 continue
-        values[f.name] = TYPES[f.type].parse(workflow, f, case, raw, values)
+        if f.on_date and errors.has(f.on_date):
+            continue   # checked on a date that is itself at fault: its error says enough
+        with errors.check():
+            values[f.name] = TYPES[f.type].parse(workflow, f, case, raw, values)
+    errors.raise_if_any()
     return values

@@ -28,12 +28,15 @@ def transition_fields(t: Transition, case: Case, user: User) -> list[FormField]:
         ff = FormField(name=f.name, type=f.type, label=field_label(f.name),
                        required=f.required, max_length=f.max_length, min=f.min, max=f.max)
         TYPES[f.type].offer(wf, f, ff, case, user)
+        if f.name == t.effective_date and case.version > 1:
+            ff.min_date = case.state_since.isoformat()   # the service refuses a step dated before the last
         if f.required_when:
             other, value = f.required_when[0], str(f.required_when[1])
             ff.show_when = (other, value)
             # "Required when you choose <that choice's label>."
             shown = TYPES[t.fields[other].type].show(t.fields[other], value, Shown(case))["value"]
-            ff.hint = _("Verplicht als u '%(choice)s' kiest.", choice=shown)
+            required = _("Verplicht als u '%(choice)s' kiest.", choice=shown)
+            ff.hint = f"{required} {ff.hint}" if ff.hint else required
         out.append(ff)
     return out
 
@@ -77,6 +80,15 @@ REGISTER_LABELS = {
     "bsn": _l("BSN"), "birth_date": _l("Geboortedatum"), "postcode": _l("Postcode"),
     "house_number": _l("Huisnummer"), "name": _l("Naam"), "phone": _l("Telefoon"), "email": _l("E-mail"),
 }
+
+
+def register_field_labels() -> dict:
+    """Each registration form field's label, for the error summary (a parent's with its row)."""
+    out = {k: REGISTER_LABELS[k] for k in ("municipality",) + CHILD_FIELDS}
+    for i in range(PARENT_ROWS):
+        for k in ("name", "phone", "email"):
+            out[f"parent{i}_{k}"] = _("%(label)s (ouder of verzorger %(n)s)", label=REGISTER_LABELS[k], n=i + 1)
+    return out
 
 
 def register_data(form: MultiDict) -> tuple[str, dict, list, list[int]]:

@@ -12,7 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from .. import clock
 from ..audit.operations import audited, log_access  # noqa: F401  (log_access re-exported: callers import it from here)
 from ..crypto import current_keyring
-from ..errors import N_, DuplicateCase, InvalidTransition, NotPermitted, StaleVersion, ValidationError
+from ..errors import N_, DuplicateCase, ErrorCollector, InvalidTransition, NotPermitted, StaleVersion, ValidationError
 from ..extensions import db
 from ..organisations.models import Location, Organisation
 from ..organisations.util import get_municipality
@@ -33,11 +33,17 @@ def register_case(user: User, municipality_code: Any, child: Any, parents: Any =
     """JGZ registers a child that may belong to the target group: a new case in the initial state."""
     if user.role != "jgz":
         raise NotPermitted(N_("Alleen de JGZ registreert kinderen."))
-    municipality = get_municipality(municipality_code)
-    if municipality.region_id != user.organisation.region_id:
-        raise ValidationError(N_("Deze gemeente hoort niet bij uw regio."), "municipality")
-    data = validate_child(child)
-    parent_list = validate_parents(parents)
+    # Every field at fault at once (FieldErrors), in the order of the form.
+    errors = ErrorCollector()
+    with errors.check():
+        municipality = get_municipality(municipality_code)
+        if municipality.region_id != user.organisation.region_id:
+            raise ValidationError(N_("Deze gemeente hoort niet bij uw regio."), "municipality")
+    with errors.check():
+        data = validate_child(child)
+    with errors.check():
+        parent_list = validate_parents(parents)
+    errors.raise_if_any()
     keyring = current_keyring()
     bsn_index = keyring.blind_index(data["bsn"])
 
@@ -93,6 +99,10 @@ def fire_transition(user: User, case_id: Any, trigger: Any, version: Any, data: 
     if isinstance(version, bool) or not isinstance(version, int):
         raise ValidationError(N_("Versie ontbreekt: geef de versie van het dossier mee."), "version")
     if version != case.version:
+        if repeated_step(user, case, trigger, version, data):
+            # A double click or a resent form: the step it asks for was just done by the same
+            # user with the same data. Answer it as saved; there is nothing left to do.
+            return case
         raise StaleVersion(N_("Iemand anders heeft dit dossier intussen gewijzigd; bekijk de nieuwe stand."),
                            "version", current_version=case.version, current_state=case.state)
     t = workflow.transitions[trigger]
@@ -109,16 +119,29 @@ def fire_transition(user: User, case_id: Any, trigger: Any, version: Any, data: 
     require_current_provider(case, user)   # a former provider sees the child but may not act
 
     values = validate_transition_data(workflow, t, case, data)
+    # The named checks and the dates, each error at its field, all of them at once.
+    errors = ErrorCollector()
     for check in t.checks:
-        CHECKS[check](case, user, values)
+        with errors.check():
+            CHECKS[check](case, user, values)
     effective = values[t.effective_date] if t.effective_date else clock.today()
+    field = t.effective_date or "trigger"
     # History must read in order for the monitor; only the registration itself (version 1) may
     # postdate the first step, since a nurse often records a visit's indication days later.
     if case.version > 1 and effective < case.state_since:
-        raise ValidationError(N_("Deze datum ligt vóór de vorige stap (%(date)s)."), t.effective_date or "trigger",
-                              params={"date": f"{case.state_since:%d-%m-%Y}"})
-    if effective < case.birth_date:
-        raise ValidationError(N_("Deze datum ligt vóór de geboortedatum van het kind."), t.effective_date or "trigger")
+        if case.state_since > clock.today():
+            # The current state starts in the future (a placement per a later date): say so,
+            # rather than that the date lies before "the previous step".
+            errors.errors.append(ValidationError(
+                N_("'%(state)s' gaat pas in per %(date)s; '%(action)s' kan pas vanaf die datum."), field,
+                params={"state": LazyString(state_label, case.state), "date": f"{case.state_since:%d-%m-%Y}",
+                        "action": LazyString(trigger_label, t.trigger)}))
+        else:
+            errors.errors.append(ValidationError(N_("Deze datum ligt vóór de vorige stap (%(date)s)."), field,
+                                                 params={"date": f"{case.state_since:%d-%m-%Y}"}))
+    elif effective < case.birth_date:
+        errors.errors.append(ValidationError(N_("Deze datum ligt vóór de geboortedatum van het kind."), field))
+    errors.raise_if_any()
 
     from_state, seq, from_location = case.state, case.version + 1, case.location_id
     if not workflow.fire(case, trigger, user.role):   # the shared machine sets case.state
@@ -144,6 +167,37 @@ def fire_transition(user: User, case_id: Any, trigger: Any, version: Any, data: 
         _remember_location(case, location)
     hooks.after_step(case, seq)   # e.g. reminders: cancel what no longer applies, start what does
     return case
+
+
+# How long after a step the same user's same step with the same data counts as a repeat of it (a
+# double click, a form sent twice) rather than as a conflict with someone else's change.
+REPEAT_WINDOW = dt.timedelta(seconds=30)
+
+
+def repeated_step(user: User, case: Case, trigger: str, version: Any, data: Any) -> bool:
+    """Whether a step refused for its stale ``version`` was in fact just done: the case's last
+    step is the one right after ``version``, by ``user``, along ``trigger``, with the same data,
+    recorded less than ``REPEAT_WINDOW`` ago."""
+    if not isinstance(version, int) or isinstance(version, bool) or case.version != version + 1:
+        return False
+    last = db.session.scalar(select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.seq == case.version))
+    if (last is None or last.user_id != user.id or last.trigger != trigger
+            or clock.now() - _aware(last.recorded_at) > REPEAT_WINDOW):
+        return False
+    workflow = current_workflow()
+    t = workflow.transitions[trigger]
+    try:
+        values = validate_transition_data(workflow, t, case, data)
+    except ValidationError:
+        return False   # not the data the step was done with
+    clear = {k: _plain(v) for k, v in values.items() if not t.fields[k].encrypted}
+    secret = {k: v for k, v in values.items() if t.fields[k].encrypted}
+    return clear == (last.data or {}) and secret == (last.secret or {})
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """SQLite gives back the stored UTC time without its zone."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.timezone.utc)
 
 
 def history_event(case: Case, user: User, seq: int, trigger: str, from_state: str | None,

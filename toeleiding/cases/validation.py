@@ -12,12 +12,18 @@ from flask_babel import lazy_gettext as _l
 
 from .. import clock
 from ..dates import parse_date  # noqa: F401  (re-exported: the services read dates through it)
-from ..errors import N_, ValidationError
+from ..errors import N_, ErrorCollector, ValidationError
 
 POSTCODE_RE = re.compile(r"^([1-9][0-9]{3})\s?([A-Za-z]{2})$")
 HOUSE_NUMBER_RE = re.compile(r"^[1-9][0-9]{0,4}(\s?[A-Za-z0-9-]{1,6})?$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE_RE = re.compile(r"^\+?[0-9 ()-]{6,20}$")
+
+# The longest text each field of a registration takes: checked here, and put on the page's
+# inputs (``maxlength``) so that the browser stops the typing where the service would refuse.
+MAX_LENGTHS = {"given_name": 100, "family_name": 100, "postcode": 7, "house_number": 12,
+               "parent_name": 200, "phone": 20, "email": 254}
+MAX_PARENTS = 4
 
 
 def elfproef(bsn: str) -> bool:
@@ -74,58 +80,80 @@ def _name(raw: Any, field: str, label: str, max_length: int) -> str:
 
 
 def validate_child(raw: Any) -> dict:
-    """The child's data for registration, normalised."""
+    """The child's data for registration, normalised; every field at fault is reported at once
+    (a ``FieldErrors``), in the order of the form."""
     if not isinstance(raw, dict):
         raise ValidationError(N_("Gegevens van het kind ontbreken."), "child")
     unknown = set(raw) - {"given_name", "family_name", "bsn", "birth_date", "postcode", "house_number"}
     if unknown:
         raise ValidationError(N_("Onbekend veld."), f"child.{sorted(unknown)[0]}")
-    child = {
-        "given_name": _name(raw.get("given_name"), "child.given_name", _l("Voornaam"), 100),
-        "family_name": _name(raw.get("family_name"), "child.family_name", _l("Achternaam"), 100),
-        "bsn": normalise_bsn(raw.get("bsn"), "child.bsn"),
-        "birth_date": parse_date(raw.get("birth_date"), "child.birth_date"),
-    }
-    today = clock.today()
-    if child["birth_date"] > today:
-        raise ValidationError(N_("Geboortedatum ligt in de toekomst."), "child.birth_date")
-    if clock.months_between(child["birth_date"], today) >= 48:
-        raise ValidationError(N_("Het kind is 4 jaar of ouder; VE-toeleiding is voor kinderen tot 4 jaar."),
-                              "child.birth_date")
-    postcode = text_value(raw.get("postcode"), "child.postcode", _l("Postcode"), 7)
-    m = POSTCODE_RE.match(postcode)
-    if not m:
-        raise ValidationError(N_("Ongeldige postcode; gebruik 1234 AB."), "child.postcode")
-    child["postcode"] = f"{m.group(1)}{m.group(2).upper()}"
-    house = raw.get("house_number")
-    house = str(house) if isinstance(house, int) and not isinstance(house, bool) else house
-    house = text_value(house, "child.house_number", _l("Huisnummer"), 12)
-    if not HOUSE_NUMBER_RE.match(house):
-        raise ValidationError(N_("Ongeldig huisnummer."), "child.house_number")
-    child["house_number"] = house
+    errors, child = ErrorCollector(), {}
+    with errors.check():
+        child["given_name"] = _name(raw.get("given_name"), "child.given_name", _l("Voornaam"),
+                                    MAX_LENGTHS["given_name"])
+    with errors.check():
+        child["family_name"] = _name(raw.get("family_name"), "child.family_name", _l("Achternaam"),
+                                     MAX_LENGTHS["family_name"])
+    with errors.check():
+        child["bsn"] = normalise_bsn(raw.get("bsn"), "child.bsn")
+    with errors.check():
+        if raw.get("birth_date") is None or raw.get("birth_date") == "":
+            raise ValidationError(N_("%(label)s is verplicht."), "child.birth_date",
+                                  params={"label": _l("Geboortedatum")})
+        born = parse_date(raw.get("birth_date"), "child.birth_date")
+        today = clock.today()
+        if born > today:
+            raise ValidationError(N_("Geboortedatum ligt in de toekomst."), "child.birth_date")
+        if clock.months_between(born, today) >= 48:
+            raise ValidationError(N_("Het kind is 4 jaar of ouder; VE-toeleiding is voor kinderen tot 4 jaar."),
+                                  "child.birth_date")
+        child["birth_date"] = born
+    with errors.check():
+        postcode = text_value(raw.get("postcode"), "child.postcode", _l("Postcode"), MAX_LENGTHS["postcode"])
+        m = POSTCODE_RE.match(postcode)
+        if not m:
+            raise ValidationError(N_("Ongeldige postcode; gebruik 1234 AB."), "child.postcode")
+        child["postcode"] = f"{m.group(1)}{m.group(2).upper()}"
+    with errors.check():
+        house = raw.get("house_number")
+        house = str(house) if isinstance(house, int) and not isinstance(house, bool) else house
+        house = text_value(house, "child.house_number", _l("Huisnummer"), MAX_LENGTHS["house_number"])
+        if not HOUSE_NUMBER_RE.match(house):
+            raise ValidationError(N_("Ongeldig huisnummer."), "child.house_number")
+        child["house_number"] = house
+    errors.raise_if_any()
     return child
 
 
 def validate_parents(raw: Any) -> list[dict]:
+    """The parents, each field at fault reported at once (a ``FieldErrors``)."""
     if raw is None:
         return []
-    if not isinstance(raw, list) or len(raw) > 4:
+    if not isinstance(raw, list) or len(raw) > MAX_PARENTS:
         raise ValidationError(N_("Ouders: een lijst van hoogstens 4 personen."), "parents")
-    out = []
+    out, errors = [], ErrorCollector()
     for i, p in enumerate(raw):
         key = f"parents[{i}]"
         if not isinstance(p, dict):
-            raise ValidationError(N_("Ongeldige gegevens van ouder."), key)
+            errors.errors.append(ValidationError(N_("Ongeldige gegevens van ouder."), key))
+            continue
         unknown = set(p) - {"name", "phone", "email"}
         if unknown:
-            raise ValidationError(N_("Onbekend veld."), f"{key}.{sorted(unknown)[0]}")
-        parent = {"name": _name(p.get("name"), f"{key}.name", _l("Naam ouder"), 200)}
-        phone = text_value(p.get("phone"), f"{key}.phone", _l("Telefoon"), 20, required=False)
-        if phone and not PHONE_RE.match(phone):
-            raise ValidationError(N_("Ongeldig telefoonnummer."), f"{key}.phone")
-        email = text_value(p.get("email"), f"{key}.email", _l("E-mail"), 254, required=False)
-        if email and not EMAIL_RE.match(email):
-            raise ValidationError(N_("Ongeldig e-mailadres."), f"{key}.email")
-        parent.update(phone=phone, email=email)
+            errors.errors.append(ValidationError(N_("Onbekend veld."), f"{key}.{sorted(unknown)[0]}"))
+            continue
+        parent: dict = {}
+        with errors.check():
+            parent["name"] = _name(p.get("name"), f"{key}.name", _l("Naam ouder"), MAX_LENGTHS["parent_name"])
+        with errors.check():
+            phone = text_value(p.get("phone"), f"{key}.phone", _l("Telefoon"), MAX_LENGTHS["phone"], required=False)
+            if phone and not PHONE_RE.match(phone):
+                raise ValidationError(N_("Ongeldig telefoonnummer."), f"{key}.phone")
+            parent["phone"] = phone
+        with errors.check():
+            email = text_value(p.get("email"), f"{key}.email", _l("E-mail"), MAX_LENGTHS["email"], required=False)
+            if email and not EMAIL_RE.match(email):
+                raise ValidationError(N_("Ongeldig e-mailadres."), f"{key}.email")
+            parent["email"] = email
         out.append(parent)
+    errors.raise_if_any()
     return out

@@ -5,6 +5,8 @@ operations.py and fieldtypes.py, exactly as for the JSON API.
 """
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -24,7 +26,7 @@ from . import forms, hooks
 from .checks import allowed_triggers
 from .fieldtypes import TYPES, Shown
 from .models import Case
-from .validation import normalise_bsn
+from .validation import MAX_LENGTHS, normalise_bsn
 from .operations import fire_transition, log_access, register_case
 from .util import (find_case, history, may_see_bsn, search_cases, status_seen_by, work_list_counts, work_list_page,
                    work_lists_for)
@@ -58,14 +60,18 @@ def register():
         except ValidationError as exc:
             refused(exc)
             status = 422
-            errors[forms.register_field_for(exc.field, rows)] = exc.message
+            for e in exc.each():   # every field at fault, each at its field and in the summary
+                errors.setdefault(forms.register_field_for(e.field, rows), e.message)
         else:
             flash(_("Het kind is geregistreerd."), "success")
             return redirect(url_for("cases.show", case_id=case.id))
-    return render_template("cases/register.html", errors=errors,
+    return render_template("cases/register.html", errors=errors, max_lengths=MAX_LENGTHS,
                            municipality_options=[(m.code, m.name) for m in _region_municipalities()],
                            notice=notice, values=values, labels=forms.REGISTER_LABELS,
-                           parent_rows=range(forms.PARENT_ROWS), today=clock.today().isoformat()), status
+                           parent_rows=range(forms.PARENT_ROWS), today=clock.today().isoformat(),
+                           field_labels=forms.register_field_labels(),
+                           # The day after the child would be 4 today: the service refuses 4 and older.
+                           min_birth_date=(clock.add_months(clock.today(), -48) + dt.timedelta(days=1)).isoformat()), status
 
 
 @bp.get("/dossiers/<case_id>")
@@ -85,8 +91,10 @@ def act(case_id, trigger):
         fire_transition(current_user, case_id, trigger, forms.version_arg(request.form), data)
     except ValidationError as exc:
         refused(exc)
-        field = exc.field if t is not None and exc.field in t.fields else "_form"
-        return _render_case(find_case(current_user, case_id), trigger, {field: exc.message}, status=422)
+        errors: dict = {}
+        for e in exc.each():   # every field at fault, each at its field and in the form's summary
+            errors.setdefault(e.field if t is not None and e.field in t.fields else "_form", e.message)
+        return _render_case(find_case(current_user, case_id), trigger, errors, status=422)
     except (StaleVersion, StaleDataError) as exc:
         refused(exc)
         case = find_case(current_user, case_id)
@@ -139,7 +147,7 @@ def _render_case(case: Case, open_trigger: str | None = None, errors: dict | Non
     seen = status_seen_by(case, current_user)
     shown = {"location": db.session.get(Location, seen.location_id) if seen.location_id else None,
              "school": db.session.get(Organisation, seen.school_id) if seen.school_id else None}
-    page = render_template("cases/case.html", case=case, status=seen, shown=shown, child=child,
+    page = render_template("cases/case.html", case=case, status=seen, shown=shown, child=child, today=today,
                            parents=case.parents or [],
                            actions=actions, timeline=timeline, notice=notice, typed=typed or [],
                            **{name: show(case, current_user) for name, show in hooks.CASE_PAGE.items()})

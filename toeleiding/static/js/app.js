@@ -43,6 +43,35 @@
     update();
   });
 
+  // A form is sent once: its button is disabled on submit (a double click would send the same
+  // step twice), and enabled again when the page comes back from the browser's cache (Back).
+  // Disabled after the submit event has run, so that a named button still goes with the form.
+  document.querySelectorAll("form").forEach(function (form) {
+    form.addEventListener("submit", function () {
+      var buttons = form.querySelectorAll("button[data-once], input[type=submit][data-once]");
+      window.setTimeout(function () {
+        buttons.forEach(function (b) { b.disabled = true; b.setAttribute("aria-disabled", "true"); });
+      }, 0);
+    });
+  });
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("[data-once]").forEach(function (b) { b.disabled = false; b.removeAttribute("aria-disabled"); });
+  });
+
+  // The error summary's links: focus the field itself (not only scroll to it), with its label in view.
+  document.querySelectorAll("[data-error-summary] a[href^='#']").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      var target = document.getElementById(link.getAttribute("href").slice(1));
+      if (!target) { return; }
+      event.preventDefault();
+      var details = target.closest("details");
+      if (details) { details.open = true; }
+      var wrapper = target.closest(".field") || target;
+      wrapper.scrollIntoView();
+      target.focus({preventScroll: true});
+    });
+  });
+
   // Move focus to where the user has to look: the error summary or notice; else, in an action
   // form that came back with errors, its first invalid field (focusing the field makes a screen
   // reader read its label and, through aria-describedby, its error); else the form's own alert.
