@@ -182,7 +182,7 @@ DEEP = ["[" * 50_000, "[" * 900 + "]" * 900, '{"email": ' + "[" * 25 + "]" * 25 
 def test_deeply_nested_json_is_a_400_before_sign_in(client, body):
     r = client.post("/api/v1/auth/login", data=body, content_type="application/json")
     assert r.status_code == 400
-    assert set(r.json["error"]) == {"code", "message", "field"} and r.json["error"]["code"] == "bad_request"
+    assert set(r.json["error"]) == {"code", "message", "field", "fields"} and r.json["error"]["code"] == "bad_request"
     assert "genest" in r.json["error"]["message"]
 
 

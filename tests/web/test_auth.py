@@ -56,7 +56,7 @@ def test_api_does_not_accept_the_page_session_cookie(app, api, world):
     assert c.get("/werkvoorraad").status_code == 200   # the session itself is live
     for client in (c.client, _session_cookie_only(app, c)):
         r = client.get("/api/v1/cases")
-        assert r.status_code == 401 and set(r.json["error"]) == {"code", "message", "field"}
+        assert r.status_code == 401 and set(r.json["error"]) == {"code", "message", "field", "fields"}
         assert case["child"]["bsn"] not in r.get_data(as_text=True)
         r = client.get(f"/api/v1/cases/{case['id']}")
         assert r.status_code == 401 and case["child"]["bsn"] not in r.get_data(as_text=True)
