@@ -252,7 +252,9 @@ def test_two_children_across_three_roles(browser, live_server, world):
     ve.check("ve-plaatsen-fout")   # the error beside its field, announced, with what was typed kept
     error = ve.page.locator("#f-place-hours_per_week-error")
     assert "Vul een getal van 1 tot en met 40 in." in error.inner_text()
-    # The field in error has the focus, so a screen reader reads its label and error right away.
+    # The error summary has the focus (read out at once); its link takes it to the field in error.
+    assert ve.page.evaluate("document.activeElement.classList.contains('error-summary')")
+    ve.page.locator("#actie-place .error-summary a[href='#f-place-hours_per_week']").click()
     assert ve.page.evaluate("document.activeElement.id") == "f-place-hours_per_week"
     assert ve.page.locator("#f-place-hours_per_week").get_attribute("aria-describedby").endswith("-error")
     assert ve.page.locator("#f-place-hours_per_week").input_value() == "60"
