@@ -26,8 +26,9 @@ CASE_ATTRIBUTES = ("location_id", "school_id", "not_reached_reason", "outcome")
 # History rows the application writes itself (registration, change of residence, rename of a
 # stored name): a transition of the same name would be read as one of them by the monitor.
 # History rows the application writes itself (not transitions): a file may not use these names.
-REGISTER_EVENT, MOVE_EVENT, RENAME_EVENT = "register", "move", "rename"
-RESERVED_TRIGGERS = (REGISTER_EVENT, MOVE_EVENT, RENAME_EVENT)
+# A correction of the child's or parents' data (``correct``) leaves the case where it was.
+REGISTER_EVENT, MOVE_EVENT, RENAME_EVENT, CORRECT_EVENT = "register", "move", "rename", "correct"
+RESERVED_TRIGGERS = (REGISTER_EVENT, MOVE_EVENT, RENAME_EVENT, CORRECT_EVENT)
 
 
 class WorkflowError(Exception):
