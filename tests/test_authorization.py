@@ -49,6 +49,10 @@ API = {
         expect("/api/v1/cases/{case}/transitions", **api(404, jgz=422, ve=422)),
         expect("/api/v1/cases/{stuck}/transitions", **api(404, jgz=422, cjg=422)),
     ),
+    ("api.correct", "PATCH"): (
+        expect("/api/v1/cases/{case}", **api(404, jgz=422, ve=403)),
+        expect("/api/v1/cases/{stuck}", **api(404, jgz=422, cjg=422)),
+    ),
     ("api.move", "POST"): expect("/api/v1/cases/{case}/moves", **api(404, jgz=422, ve=403)),
     ("api.case_export", "GET"): expect("/api/v1/cases/{case}/export", **api(404, jgz=200, ve=403)),
     ("api.case_break_glass", "POST"): expect("/api/v1/cases/{case}/break-glass", **api(403, admin=422)),

@@ -30,7 +30,8 @@ def transition_fields(t: Transition, case: Case, user: User) -> list[FormField]:
         TYPES[f.type].offer(wf, f, ff, case, user)
         if f.required_when:
             other, value = f.required_when[0], str(f.required_when[1])
-            ff.show_when = (other, value)
+            if not f.always_shown:   # else offered with every choice, optional but for this one
+                ff.show_when = (other, value)
             # "Required when you choose <that choice's label>."
             shown = TYPES[t.fields[other].type].show(t.fields[other], value, Shown(case))["value"]
             ff.hint = _("Verplicht als u '%(choice)s' kiest.", choice=shown)

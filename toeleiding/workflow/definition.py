@@ -102,6 +102,9 @@ SCHEMA: dict = {
                         "type": {"type": "string"},
                         "required": {"type": "boolean"},
                         "required_when": {"type": "object", "minProperties": 1, "maxProperties": 1},
+                        # A field required for one choice is offered only with that choice,
+                        # unless it is always shown (optional for every other choice).
+                        "always_shown": {"type": "boolean"},
                         "not_future": {"type": "boolean"},
                         "max_days_ahead": {"type": "integer", "minimum": 0},
                         "must_be": {"type": "boolean"},
@@ -135,6 +138,7 @@ class Field:
     type: str
     required: bool = False
     required_when: tuple[str, Any] | None = None
+    always_shown: bool = False   # with required_when: offered for every choice, required for that one
     not_future: bool = False
     max_days_ahead: int | None = None
     must_be: bool | None = None
@@ -416,7 +420,8 @@ def _compile(path: str, data: dict) -> Workflow:
                 required_when = (other, value)
             fields[fname] = Field(
                 name=fname, type=spec["type"], required=spec.get("required", False),
-                required_when=required_when, not_future=spec.get("not_future", False),
+                required_when=required_when, always_shown=spec.get("always_shown", False),
+                not_future=spec.get("not_future", False),
                 max_days_ahead=spec.get("max_days_ahead"), must_be=spec.get("must_be"),
                 min=spec.get("min"), max=spec.get("max"), max_length=spec.get("max_length"),
                 choices_list=spec.get("choices"), on_date=spec.get("on_date"),
