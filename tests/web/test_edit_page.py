@@ -116,6 +116,7 @@ def test_jgz_records_a_move_with_its_date(api, web):
     assert r.status_code == 302
     shown = text(jgz.get(r.location))
     assert "De verhuizing is vastgelegd." in shown and "Heemskerk" in shown
+    assert "Verhuizing" in shown and "Van Beverwijk Naar Heemskerk" in shown   # the timeline: names, not codes
     assert api("jgz").get(f"/cases/{case['id']}").json["municipality"] == "GM0396"
 
 

@@ -20,7 +20,7 @@ from ..web.auth import roles_required
 from ..web.errors import refused
 from ..web.i18n import nldate, state_label
 from ..workflow import current_workflow
-from ..workflow.definition import CORRECT_EVENT
+from ..workflow.definition import CORRECT_EVENT, MOVE_EVENT
 from . import forms, hooks
 from .checks import allowed_triggers, is_current_provider
 from .fieldtypes import TYPES, Shown
@@ -167,6 +167,9 @@ def _timeline(case: Case) -> list[dict]:
     shown = Shown(case,
                   locations={loc.id: loc for loc in db.session.scalars(select(Location).where(Location.id.in_(location_ids)))},
                   schools={o.id: o.name for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(ids_of("school"))))})
+    moved = {e.event.data.get(key) for e in entries if e.event.trigger == MOVE_EVENT for key in ("from", "to")}
+    municipalities = dict(db.session.execute(select(Municipality.code, Municipality.name)
+                                             .where(Municipality.code.in_(moved))).all()) if moved else {}
     out = []
     for entry in entries:
         e = entry.event
@@ -178,6 +181,9 @@ def _timeline(case: Case) -> list[dict]:
             f = field_of(e, key)
             text = TYPES[f.type].show(f, value, shown) if f is not None else {"value": str(value)}
             details.append({"label": field_label(key), **text})
+        if e.trigger == MOVE_EVENT:   # municipalities by name, not by CBS code
+            details = [{"label": label, "value": municipalities.get(e.data.get(key), e.data.get(key) or "")}
+                       for key, label in (("from", _("Van")), ("to", _("Naar")))]
         if e.trigger == CORRECT_EVENT:   # which fields, never their values
             details = [{"label": _("Gewijzigd"), "value": ", ".join(forms.correction_label(f) for f in e.data.get("fields", ()))}]
         out.append({"kind": "event", "seq": e.seq, "trigger": e.trigger, "from": e.from_state, "to": e.to_state,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import has_request_context
 from flask_babel import get_locale, lazy_gettext as _l
 
-from .definition import CORRECT_EVENT, REGISTER_EVENT, current_workflow
+from .definition import CORRECT_EVENT, MOVE_EVENT, REGISTER_EVENT, current_workflow
 
 
 def language() -> str:
@@ -35,6 +35,7 @@ def state_label(state: str | None) -> str:
 ALL_LIST = "all"
 _REGISTERED = _l("Geregistreerd")
 _CORRECTED = _l("Gegevens gecorrigeerd")
+_MOVED = _l("Verhuizing")
 _ALL_CASES = _l("Alle dossiers")
 
 
@@ -43,6 +44,8 @@ def trigger_label(trigger: str | None) -> str:
         return str(_REGISTERED)
     if trigger == CORRECT_EVENT:
         return str(_CORRECTED)
+    if trigger == MOVE_EVENT:
+        return str(_MOVED)
     return label("trigger", trigger)
 
 
