@@ -63,6 +63,10 @@ API = {
     ("api.reminder_done", "POST"): expect("/api/v1/reminders/{reminder}/done", **api(404, cjg=200)),
     ("api.reminder_snooze", "POST"): expect("/api/v1/reminders/{reminder}/snooze", **api(404, cjg=422)),
     ("api.meeting", "GET"): expect("/api/v1/bereik-overleg/GM0375", **api(200, **INBOX)),
+    ("api.case_note", "POST"): (
+        expect("/api/v1/cases/{case}/notes", **api(404, jgz=422, ve=422)),
+        expect("/api/v1/cases/{stuck}/notes", **api(404, jgz=422, cjg=422)),
+    ),
     ("api.meeting_note", "POST"): expect("/api/v1/bereik-overleg/GM0375/notes", **api(404, **INBOX)),
     ("api.monitor", "GET"): expect("/api/v1/monitor", **api(422, **MONITOR_READERS)),
     ("api.monitor_flows", "GET"): expect("/api/v1/monitor/flows", **api(422, **MONITOR_READERS)),

@@ -112,3 +112,14 @@ def test_every_non_reach_reason_takes_an_explanation(api, web):
     r = jgz_api.post(f"/cases/{other['id']}/transitions", {"trigger": "report_not_reached", "version": other["version"],
                                                            "data": {"reason": "other", "date": days_ago(1)}})
     assert r.status_code == 422 and r.json["error"]["field"] == "reason_text"
+
+
+def test_the_api_adds_the_same_notes(api, web, world):
+    case = api("jgz").referred(world.ids["loc"])
+    r = api("ve").post(f"/cases/{case['id']}/notes", {"text": "Via de API (testnotitie)."})
+    assert r.status_code == 201 and r.json["case_id"] == case["id"], r.json
+    assert "Via de API (testnotitie)." in history_text(web("jgz").get(f"/dossiers/{case['id']}"))
+    r = api("ve").post(f"/cases/{case['id']}/notes", {"text": ""})
+    assert r.status_code == 422 and r.json["error"]["field"] == "text"
+    assert api("ve2").post(f"/cases/{case['id']}/notes", {"text": "x"}).status_code == 404
+    assert api("gemeente").post(f"/cases/{case['id']}/notes", {"text": "x"}).status_code == 404
