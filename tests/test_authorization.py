@@ -49,6 +49,10 @@ API = {
         expect("/api/v1/cases/{case}/transitions", **api(404, jgz=422, ve=422)),
         expect("/api/v1/cases/{stuck}/transitions", **api(404, jgz=422, cjg=422)),
     ),
+    ("api.correct", "PATCH"): (
+        expect("/api/v1/cases/{case}", **api(404, jgz=422, ve=403)),
+        expect("/api/v1/cases/{stuck}", **api(404, jgz=422, cjg=422)),
+    ),
     ("api.move", "POST"): expect("/api/v1/cases/{case}/moves", **api(404, jgz=422, ve=403)),
     ("api.case_export", "GET"): expect("/api/v1/cases/{case}/export", **api(404, jgz=200, ve=403)),
     ("api.case_break_glass", "POST"): expect("/api/v1/cases/{case}/break-glass", **api(403, admin=422)),
@@ -59,6 +63,10 @@ API = {
     ("api.reminder_done", "POST"): expect("/api/v1/reminders/{reminder}/done", **api(404, cjg=200)),
     ("api.reminder_snooze", "POST"): expect("/api/v1/reminders/{reminder}/snooze", **api(404, cjg=422)),
     ("api.meeting", "GET"): expect("/api/v1/bereik-overleg/GM0375", **api(200, **INBOX)),
+    ("api.case_note", "POST"): (
+        expect("/api/v1/cases/{case}/notes", **api(404, jgz=422, ve=422)),
+        expect("/api/v1/cases/{stuck}/notes", **api(404, jgz=422, cjg=422)),
+    ),
     ("api.meeting_note", "POST"): expect("/api/v1/bereik-overleg/GM0375/notes", **api(404, **INBOX)),
     ("api.monitor", "GET"): expect("/api/v1/monitor", **api(422, **MONITOR_READERS)),
     ("api.monitor_flows", "GET"): expect("/api/v1/monitor/flows", **api(422, **MONITOR_READERS)),

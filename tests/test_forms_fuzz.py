@@ -78,6 +78,18 @@ FORMS = {
         location_id=one_of_ids(t["ids"]["loc"], t["ids"]["loc2"]),
         reason=st.one_of(st.sampled_from(["other", "no_contact", "x"]), text), reason_text=text, date=dates,
         expected_start_date=dates)),
+    "cases.edit": ("jgz", False, lambda t: form(
+        st.sampled_from([t["case"], t["stuck"], "x"]).map(lambda c: f"/dossiers/{c}/wijzigen"),
+        version=st.one_of(st.just(str(t["version"])), ids), given_name=text, family_name=text,
+        bsn=st.one_of(digits, text, st.just("999999990")), postcode=st.one_of(st.just("1941 AB"), text),
+        house_number=st.one_of(digits, text), parent0_name=text, parent0_phone=st.one_of(digits, text),
+        parent0_email=text, parent1_name=text)),
+    "cases.move": ("jgz", False, lambda t: form(
+        st.sampled_from([t["case"], t["stuck"], "x"]).map(lambda c: f"/dossiers/{c}/verhuizing"),
+        version=st.one_of(st.just(str(t["version"])), ids),
+        move_municipality=st.one_of(st.sampled_from(["GM0396", "GM0664", "GM9999"]), text), move_effective_date=dates)),
+    "reminders.case_note": ("cjg", False, lambda t: form(
+        st.sampled_from([t["stuck"], t["case"], "x"]).map(lambda c: f"/reminders/dossiers/{c}/notities"), text=text)),
     "admin.organisations": ("admin", False, lambda t: form(
         "/beheer/organisaties", name=text, kind=st.one_of(st.sampled_from(["jgz", "cjg", "school", "ve_provider"]), text),
         municipalities=ids)),

@@ -106,7 +106,30 @@ def openapi_document() -> dict:
                               "404": _error("Not found or not in scope"), **std}}},
             "/cases/{case_id}": {"get": {"summary": "One case, its history and the caller's triggers",
                                          "parameters": [case_path],
-                                         "responses": {"200": _json("Case"), "404": _error("Not found or not in scope"), **std}}},
+                                         "responses": {"200": _json("Case"), "404": _error("Not found or not in scope"), **std}},
+                                 "patch": {
+                "summary": "Correct the child's and parents' data (JGZ; the CJG only the parents' contact details)",
+                "description": "Versioned like a transition. `child` holds only the fields to change (the date of "
+                               "birth cannot be corrected: 422 at child.birth_date); `parents`, if given, is the "
+                               "whole new list. The history gets a `correct` event naming the changed fields "
+                               "(`data.fields`), never their values. A BSN of another open case is refused (422 "
+                               "at child.bsn).",
+                "parameters": [case_path],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["version"],
+                    "properties": {"version": {"type": "integer", "minimum": 1},
+                                   "child": {"type": "object", "properties": {
+                                       "given_name": {"type": "string"}, "family_name": {"type": "string"},
+                                       "bsn": {"type": "string", "pattern": "^[0-9]{9}$"},
+                                       "birth_date": {"type": "string", "format": "date"},
+                                       "postcode": {"type": "string"}, "house_number": {"type": "string"}}},
+                                   "parents": {"type": "array", "maxItems": 4, "items": {
+                                       "type": "object", "required": ["name"], "properties": {
+                                           "name": {"type": "string"}, "phone": {"type": ["string", "null"]},
+                                           "email": {"type": ["string", "null"]}}}}}}}}},
+                "responses": {"200": _json("Case"), "400": _error("Not JSON"),
+                              "403": _error("Role may not correct (these fields)"),
+                              "404": _error("Not found or not in scope"), "409": _error("Stale version"), **std}}},
             "/cases/{case_id}/transitions": {"post": {
                 "summary": "Fire a trigger", "parameters": [case_path],
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {"oneOf": _transition_schemas()}}}},

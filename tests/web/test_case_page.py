@@ -289,13 +289,14 @@ def test_meeting_notes_are_shown_on_the_case_page(web, api, world):
     assert r.status_code == 302
     for who in ("jgz", "cjg"):
         page = text(web(who).get(f"/dossiers/{case['id']}"))
-        assert "Afspraken uit het bereik-overleg" in page
+        assert "Afspraak uit het bereik-overleg" in page   # in the timeline, marked as the overleg's
         assert "CJG belt het gezin deze week terug (testafspraak)." in page
-        assert "Test cjg (CJG Test Beverwijk)" in page   # who, for which organisation
+        assert "Test cjg (" in page and ", CJG Test Beverwijk)" in page   # who, as what, for which organisation
     # Outside the case's scope nothing of it shows.
     r = web("ve2").get(f"/dossiers/{case['id']}")
     assert r.status_code == 404 and "testafspraak" not in r.get_data(as_text=True)
 
 
-def test_case_page_without_meeting_notes_says_so(web, referred):
-    assert "Nog geen afspraken vastgelegd." in text(web("ve").get(f"/dossiers/{referred['id']}"))
+def test_case_page_without_notes_shows_none_and_offers_the_note_form(web, referred):
+    page = text(web("ve").get(f"/dossiers/{referred['id']}"))
+    assert "Afspraak uit het bereik-overleg" not in page and "Notitie toevoegen" in page

@@ -84,6 +84,21 @@ PAGES = {
         expect("/dossiers/{case}/acties/place", **pages(404, jgz=403, ve=422, gemeente=403, admin=403)),
         expect("/dossiers/{stuck}/acties/close", **pages(404, jgz=422, cjg=422, gemeente=403, admin=403)),
     ),
+    # Correcting a record (JGZ; the CJG the parents' contact details) and recording a move (JGZ).
+    ("cases.edit", "GET"): (
+        expect("/dossiers/{case}/wijzigen", **pages(403, jgz=200, cjg=404)),
+        expect("/dossiers/{stuck}/wijzigen", **pages(403, jgz=200, cjg=200)),
+    ),
+    ("cases.edit", "POST"): (
+        expect("/dossiers/{case}/wijzigen", **pages(403, jgz=422, cjg=404)),
+        expect("/dossiers/{stuck}/wijzigen", **pages(403, jgz=422, cjg=302)),   # nothing changed: back
+    ),
+    ("cases.move", "POST"): expect("/dossiers/{case}/verhuizing", **pages(403, jgz=422)),
+    # A note from the case page: an empty one comes back to the case page with the message.
+    ("reminders.case_note", "POST"): (
+        expect("/reminders/dossiers/{case}/notities", **pages(404, jgz=302, ve=302, **INBOX)),
+        expect("/reminders/dossiers/{stuck}/notities", **pages(404, jgz=302, cjg=302, **INBOX)),
+    ),
     ("admin.index", "GET"): expect("/beheer", **ADMIN_ONLY),
     ("admin.organisations", "GET"): expect("/beheer/organisaties", **ADMIN_ONLY),
     ("admin.organisations", "POST"): expect("/beheer/organisaties", **pages(403, admin=422)),

@@ -14,7 +14,7 @@ from ..organisations.util import get_municipality
 from ..workflow import current_workflow
 from . import serializers as s
 from .models import Case
-from .operations import fire_transition, log_access, register_case
+from .operations import correct_case, fire_transition, log_access, register_case
 from .residence import record_move
 from .util import find_case, scoped_cases
 
@@ -60,6 +60,14 @@ def case(case_id):
     out = s.case_detail(found, current_user)
     log_access(current_user, "read", [found.id])
     return jsonify(out)
+
+
+@bp.patch("/cases/<case_id>")
+def correct(case_id):
+    """JGZ corrects the child and parents, the CJG the parents' contact details: ``{version, child, parents}``."""
+    body = json_body()
+    updated = correct_case(current_user, case_id, body.get("version"), body.get("child"), body.get("parents"))
+    return jsonify(s.case_detail(updated, current_user))
 
 
 @bp.post("/cases/<case_id>/transitions")

@@ -32,7 +32,8 @@ def transition_fields(t: Transition, case: Case, user: User) -> list[FormField]:
             ff.min_date = case.state_since.isoformat()   # the service refuses a step dated before the last
         if f.required_when:
             other, value = f.required_when[0], str(f.required_when[1])
-            ff.show_when = (other, value)
+            if not f.always_shown:   # else offered with every choice, optional but for this one
+                ff.show_when = (other, value)
             # "Required when you choose <that choice's label>."
             shown = TYPES[t.fields[other].type].show(t.fields[other], value, Shown(case))["value"]
             required = _("Verplicht als u '%(choice)s' kiest.", choice=shown)
@@ -115,3 +116,55 @@ def register_field_for(service_field: str | None, parent_rows: list[int]) -> str
     if service_field in ("municipality",):
         return service_field
     return "_form"
+
+
+# --- Correcting a record --------------------------------------------------------------------
+
+MAX_PARENTS = 4
+# The child's fields the correction form offers (the date of birth cannot be corrected).
+CORRECTABLE = ("given_name", "family_name", "bsn", "postcode", "house_number")
+
+
+def edit_parent_rows(case: Case) -> int:
+    """The recorded parents and one empty row to add one, at least two rows, at most four."""
+    return min(MAX_PARENTS, max(PARENT_ROWS, len(case.parents or []) + 1))
+
+
+def edit_values(case: Case) -> dict:
+    """The correction form filled with the case as it is."""
+    values = {k: getattr(case, k) or "" for k in CORRECTABLE}
+    for i, p in enumerate(case.parents or []):
+        for k in ("name", "phone", "email"):
+            values[f"parent{i}_{k}"] = p.get(k) or ""
+    return values
+
+
+def correction_data(form: MultiDict, case: Case, child_too: bool) -> tuple[dict | None, list, list[int]]:
+    """(child, parents, form row of each parent) for correct_case.
+
+    The child's fields only for JGZ. A recorded parent's name comes from the form only for JGZ:
+    the CJG's form shows it read-only, so it is taken from the case (the service checks it too).
+    A row left empty drops that parent (JGZ) or adds none.
+    """
+    child = {k: (form.get(k) or "").strip()[:300] for k in CORRECTABLE} if child_too else None
+    old = case.parents or []
+    parents, rows = [], []
+    for i in range(edit_parent_rows(case)):
+        row = {k: (form.get(f"parent{i}_{k}") or "").strip()[:300] for k in ("name", "phone", "email")}
+        if not child_too and i < len(old):
+            row["name"] = old[i]["name"]
+        if any(row.values()):
+            parents.append({"name": row["name"], "phone": row["phone"] or None, "email": row["email"] or None})
+            rows.append(i)
+    return child, parents, rows
+
+
+def correction_label(field: str) -> str:
+    """A history row's changed field, readable: ``child.bsn`` -> BSN, ``parents[0].phone`` -> Telefoon (ouder 1)."""
+    if field.startswith("child."):
+        key = field[len("child."):]
+        return str(REGISTER_LABELS.get(key, key))
+    m = re.fullmatch(r"parents\[(\d+)\]\.(\w+)", field)
+    if m:
+        return _("%(field)s (ouder %(n)s)", field=REGISTER_LABELS.get(m.group(2), m.group(2)), n=int(m.group(1)) + 1)
+    return field

@@ -11,6 +11,11 @@ from typing import Any, Callable
 STEP: list[Callable[[Any, int], None]] = []
 # role -> [fn(organisation) -> SQL criterion on Case]: OR-ed into that role's scope (cases/util.py).
 SCOPE: dict[str, list[Callable[[Any], Any]]] = {}
+# fn(case): after a correction of the child's or parents' data, before the commit (e.g. an index
+# of the names to refresh).
+CORRECTION: list[Callable[[Any], None]] = []
+# fn(case, user) -> [{"at": datetime, ...}]: entries the case page's timeline shows beside the history.
+TIMELINE: list[Callable[[Any, Any], list]] = []
 # name -> fn(case, user): extra values the case page shows (template variable ``name``).
 CASE_PAGE: dict[str, Callable[[Any, Any], Any]] = {}
 
@@ -27,6 +32,21 @@ def widen_scope(role: str, fn: Callable[[Any], Any]) -> None:
 
 def on_case_page(name: str, fn: Callable[[Any, Any], Any]) -> None:
     CASE_PAGE[name] = fn
+
+
+def on_correction(fn: Callable[[Any], None]) -> None:
+    if fn not in CORRECTION:
+        CORRECTION.append(fn)
+
+
+def on_timeline(fn: Callable[[Any, Any], list]) -> None:
+    if fn not in TIMELINE:
+        TIMELINE.append(fn)
+
+
+def after_correction(case) -> None:
+    for fn in CORRECTION:
+        fn(case)
 
 
 def after_step(case, entered_seq: int) -> None:

@@ -19,11 +19,11 @@ from ..organisations.util import get_municipality
 from ..users.models import User
 from ..workflow.labels import REGISTER_EVENT, state_label, trigger_label   # in the reader's language
 from ..workflow import current_workflow
-from ..workflow.definition import Status
+from ..workflow.definition import CORRECT_EVENT, Status
 from . import hooks
 from .checks import CHECKS, require_current_provider
 from .models import Case, CaseEvent, CaseLocation
-from .util import family_name_index, find_case, scoped_cases
+from .util import family_name_index, find_case, normalise_name, scoped_cases
 from .fieldtypes import validate_transition_data
 from .validation import validate_child, validate_parents
 
@@ -74,6 +74,96 @@ def register_case(user: User, municipality_code: Any, child: Any, parents: Any =
     log_access(user, "create", [case.id])
     db.session.flush()
     hooks.after_step(case, 1)   # e.g. the reminders of the new state, in this transaction
+    return case
+
+
+CHILD_KEYS = ("given_name", "family_name", "bsn", "birth_date", "postcode", "house_number")
+CORRECTING_ROLES = ("jgz", "cjg")
+
+
+@audited("correct")   # a refusal is a denied row, like a transition's
+def correct_case(user: User, case_id: Any, version: Any, child: Any = None, parents: Any = None) -> Case:
+    """Correct or complete the child's and parents' data: JGZ all of it, the CJG only the
+    parents' contact details (and a parent it finds that was not recorded).
+
+    Versioned like a transition (409 on a stale version). ``child`` holds only the fields to
+    change; ``parents``, if given, is the whole new list. The history gets a ``correct`` row
+    naming the fields that changed, never their values; the access log a ``correct`` row. A new
+    BSN gets its blind index and the duplicate check of a registration. The date of birth is not
+    corrected here: the monitor's ages, the history's ages in months and the age reminders are
+    all derived from it (README 'Correcting a record').
+    """
+    case = find_case(user, case_id)
+    if user.role not in CORRECTING_ROLES:
+        raise NotPermitted(N_("Alleen de JGZ en het CJG corrigeren de gegevens van een dossier."))
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ValidationError(N_("Versie ontbreekt: geef de versie van het dossier mee."), "version")
+    if version != case.version:
+        raise StaleVersion(N_("Iemand anders heeft dit dossier intussen gewijzigd; bekijk de nieuwe stand."),
+                           "version", current_version=case.version, current_state=case.state)
+    if case.erased_at is not None or case.given_name is None:
+        raise InvalidTransition(N_("De persoonsgegevens van dit dossier zijn verwijderd."), "child")
+    if child is not None and not isinstance(child, dict):
+        raise ValidationError(N_("Gegevens van het kind ontbreken."), "child")
+    if not child and parents is None:
+        raise ValidationError(N_("Geef mee wat u wilt corrigeren."), "child")
+    if child and user.role != "jgz":
+        raise NotPermitted(N_("Het CJG corrigeert alleen de contactgegevens van de ouders."), f"child.{sorted(child)[0]}")
+
+    changed: list[str] = []
+    current = {k: getattr(case, k) for k in CHILD_KEYS}
+    new_child = current
+    if child:
+        raw = {k: (v.isoformat() if k == "birth_date" else v) for k, v in current.items()}
+        new_child = validate_child({**raw, **child}, registering=False)
+        if new_child["birth_date"] != current["birth_date"]:
+            raise ValidationError(N_("De geboortedatum kan niet worden gecorrigeerd: de leeftijden in de geschiedenis, "
+                                     "de monitor en de herinneringen zijn ervan afgeleid. Neem contact op met de "
+                                     "functioneel beheerder."), "child.birth_date")
+        changed += [f"child.{k}" for k in CHILD_KEYS if new_child[k] != current[k]]
+    old_parents = case.parents or []
+    new_parents = old_parents
+    if parents is not None:
+        new_parents = validate_parents(parents)
+        if user.role != "jgz":
+            # The CJG completes contact details: every recorded parent stays, under the same name.
+            for i, old in enumerate(old_parents):
+                if i >= len(new_parents) or normalise_name(new_parents[i]["name"]) != normalise_name(old["name"]):
+                    raise NotPermitted(N_("Het CJG corrigeert alleen de contactgegevens van de ouders."),
+                                       f"parents[{i}].name")
+        for i in range(max(len(old_parents), len(new_parents))):
+            old = old_parents[i] if i < len(old_parents) else {}
+            new = new_parents[i] if i < len(new_parents) else {}
+            changed += [f"parents[{i}].{k}" for k in ("name", "phone", "email") if old.get(k) != new.get(k)]
+    if not changed:
+        return case   # nothing to correct: no new version, no history row
+
+    if new_child["bsn"] != current["bsn"]:
+        bsn_index = current_keyring().blind_index(new_child["bsn"])
+        existing = db.session.scalar(select(Case).where(Case.bsn_index == bsn_index, Case.id != case.id,
+                                                        Case.state.not_in(current_workflow().final_states)))
+        if existing is not None:
+            visible = db.session.scalar(scoped_cases(user).where(Case.id == existing.id).with_only_columns(Case.id))
+            if visible:
+                raise ValidationError(N_("Met dit BSN is er al een ander open dossier; zoek het op en sluit een "
+                                         "van beide af."), "child.bsn")
+            raise ValidationError(N_("Met dit BSN bestaat elders al een open dossier; neem contact op met de "
+                                     "functioneel beheerder."), "child.bsn")
+        case.bsn_index = bsn_index
+    for key in CHILD_KEYS:
+        if new_child[key] != current[key]:
+            setattr(case, key, new_child[key])
+    if new_child["family_name"] != current["family_name"]:
+        case.name_index = family_name_index(new_child["family_name"])
+    if new_parents is not old_parents:
+        case.parents = new_parents
+    case.updated_at = clock.now()
+    # Which fields changed, never their values: the history is read by every role that sees the case.
+    db.session.add(history_event(case, user, case.version + 1, CORRECT_EVENT, case.state, clock.today(),
+                                 {"fields": changed}))
+    log_access(user, "correct", [case.id])
+    db.session.flush()   # the versioned UPDATE: a concurrent change raises StaleDataError (409)
+    hooks.after_correction(case)
     return case
 
 

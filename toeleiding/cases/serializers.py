@@ -86,6 +86,7 @@ def workflow_json() -> dict:
             "fields": {f.name: {
                 "type": f.type, "required": f.required,
                 "required_when": dict([f.required_when]) if f.required_when else None,
+                "always_shown": f.always_shown,
                 **TYPES[f.type].describe(wf, f),
             } for f in t.fields.values()},
         } for t in wf.transitions.values()],

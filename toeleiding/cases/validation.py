@@ -79,9 +79,11 @@ def _name(raw: Any, field: str, label: str, max_length: int) -> str:
     return value
 
 
-def validate_child(raw: Any) -> dict:
-    """The child's data for registration, normalised; every field at fault is reported at once
-    (a ``FieldErrors``), in the order of the form."""
+def validate_child(raw: Any, registering: bool = True) -> dict:
+    """The child's data for registration (or, ``registering=False``, a correction), normalised.
+
+    A correction skips the age limit: a child who turned 4 since registering keeps a record
+    whose typos must still be put right."""
     if not isinstance(raw, dict):
         raise ValidationError(N_("Gegevens van het kind ontbreken."), "child")
     unknown = set(raw) - {"given_name", "family_name", "bsn", "birth_date", "postcode", "house_number"}
@@ -104,7 +106,7 @@ def validate_child(raw: Any) -> dict:
         today = clock.today()
         if born > today:
             raise ValidationError(N_("Geboortedatum ligt in de toekomst."), "child.birth_date")
-        if clock.months_between(born, today) >= 48:
+        if registering and clock.months_between(born, today) >= 48:
             raise ValidationError(N_("Het kind is 4 jaar of ouder; VE-toeleiding is voor kinderen tot 4 jaar."),
                                   "child.birth_date")
         child["birth_date"] = born

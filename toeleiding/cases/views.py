@@ -22,12 +22,14 @@ from ..web.auth import roles_required
 from ..web.errors import refused
 from ..web.i18n import nldate, state_label
 from ..workflow import current_workflow
+from ..workflow.definition import CORRECT_EVENT, MOVE_EVENT
 from . import forms, hooks
-from .checks import allowed_triggers
+from .checks import allowed_triggers, is_current_provider
 from .fieldtypes import TYPES, Shown
 from .models import Case
 from .validation import MAX_LENGTHS, normalise_bsn
-from .operations import fire_transition, log_access, register_case
+from .operations import CORRECTING_ROLES, correct_case, fire_transition, log_access, register_case
+from .residence import record_move
 from .util import (find_case, history, may_see_bsn, search_cases, status_seen_by, work_list_counts, work_list_page,
                    work_lists_for)
 
@@ -147,8 +149,10 @@ def _render_case(case: Case, open_trigger: str | None = None, errors: dict | Non
     seen = status_seen_by(case, current_user)
     shown = {"location": db.session.get(Location, seen.location_id) if seen.location_id else None,
              "school": db.session.get(Organisation, seen.school_id) if seen.school_id else None}
+    may_correct = current_user.role in CORRECTING_ROLES and not erased
     page = render_template("cases/case.html", case=case, status=seen, shown=shown, child=child, today=today,
-                           parents=case.parents or [],
+                           parents=case.parents or [], may_correct=may_correct,
+                           may_note=current_user.role in CASE_ROLES and is_current_provider(case, current_user),
                            actions=actions, timeline=timeline, notice=notice, typed=typed or [],
                            **{name: show(case, current_user) for name, show in hooks.CASE_PAGE.items()})
     return page, status
@@ -171,6 +175,9 @@ def _timeline(case: Case) -> list[dict]:
     shown = Shown(case,
                   locations={loc.id: loc for loc in db.session.scalars(select(Location).where(Location.id.in_(location_ids)))},
                   schools={o.id: o.name for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(ids_of("school"))))})
+    moved = {e.event.data.get(key) for e in entries if e.event.trigger == MOVE_EVENT for key in ("from", "to")}
+    municipalities = dict(db.session.execute(select(Municipality.code, Municipality.name)
+                                             .where(Municipality.code.in_(moved))).all()) if moved else {}
     out = []
     for entry in entries:
         e = entry.event
@@ -182,10 +189,99 @@ def _timeline(case: Case) -> list[dict]:
             f = field_of(e, key)
             text = TYPES[f.type].show(f, value, shown) if f is not None else {"value": str(value)}
             details.append({"label": field_label(key), **text})
-        out.append({"seq": e.seq, "trigger": e.trigger, "from": e.from_state, "to": e.to_state,
-                    "effective_date": e.effective_date, "recorded_at": e.recorded_at,
+        if e.trigger == MOVE_EVENT:   # municipalities by name, not by CBS code
+            details = [{"label": label, "value": municipalities.get(e.data.get(key), e.data.get(key) or "")}
+                       for key, label in (("from", _("Van")), ("to", _("Naar")))]
+        if e.trigger == CORRECT_EVENT:   # which fields, never their values
+            details = [{"label": _("Gewijzigd"), "value": ", ".join(forms.correction_label(f) for f in e.data.get("fields", ()))}]
+        out.append({"kind": "event", "seq": e.seq, "trigger": e.trigger, "from": e.from_state, "to": e.to_state,
+                    "effective_date": e.effective_date, "recorded_at": e.recorded_at, "at": e.recorded_at,
                     "user": entry.user, "role": e.role, "organisation": entry.organisation, "details": details})
-    return out
+    # What features above cases add (e.g. notes), each in its place by time; the history keeps its order.
+    extra = sorted((item for fn in hooks.TIMELINE for item in fn(case, current_user)), key=lambda item: item["at"])
+    merged, i = [], 0
+    for event in out:
+        while i < len(extra) and extra[i]["at"] < event["at"]:
+            merged.append(extra[i])
+            i += 1
+        merged.append(event)
+    return merged + extra[i:]
+
+
+# --- Correcting a record and recording a move -----------------------------------------------
+
+@bp.route("/dossiers/<case_id>/wijzigen", methods=["GET", "POST"])
+@roles_required(*CORRECTING_ROLES)
+def edit(case_id):
+    """JGZ corrects the child and parents, the CJG the parents' contact details (correct_case)."""
+    case = find_case(current_user, case_id)
+    if request.method == "GET":
+        return _render_edit(case, forms.edit_values(case))
+    child, parents, rows = forms.correction_data(request.form, case, current_user.role == "jgz")
+    version = forms.version_arg(request.form)
+    try:
+        updated = correct_case(current_user, case.id, version, child, parents)
+    except ValidationError as exc:
+        refused(exc)
+        return _render_edit(case, request.form, {forms.register_field_for(exc.field, rows): exc.message}, status=422)
+    except NotPermitted as exc:
+        refused(exc)
+        return _render_edit(case, request.form, {forms.register_field_for(exc.field, rows): exc.message}, status=403)
+    except (StaleVersion, StaleDataError, InvalidTransition) as exc:
+        refused(exc)
+        case = find_case(current_user, case_id)
+        notice = (_("Iemand anders heeft dit dossier intussen gewijzigd. Hieronder staat wat u had ingevuld; "
+                    "controleer het tegen de nieuwe stand en verstuur opnieuw.")
+                  if not isinstance(exc, InvalidTransition) else exc.message)
+        return _render_edit(case, request.form, {}, notice=notice, status=409, version=case.version)
+    if updated.version == version:
+        flash(_("Er was niets gewijzigd."), "info")
+    else:
+        flash(_("De gegevens zijn gecorrigeerd."), "success")
+    return redirect(url_for("cases.show", case_id=case.id))
+
+
+@bp.post("/dossiers/<case_id>/verhuizing")
+@roles_required("jgz")
+def move(case_id):
+    """JGZ records a move with its effective date, through the same service as the API's."""
+    case = find_case(current_user, case_id)
+    version = forms.version_arg(request.form)
+    fields = {"municipality": "move_municipality", "effective_date": "move_effective_date"}
+    try:
+        record_move(current_user, case.id, version, request.form.get("move_municipality", "")[:10],
+                    request.form.get("move_effective_date", "")[:20])
+    except (ValidationError, NotPermitted, InvalidTransition) as exc:
+        refused(exc)
+        status = 422 if isinstance(exc, ValidationError) else 409 if isinstance(exc, InvalidTransition) else 403
+        return _render_edit(case, request.form, {fields.get(exc.field, "_form"): exc.message}, status=status)
+    except (StaleVersion, StaleDataError) as exc:
+        refused(exc)
+        case = find_case(current_user, case_id)
+        notice = _("Iemand anders heeft dit dossier intussen gewijzigd. Hieronder staat wat u had ingevuld; "
+                   "controleer het tegen de nieuwe stand en verstuur opnieuw.")
+        return _render_edit(case, request.form, {}, notice=notice, status=409, version=case.version)
+    flash(_("De verhuizing is vastgelegd."), "success")
+    return redirect(url_for("cases.show", case_id=case.id))
+
+
+def _render_edit(case: Case, values, errors: dict | None = None, notice: str | None = None, status: int = 200,
+                 version: int | None = None):
+    if case.given_name is None:   # erased by the retention job: nothing left to correct
+        return render_template("cases/edit.html", case=case, erased=True, errors={}, values={}, notice=None,
+                               labels=forms.REGISTER_LABELS), 409
+    jgz = current_user.role == "jgz"
+    known = list(db.session.scalars(select(Municipality).order_by(Municipality.name)))
+    region = current_user.organisation.region_id
+    log_access(current_user, "read", [case.id])
+    return render_template(
+        "cases/edit.html", case=case, erased=False, values=values, errors=errors or {}, notice=notice,
+        version=version if version is not None else case.version, jgz=jgz, labels=forms.REGISTER_LABELS,
+        parents=case.parents or [], parent_rows=range(forms.edit_parent_rows(case)),
+        move_options=[(m.code, m.name) for m in known if m.region_id == region and m.id != case.municipality_id],
+        other_region_options=[(m.code, m.name) for m in known if m.region_id != region],
+        final=case.state in current_workflow().final_states, birth_date=case.birth_date,
+        today=clock.today().isoformat()), status
 
 
 # --- Work list and search --------------------------------------------------------------------

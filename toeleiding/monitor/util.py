@@ -40,7 +40,7 @@ from ..extensions import db
 from ..organisations.models import Location, Municipality, MunicipalityFigures, Region
 from ..workflow import current_workflow
 from ..workflow.definition import Status
-from ..workflow.definition import RENAME_EVENT as RENAME_TRIGGER
+from ..workflow.definition import CORRECT_EVENT, RENAME_EVENT as RENAME_TRIGGER
 from .models import RecodeCategory, Recoding
 
 MAX_AGE_MONTHS = 48
@@ -142,7 +142,7 @@ def monitor_query(peildatum: dt.date, municipality_ids: list[int], youngest: dic
                  e.c.data[outcome].as_string().in_(closed_unplaced)), NOT_REACHED),) if outcome else ()),
         else_=OUTSIDE)
     state_key = func.max(case(
-        (and_(e.c.trigger.not_in((MOVE_TRIGGER, RENAME_TRIGGER)), on_p),
+        (and_(e.c.trigger.not_in((MOVE_TRIGGER, RENAME_TRIGGER, CORRECT_EVENT)), on_p),
          cast(e.c.seq, BigInteger) * _big(_SEQ_SHIFT) + status * _big(_STATUS_SHIFT)
          + reason_code * _big(_REASON_SHIFT) + func.coalesce(e.c.location_id, 0)),
         else_=None)).label("state_key")

@@ -35,6 +35,6 @@ def init_app(app: Flask) -> None:
     from .util import escalated_to, meeting_notes
     hooks.on_step(sync_reminders)           # each step re-derives the case's reminders, in its transaction
     hooks.widen_scope("cjg", escalated_to)   # a CJG opens a case whose reminders escalated to it
-    hooks.on_case_page("meeting_notes", meeting_notes)
+    hooks.on_timeline(meeting_notes)         # the notes in the case page's timeline
 
     start_in_dev_server(app)

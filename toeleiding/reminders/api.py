@@ -14,7 +14,7 @@ from ..cases.operations import log_access
 from ..errors import N_, ValidationError
 from ..extensions import db
 from .models import Reminder
-from .operations import add_meeting_note, complete_reminder, snooze_reminder
+from .operations import add_case_note, add_meeting_note, complete_reminder, snooze_reminder
 from .util import inbox_query, meeting_overview, rule_label
 
 INBOX_STATES = ("open", "snoozed", "done")
@@ -83,6 +83,15 @@ def meeting_note(municipality):
     return jsonify(out), 201
 
 
+@bp.post("/cases/<case_id>/notes")
+def case_note(case_id):
+    """A note about a child, as on the case page (JGZ, VE, CJG): ``{text}``."""
+    body = json_body()
+    note = add_case_note(current_user, case_id, body.get("text"))
+    out = {"id": str(note.id), "case_id": str(note.case_id), "at": _iso(note.created_at), "text": note.text}
+    return jsonify(out), 201
+
+
 def openapi_paths(std: dict, error) -> dict:
     """This feature's part of the OpenAPI document (api/openapi.py merges it in)."""
     rid = {"name": "reminder_id", "in": "path", "required": True, "schema": {"type": "integer"}}
@@ -117,6 +126,14 @@ def openapi_paths(std: dict, error) -> dict:
             "parameters": [code],
             "responses": {"200": {"description": "Cases without names"}, "403": error("Role has no overleg"),
                           "404": error("Municipality not in the caller's region"), **std}}},
+        "/cases/{case_id}/notes": {"post": {
+            "summary": "A note about a child, as on the case page (JGZ, VE, CJG; stored encrypted; in the case's timeline)",
+            "parameters": [{"name": "case_id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["text"], "properties": {"text": {"type": "string", "maxLength": 2000}}}}}},
+            "responses": {"201": {"description": "Recorded"}, "400": error("Not JSON"),
+                          "403": error("Role may not add notes, or a provider the child left"),
+                          "404": error("Case not in scope"), **std}}},
         "/bereik-overleg/{municipality}/notes": {"post": {
             "summary": "Record what the overleg agreed about a child (stored encrypted)", "parameters": [code],
             "requestBody": {"required": True, "content": {"application/json": {"schema": {

@@ -63,6 +63,9 @@ class Reminder(db.Model):
         return f"<Reminder {self.id} {self.rule}#{self.occurrence} {self.state} {self.role}>"
 
 
+MEETING, CASE_PAGE = "meeting", "case"   # MeetingNote.context
+
+
 class MeetingNote(db.Model):
     """What the bereik-overleg agreed about a child; the text is encrypted like all free text."""
     __tablename__ = "meeting_notes"
@@ -72,6 +75,8 @@ class MeetingNote(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    # Where it was written: "meeting" (the bereik-overleg) or "case" (the case page's note form).
+    context: Mapped[str] = mapped_column(String(20), default=MEETING, server_default=MEETING)
     _text: Mapped[bytes] = mapped_column("text", LargeBinary)
     text = Encrypted()
 

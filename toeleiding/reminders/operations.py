@@ -17,6 +17,7 @@ from sqlalchemy import and_, bindparam, case as case_, delete, false, func, inse
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
+from ..audit.operations import audited
 from ..cases.models import Case, CaseEvent
 from ..cases.operations import log_access
 from ..cases.checks import require_current_provider
@@ -28,8 +29,8 @@ from ..numbers import whole_number
 from ..organisations.models import Organisation
 from ..users.models import User
 from ..workflow import current_workflow
-from ..workflow.definition import RENAME_EVENT as RENAME_TRIGGER
-from .models import LIVE_STATES, DigestRun, MeetingNote, Reminder
+from ..workflow.definition import CORRECT_EVENT, RENAME_EVENT as RENAME_TRIGGER
+from .models import CASE_PAGE, LIVE_STATES, MEETING, DigestRun, MeetingNote, Reminder
 from .util import (INBOX_ROLES, addressee_for, age_milestone, applicable_rules, case_anchor, digest_counts, find_rule,
                    local_day, local_midnight, meeting_municipality, next_due, occurrence_offset, role_for)
 
@@ -52,10 +53,11 @@ def sync_reminders(case: Case, entered_seq: int | None = None) -> None:
     for rule in applicable_rules(workflow, case.state, case.not_reached_reason):
         if rule.at_age_months is None:
             if stay is None:   # the event that entered the current state
-                # A rename of a stored name leaves the case where it was: not the start of a stay.
+                # A rename of a stored name or a correction of the child's data leaves the
+                # case where it was: not the start of a stay.
                 stay = db.session.scalar(select(func.max(CaseEvent.seq)).where(
                     CaseEvent.case_id == case.id, CaseEvent.to_state == case.state,
-                    CaseEvent.trigger != RENAME_TRIGGER)) or case.version
+                    CaseEvent.trigger.not_in((RENAME_TRIGGER, CORRECT_EVENT)))) or case.version
             wanted[rule.name] = (rule, stay)
         else:
             wanted[rule.name] = (rule, 0)   # an age milestone spans every state of its rule
@@ -286,15 +288,33 @@ def add_meeting_note(user: User, municipality_code: Any, case_id: Any, note: Any
     require_current_provider(case, user)   # a provider the child left sees it, but has no say any more
     if case.municipality_id != municipality.id:
         raise ValidationError(N_("Dit kind woont niet in deze gemeente."), "case_id")
+    return _add_note(user, case, note, MEETING)
+
+
+@audited("case_note")   # a refusal is a denied row
+def add_case_note(user: User, case_id: Any, note: Any) -> MeetingNote:
+    """A note on the case page by JGZ, a VE provider or the CJG: the same notes as the
+    bereik-overleg's, read by the same people (reminders.util.meeting_notes)."""
+    case = find_case(user, case_id)
+    if user.role not in INBOX_ROLES:
+        raise NotPermitted(N_("Alleen JGZ, VE-aanbieders en CJG maken notities bij een dossier."))
+    require_current_provider(case, user)   # a provider the child left sees it, but has no say any more
+    return _add_note(user, case, note, CASE_PAGE)
+
+
+def _add_note(user: User, case: Case, note: Any, context: str) -> MeetingNote:
+    meeting = context == MEETING
     if not isinstance(note, str) or not note.strip():
-        raise ValidationError(N_("De afspraak is leeg."), "text")
+        raise ValidationError(N_("De afspraak is leeg.") if meeting else N_("De notitie is leeg."), "text")
     if len(note) > TEXT_MAX:
-        raise ValidationError(N_("De afspraak is te lang (hoogstens %(max)s tekens)."), "text", params={"max": TEXT_MAX})
-    row = MeetingNote(case_id=case.id, municipality_id=municipality.id, created_at=clock.now(),
-                      user_id=user.id, organisation_id=user.organisation_id)
+        raise ValidationError(N_("De afspraak is te lang (hoogstens %(max)s tekens).") if meeting
+                              else N_("De notitie is te lang (hoogstens %(max)s tekens)."), "text",
+                              params={"max": TEXT_MAX})
+    row = MeetingNote(case_id=case.id, municipality_id=case.municipality_id, created_at=clock.now(),
+                      user_id=user.id, organisation_id=user.organisation_id, context=context)
     row.text = note.strip()
     db.session.add(row)
-    log_access(user, "meeting_note", [case.id])
+    log_access(user, "meeting_note" if meeting else "case_note", [case.id])
     db.session.flush()
     return row
 

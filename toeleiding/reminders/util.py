@@ -16,7 +16,7 @@ from ..organisations.models import Location, Municipality, Organisation, organis
 from ..users.models import User
 from ..workflow.definition import ReminderRule, Workflow
 from ..workflow.labels import rule_label  # noqa: F401  (a rule's label, from the file: for the inbox, API, export)
-from .models import MeetingNote, Reminder
+from .models import MEETING, MeetingNote, Reminder
 
 log = logging.getLogger(__name__)
 
@@ -278,7 +278,8 @@ def escalated_to(organisation):
 
 
 def meeting_notes(case: Case, user: User) -> list[dict]:
-    """The bereik-overleg's notes about this child (who, organisation, when, text), oldest first.
+    """The notes about this child, from the bereik-overleg and the case page (who, organisation,
+    when, where, text), oldest first.
 
     Whoever may open the case page may read them: they are about the child's referral, and the
     case's scope (find_case) was checked before this runs. A provider the child was referred
@@ -286,11 +287,12 @@ def meeting_notes(case: Case, user: User) -> list[dict]:
     text is decrypted here only.
     """
     from ..cases.util import left_provider_at
-    q = (select(MeetingNote, User.name).join(User, MeetingNote.user_id == User.id)
+    q = (select(MeetingNote, User.name, User.role).join(User, MeetingNote.user_id == User.id)
          .where(MeetingNote.case_id == case.id).order_by(MeetingNote.created_at, MeetingNote.id))
     left = left_provider_at(case, user)
     if left is not None:
         q = q.where(MeetingNote.created_at < left.recorded_at)
     rows = db.session.execute(q).all()
-    return [{"at": note.created_at, "user": name, "organisation": note.organisation.name, "text": note.text}
-            for note, name in rows]
+    return [{"kind": "note", "at": note.created_at, "user": name, "role": role,
+             "organisation": note.organisation.name, "text": note.text, "meeting": note.context == MEETING}
+            for note, name, role in rows]

@@ -14,7 +14,7 @@ from ..extensions import db
 from ..web.auth import roles_required
 from ..web.errors import refused
 from .models import Reminder
-from .operations import add_meeting_note, complete_reminder, snooze_reminder
+from .operations import add_case_note, add_meeting_note, complete_reminder, snooze_reminder
 from .util import INBOX_ROLES, inbox_query, local_day, meeting_municipalities, meeting_overview, rule_label
 
 bp = Blueprint("reminders", __name__, url_prefix="/reminders")
@@ -108,6 +108,22 @@ def add_note(code):
     # would make the Location header invalid (a 500).
     anchor = parse_case_id(case_id.strip())
     return redirect(url_for("reminders.meeting", code=code) + (f"#kind-{anchor}" if anchor else ""))
+
+
+@bp.post("/dossiers/<case_id>/notities", endpoint="case_note")
+@roles_required(*INBOX_ROLES)
+def case_note(case_id):
+    """A note from the case page; it shows in the case's timeline."""
+    try:
+        add_case_note(current_user, case_id, request.form.get("text", ""))
+        flash(_("Notitie opgeslagen."), "success")
+    except NotFound:
+        raise
+    except AppError as exc:
+        refused(exc)
+        flash(exc.message, "error")
+    anchor = parse_case_id(case_id)
+    return redirect(url_for("cases.show", case_id=anchor) + ("#history-title" if anchor else ""))
 
 
 def child_name(case: Case) -> str:

@@ -26,8 +26,9 @@ CASE_ATTRIBUTES = ("location_id", "school_id", "not_reached_reason", "outcome")
 # History rows the application writes itself (registration, change of residence, rename of a
 # stored name): a transition of the same name would be read as one of them by the monitor.
 # History rows the application writes itself (not transitions): a file may not use these names.
-REGISTER_EVENT, MOVE_EVENT, RENAME_EVENT = "register", "move", "rename"
-RESERVED_TRIGGERS = (REGISTER_EVENT, MOVE_EVENT, RENAME_EVENT)
+# A correction of the child's or parents' data (``correct``) leaves the case where it was.
+REGISTER_EVENT, MOVE_EVENT, RENAME_EVENT, CORRECT_EVENT = "register", "move", "rename", "correct"
+RESERVED_TRIGGERS = (REGISTER_EVENT, MOVE_EVENT, RENAME_EVENT, CORRECT_EVENT)
 
 
 class WorkflowError(Exception):
@@ -101,6 +102,9 @@ SCHEMA: dict = {
                         "type": {"type": "string"},
                         "required": {"type": "boolean"},
                         "required_when": {"type": "object", "minProperties": 1, "maxProperties": 1},
+                        # A field required for one choice is offered only with that choice,
+                        # unless it is always shown (optional for every other choice).
+                        "always_shown": {"type": "boolean"},
                         "not_future": {"type": "boolean"},
                         "max_days_ahead": {"type": "integer", "minimum": 0},
                         "must_be": {"type": "boolean"},
@@ -134,6 +138,7 @@ class Field:
     type: str
     required: bool = False
     required_when: tuple[str, Any] | None = None
+    always_shown: bool = False   # with required_when: offered for every choice, required for that one
     not_future: bool = False
     max_days_ahead: int | None = None
     must_be: bool | None = None
@@ -415,7 +420,8 @@ def _compile(path: str, data: dict) -> Workflow:
                 required_when = (other, value)
             fields[fname] = Field(
                 name=fname, type=spec["type"], required=spec.get("required", False),
-                required_when=required_when, not_future=spec.get("not_future", False),
+                required_when=required_when, always_shown=spec.get("always_shown", False),
+                not_future=spec.get("not_future", False),
                 max_days_ahead=spec.get("max_days_ahead"), must_be=spec.get("must_be"),
                 min=spec.get("min"), max=spec.get("max"), max_length=spec.get("max_length"),
                 choices_list=spec.get("choices"), on_date=spec.get("on_date"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import has_request_context
 from flask_babel import get_locale, lazy_gettext as _l
 
-from .definition import REGISTER_EVENT, current_workflow
+from .definition import CORRECT_EVENT, MOVE_EVENT, REGISTER_EVENT, current_workflow
 
 
 def language() -> str:
@@ -34,11 +34,19 @@ def state_label(state: str | None) -> str:
 # with, and every role's list of all its open cases.
 ALL_LIST = "all"
 _REGISTERED = _l("Geregistreerd")
+_CORRECTED = _l("Gegevens gecorrigeerd")
+_MOVED = _l("Verhuizing")
 _ALL_CASES = _l("Alle dossiers")
 
 
 def trigger_label(trigger: str | None) -> str:
-    return str(_REGISTERED) if trigger == REGISTER_EVENT else label("trigger", trigger)
+    if trigger == REGISTER_EVENT:
+        return str(_REGISTERED)
+    if trigger == CORRECT_EVENT:
+        return str(_CORRECTED)
+    if trigger == MOVE_EVENT:
+        return str(_MOVED)
+    return label("trigger", trigger)
 
 
 def reason_label(code: str | None) -> str:
