@@ -369,8 +369,9 @@ def search_cases(user: User, bsn: str | None = None, family_name: str | None = N
         raise ValidationError(N_("Vul een BSN of een achternaam in."), "achternaam")
     q = search_query(user, bsn, family_name)
     # The exact family name first, then open cases, most recently moved first.
-    exact = (Case.name_index == family_name_index(family_name)) if family_name else false()
-    q = q.order_by(exact.desc(), Case.state.in_(current_workflow().final_states), Case.state_since.desc(), Case.id)
+    if family_name:
+        q = q.order_by((Case.name_index == family_name_index(family_name)).desc())
+    q = q.order_by(Case.state.in_(current_workflow().final_states), Case.state_since.desc(), Case.id)
     if not given_name:
         found = list(db.session.scalars(q.limit(limit + 1)))
         return SearchResult(found[:limit], len(found) > limit)
