@@ -72,12 +72,20 @@ def openapi_document() -> dict:
             "/schools": {"get": {"summary": "Schools", "parameters": [municipality_q],
                                  "responses": {"200": {"description": "List"}, **std}}},
             "/cases": {
-                "get": {"summary": "Cases in the caller's scope", "parameters": [
+                "get": {"summary": "Cases in the caller's scope; with bsn or family_name a search (access-logged as one)",
+                        "parameters": [
                     {"name": "state", "in": "query", "schema": {"type": "string", "enum": list(current_workflow().states)}},
                     municipality_q,
+                    {"name": "bsn", "in": "query", "description": "exact BSN, elfproef (JGZ only; 403 for other roles)",
+                     "schema": {"type": "string", "maxLength": 50}},
+                    {"name": "family_name", "in": "query",
+                     "description": "parts of the family name or their starts (3+ letters), case, accents and "
+                                    "tussenvoegsels ignored: 'berg' and 'jans' find 'van den Berg-Jansen'",
+                     "schema": {"type": "string", "minLength": 1, "maxLength": 200}},
                     {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
                     {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}}],
-                    "responses": {"200": {"description": "A page of cases"}, **std}},
+                    "responses": {"200": {"description": "A page of cases"},
+                                  "403": _error("A BSN search by a role other than JGZ"), **std}},
                 "post": {"summary": "Register a child (JGZ)",
                          "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewCase"}}}},
                          "responses": {"201": _json("Case", "Created in state signalled"), "400": _error("Not JSON"),

@@ -135,7 +135,8 @@ def test_search_by_name_within_scope(api, web, world):
         return _names(client.post("/zoeken", {"achternaam": family, "voornaam": given}))
     assert sorted(search(jgz, "DE VRIES UNAL")) == ["Eva de Vries-Ünal", "Piet de Vries-Ünal"]
     assert search(jgz, "de vries-ünal", "ev") == ["Eva de Vries-Ünal"]
-    assert search(jgz, "Vries") == []        # the full family name only
+    assert sorted(search(jgz, "Vries")) == ["Eva de Vries-Ünal", "Piet de Vries-Ünal"]   # a part will do
+    assert search(jgz, "Vriesen") == []
     assert search(web("ve"), "de Vries-Ünal") == []   # not referred to them
     jgz_api.fire(case, "indicate", criteria=["home_language"], indication_date=days_ago(5))
     assert search(web("jgz_bev"), "de Vries-Ünal") == []

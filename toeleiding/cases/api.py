@@ -8,7 +8,7 @@ from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 
 from ..api.blueprint import bp, int_arg, json_body
-from ..errors import N_, ValidationError
+from ..errors import N_, NotPermitted, ValidationError
 from ..extensions import db
 from ..organisations.util import get_municipality
 from ..workflow import current_workflow
@@ -16,7 +16,8 @@ from . import serializers as s
 from .models import Case
 from .operations import correct_case, fire_transition, log_access, register_case
 from .residence import record_move
-from .util import find_case, scoped_cases
+from .util import find_case, may_see_bsn, name_parts, scoped_cases, search_query
+from .validation import normalise_bsn
 
 
 @bp.get("/workflow")
@@ -34,7 +35,10 @@ def create_case():
 
 @bp.get("/cases")
 def cases():
-    q = scoped_cases(current_user)
+    """The caller's cases; with ``bsn`` (JGZ) or ``family_name`` a search, logged as one."""
+    bsn, family_name = _search_args()
+    searching = bsn is not None or family_name is not None
+    q = search_query(current_user, bsn, family_name) if searching else scoped_cases(current_user)
     state = request.args.get("state")
     if state:
         if state not in current_workflow().states:
@@ -50,8 +54,28 @@ def cases():
     rows = list(db.session.scalars(q.options(selectinload(Case.municipality))
                                    .order_by(Case.state_since, Case.id).limit(per_page).offset((page - 1) * per_page)))
     items = [s.list_item(c, current_user) for c in rows]
-    log_access(current_user, "list", [c.id for c in rows])
+    if searching:   # like the search page: a search that found nothing is logged too
+        log_access(current_user, "search", [c.id for c in rows] or [None])
+    else:
+        log_access(current_user, "list", [c.id for c in rows])
     return jsonify({"items": items, "page": page, "per_page": per_page, "total": total})
+
+
+def _search_args() -> tuple[str | None, str | None]:
+    """``bsn`` and ``family_name`` from the query string, checked: a BSN only for JGZ and passing
+    the elfproef, a family name with a letter or digit in it and of a sensible length."""
+    bsn_raw, name = request.args.get("bsn"), request.args.get("family_name")
+    bsn = None
+    if bsn_raw is not None:
+        if not may_see_bsn(current_user):
+            raise NotPermitted(N_("Alleen de JGZ zoekt op BSN."))
+        bsn = normalise_bsn(bsn_raw[:50], "bsn")
+    if name is not None:
+        if len(name) > 200:
+            raise ValidationError(N_("Achternaam is te lang."), "family_name")
+        if not name_parts(name):
+            raise ValidationError(N_("Vul een achternaam in."), "family_name")
+    return bsn, name
 
 
 @bp.get("/cases/<case_id>")

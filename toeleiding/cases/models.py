@@ -93,6 +93,16 @@ class CaseLocation(db.Model):
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), primary_key=True, index=True)
 
 
+class CaseNameToken(db.Model):
+    """One blind-index token of a case's family name: a keyed HMAC of a normalised name part or
+    of one of its prefixes of 3+ letters (cases/util.py, ``name_tokens``). Lets a user find
+    "van den Berg-Jansen" by "Berg" or "jans" without any name stored in clear; README
+    'Privacy' says what the tokens leak."""
+    __tablename__ = "case_name_tokens"
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)   # a search looks tokens up
+
+
 class CaseEvent(db.Model):
     """One transition, append-only: who, as what, for which organisation, when, and its data."""
     __tablename__ = "case_events"

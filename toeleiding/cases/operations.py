@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Callable
 
 from flask_babel import LazyString
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -22,8 +23,8 @@ from ..workflow import current_workflow
 from ..workflow.definition import CORRECT_EVENT, Status
 from . import hooks
 from .checks import CHECKS, require_current_provider
-from .models import Case, CaseEvent, CaseLocation
-from .util import family_name_index, find_case, normalise_name, scoped_cases
+from .models import Case, CaseEvent, CaseLocation, CaseNameToken
+from .util import family_name_index, find_case, name_tokens, normalise_name, scoped_cases
 from .fieldtypes import validate_transition_data
 from .validation import validate_child, validate_parents
 
@@ -66,10 +67,9 @@ def register_case(user: User, municipality_code: Any, child: Any, parents: Any =
                 birth_month=data["birth_date"].replace(day=1))
     for key, value in data.items():
         setattr(case, key, value)
-    case.name_index = family_name_index(data["family_name"])
     case.parents = parent_list
     db.session.add(case)
-    db.session.flush()
+    refresh_name_index(case)   # flushes the case first: its tokens point at it
     db.session.add(history_event(case, user, 1, REGISTER_EVENT, None, today, {}))
     log_access(user, "create", [case.id])
     db.session.flush()
@@ -163,6 +163,8 @@ def correct_case(user: User, case_id: Any, version: Any, child: Any = None, pare
                                  {"fields": changed}))
     log_access(user, "correct", [case.id])
     db.session.flush()   # the versioned UPDATE: a concurrent change raises StaleDataError (409)
+    if new_child["family_name"] != current["family_name"]:
+        refresh_name_index(case)   # the search tokens of the corrected name (name_index is already set)
     hooks.after_correction(case)
     return case
 
@@ -337,3 +339,67 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (Location, Organisation)):
         return value.id
     return value
+
+
+def refresh_name_index(case: Case) -> None:
+    """Recompute the blind indexes of the case's family name: the whole name's (``name_index``)
+    and the tokens of its parts and prefixes (``case_name_tokens``). Registration calls it, and
+    so must anything that changes a family name (a correction). Flushes; the caller commits."""
+    name = case.family_name
+    case.name_index = family_name_index(name) if name else None
+    db.session.flush()   # the case's row (and a changed name_index) before its tokens
+    _write_name_tokens(case.id, name)
+
+
+def _write_name_tokens(case_id, name: str | None) -> None:
+    db.session.execute(delete(CaseNameToken).where(CaseNameToken.case_id == case_id))
+    tokens = sorted(name_tokens(name)) if name else []
+    if tokens:
+        db.session.execute(insert(CaseNameToken), [{"case_id": case_id, "token": t} for t in tokens])
+
+
+@dataclass
+class Reindexed:
+    cases: int = 0        # cases whose indexes were rebuilt
+    erased: int = 0       # erased cases: no personal data left, so no index either
+    unreadable: int = 0   # cases whose name or BSN does not decrypt: left as they were
+
+
+def reindex_all(batch: int = 200, progress: Callable[[int], None] | None = None) -> Reindexed:
+    """Rebuild every case's blind indexes (BSN, family name, name-part tokens) under the current
+    blind-index key: after the migration that added the tokens, or after changing that key.
+    Commits per batch (a command owns its units of work), so a rerun repeats at most one batch.
+
+    The indexes are written table-level, not through the ORM: a rebuild is not a change of the
+    case, so its version (and anyone's open form) stays valid."""
+    from ..crypto import current_keyring
+    from ..crypto.keyring import KeyringError
+    result, last = Reindexed(), None
+    keyring = current_keyring()
+    while True:
+        q = select(Case).order_by(Case.id).limit(batch)
+        if last is not None:
+            q = q.where(Case.id > last)
+        rows = list(db.session.scalars(q))
+        if not rows:
+            return result
+        for case in rows:
+            if case.erased_at is not None:
+                db.session.execute(delete(CaseNameToken).where(CaseNameToken.case_id == case.id))
+                result.erased += 1
+                continue
+            try:
+                name, bsn = case.family_name, case.bsn
+            except KeyringError:
+                result.unreadable += 1
+                continue
+            db.session.execute(update(Case.__table__).where(Case.__table__.c.id == case.id).values(
+                name_index=family_name_index(name) if name else None,
+                bsn_index=keyring.blind_index(bsn) if bsn else None))
+            _write_name_tokens(case.id, name)
+            result.cases += 1
+        last = rows[-1].id
+        db.session.commit()
+        db.session.expunge_all()   # the cases read are stale after the table-level update
+        if progress:
+            progress(len(rows))

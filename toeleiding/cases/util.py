@@ -221,6 +221,61 @@ def family_name_index(name: str) -> str:
     return current_keyring().blind_index("family_name:" + normalise_name(name))
 
 
+# Tussenvoegsels and the particles of names from neighbouring languages: people search "Berg" for
+# "van den Berg" and "Ancona" for "d'Ancona", and "van" or "de" would match half the region.
+PARTICLES = frozenset({
+    "van", "de", "den", "der", "des", "het", "t", "te", "ten", "ter", "in", "op", "aan", "bij", "uit",
+    "onder", "over", "voor", "vd", "v", "d", "l", "s", "la", "le", "les", "du", "da", "di", "del", "della",
+    "dos", "das", "do", "von", "vom", "zu", "zum", "zur", "am", "im", "auf"})
+MIN_PREFIX = 3   # shorter prefixes would each match a large share of the region
+
+
+def name_parts(name: str) -> list[str]:
+    """The parts of a family name that count for search: normalised like ``normalise_name``,
+    split at anything that is not a letter or digit (spaces, hyphens, apostrophes), without
+    particles. A name made of particles only ("De") keeps them, so it can still be found."""
+    import re
+    words = re.findall(r"[^\W_]+", normalise_name(name))
+    return [w for w in words if w not in PARTICLES] or words
+
+
+def _part_token(text: str) -> str:
+    from ..crypto import current_keyring
+    # Its own prefix: a token never equals a BSN's or a whole name's index.
+    return current_keyring().blind_index("family_name_part:" + text)
+
+
+def name_tokens(name: str) -> set[str]:
+    """What ``case_name_tokens`` holds for a family name: the keyed HMAC of each part and of each
+    of its prefixes of MIN_PREFIX or more letters ("van den Berg-Jansen": ber, berg, jan, jans,
+    janse, jansen)."""
+    texts = set()
+    for part in name_parts(name):
+        texts.add(part)
+        texts.update(part[:n] for n in range(MIN_PREFIX, len(part)))
+    return {_part_token(t) for t in texts}
+
+
+def name_search_tokens(query: str) -> set[str]:
+    """The tokens a case's family name must all have to match ``query``: one per part typed
+    (each a whole part or the start of one)."""
+    return {_part_token(part) for part in name_parts(query)}
+
+
+def name_search(query: str):
+    """A criterion on Case: the family name has every part of ``query`` (or a part starting with
+    it), or is ``query`` as a whole (cases.name_index: cases not yet reindexed are still found by
+    their full name)."""
+    from .models import CaseNameToken
+    tokens = name_search_tokens(query)
+    exact = Case.name_index == family_name_index(query)
+    if not tokens:
+        return exact
+    having = (select(CaseNameToken.case_id).where(CaseNameToken.token.in_(tokens))
+              .group_by(CaseNameToken.case_id).having(func.count(CaseNameToken.token) == len(tokens)))
+    return or_(Case.id.in_(having), exact)
+
+
 def may_see_bsn(user: User) -> bool:
     """Only JGZ ever sees a BSN; everyone else gets responses without it."""
     return user.role == "jgz"
@@ -282,6 +337,22 @@ def work_list_page(user: User, wl: WorkListDef, page: int, per_page: int, munici
                                    .limit(per_page).offset((page - 1) * per_page)))
 
 
+def search_query(user: User, bsn: str | None = None, family_name: str | None = None) -> Select:
+    """``scoped_cases(user)`` narrowed to a BSN (exact, blind index; JGZ only) and/or a family
+    name (every part typed is a part of the name or the start of one, blind-index tokens); the
+    page's search and ``GET /api/v1/cases?bsn=&family_name=`` alike. Unordered."""
+    from ..crypto import current_keyring
+    from ..errors import NotPermitted
+    if bsn and not may_see_bsn(user):
+        raise NotPermitted(N_("Alleen de JGZ zoekt op BSN."))
+    q = scoped_cases(user)
+    if bsn:
+        q = q.where(Case.bsn_index == current_keyring().blind_index(bsn))
+    if family_name:
+        q = q.where(name_search(family_name))
+    return q
+
+
 @dataclass(frozen=True)
 class SearchResult:
     cases: list[Case]
@@ -291,19 +362,15 @@ class SearchResult:
 def search_cases(user: User, bsn: str | None = None, family_name: str | None = None,
                  given_name: str | None = None, limit: int = 50) -> SearchResult:
     """Cases in ``user``'s scope with this BSN (exact, blind index; JGZ only) or family name
-    (exact, normalised), optionally narrowed by part of the given name; at most ``limit``."""
-    from ..crypto import current_keyring
+    (parts or their starts, ``search_query``), optionally narrowed by part of the given name; at
+    most ``limit``."""
     from ..crypto.keyring import KeyringError
-    from ..errors import NotPermitted
-    if bsn and not may_see_bsn(user):
-        raise NotPermitted(N_("Alleen de JGZ zoekt op BSN."))
     if not bsn and not family_name:   # a search is never "everything in my scope, decrypted"
         raise ValidationError(N_("Vul een BSN of een achternaam in."), "achternaam")
-    q = scoped_cases(user)
-    if bsn:
-        q = q.where(Case.bsn_index == current_keyring().blind_index(bsn))
+    q = search_query(user, bsn, family_name)
+    # The exact family name first, then open cases, most recently moved first.
     if family_name:
-        q = q.where(Case.name_index == family_name_index(family_name))
+        q = q.order_by((Case.name_index == family_name_index(family_name)).desc())
     q = q.order_by(Case.state.in_(current_workflow().final_states), Case.state_since.desc(), Case.id)
     if not given_name:
         found = list(db.session.scalars(q.limit(limit + 1)))

@@ -20,7 +20,7 @@ from ..numbers import parse_whole_number
 from ..organisations.models import Location, Municipality, Organisation
 from ..web.auth import roles_required
 from ..web.errors import refused
-from ..web.i18n import nldate, state_label
+from ..web.i18n import list_label, nldate, state_label
 from ..workflow import current_workflow
 from ..workflow.definition import CORRECT_EVENT, MOVE_EVENT
 from . import forms, hooks
@@ -340,7 +340,17 @@ def worklist():
     items = _worklist_rows(rows)
     filters = {"gemeente": municipality.code if municipality else "", "status": state}
     total = counts[selected.key]
+    # A list of certain states and a status filter outside them can never hold a child: say so,
+    # and offer both ways out, instead of an empty list that looks like "nothing to do".
+    excluded = None
+    if state and selected.states and state not in selected.states:
+        excluded = {"list": list_label(selected.key), "state": state_label(state),
+                    "without_status": url_for("cases.worklist", lijst=selected.key, gemeente=filters["gemeente"] or None),
+                    "all_list": url_for("cases.worklist", lijst=lists[-1].key, gemeente=filters["gemeente"] or None,
+                                        status=state),
+                    "all_label": list_label(lists[-1].key)}
     return render_template("cases/worklist.html", lists=lists, counts=counts, selected=selected, items=items,
+                           excluded=excluded,
                            municipality_options=[(m.code, m.name) for m in municipalities],
                            state_options=[(s, state_label(s)) for s in current_workflow().states],
                            filters=filters, errors=errors, page=page, pages=max(1, -(-total // PER_PAGE)),

@@ -5,14 +5,14 @@ import datetime as dt
 from typing import Any, Callable
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from .. import clock
 from ..audit.models import AccessLogEntry, BreakGlassGrant
 from ..audit.operations import audited, log_access, log_log_read
 from ..audit.util import entry_json
 from .util import find_subject, grants_in_region
-from ..cases.models import Case
+from ..cases.models import Case, CaseNameToken
 from ..cases.util import find_case
 from ..crypto.fields import REGISTRY
 from ..errors import N_, NotPermitted, ValidationError
@@ -134,6 +134,8 @@ def erase_expired(batch: int = 200, progress: Callable[[int], None] | None = Non
         db.session.execute(update(Case.__table__).where(Case.__table__.c.id.in_(ids))
                            .values(**case_columns, **index_columns, erased_at=clock.now()))
         _erase_case_ciphertexts(ids)
+        # The family name's part tokens are blind indexes too: they go with the name.
+        db.session.execute(delete(CaseNameToken).where(CaseNameToken.case_id.in_(ids)))
         log_access(None, "erase", ids)
         db.session.commit()
         erased += len(ids)

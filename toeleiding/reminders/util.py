@@ -142,6 +142,30 @@ def inbox_query(user: User, state: str = "open"):
     return q.where(Reminder.state == state)
 
 
+@dataclass
+class InboxRow:
+    reminder: Reminder
+    case: Case
+    visible: bool        # the case is in the user's scope: its child may be named
+    days_waited: int     # since the case entered its current state (its effective date)
+
+
+def inbox_rows(user: User, state: str = "open", limit: int = 500) -> list[InboxRow]:
+    """The inbox with each reminder's case, most urgent first: the reminder that fell due
+    longest ago, then the child that has waited longest in its state. Nothing is decrypted here;
+    the page names the children of ``visible`` rows (and logs that it did)."""
+    from ..cases.util import scoped_cases
+    q = (inbox_query(user, state).add_columns(Case).join(Case, Reminder.case_id == Case.id)
+         .order_by(Reminder.due_at, Case.state_since, Reminder.id).limit(limit))
+    rows = db.session.execute(q).all()
+    ids = {case.id for _, case in rows}
+    # A reminder goes where the case's scope is (the addressee), but the scope decides, here as
+    # everywhere: a case that left it since keeps its reminder row, not its name.
+    visible = set(db.session.scalars(scoped_cases(user).where(Case.id.in_(ids)).with_only_columns(Case.id))) if ids else set()
+    today = clock.today()
+    return [InboxRow(reminder, case, case.id in visible, (today - case.state_since).days) for reminder, case in rows]
+
+
 def open_count(user: User) -> int:
     """How many reminders wait in the user's inbox (the header badge)."""
     if user.role not in INBOX_ROLES:

@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
 from ..cases.models import Case
 from ..cases.operations import log_access
@@ -15,7 +14,7 @@ from ..web.auth import roles_required
 from ..web.errors import refused
 from .models import Reminder
 from .operations import add_case_note, add_meeting_note, complete_reminder, snooze_reminder
-from .util import INBOX_ROLES, inbox_query, local_day, meeting_municipalities, meeting_overview, rule_label
+from .util import INBOX_ROLES, inbox_query, inbox_rows, local_day, meeting_municipalities, meeting_overview, rule_label
 
 bp = Blueprint("reminders", __name__, url_prefix="/reminders")
 TABS = {"open": _l("Open"), "snoozed": _l("Uitgesteld"), "done": _l("Afgehandeld")}
@@ -38,12 +37,40 @@ def inbox():
     state = request.args.get("status", "open")
     if state not in TABS:
         state = "open"
-    rows = list(db.session.scalars(inbox_query(current_user, state)
-                                   .options(selectinload(Reminder.organisation))
-                                   .order_by(Reminder.due_at, Reminder.id).limit(500)))
+    rows = inbox_rows(current_user, state)
+    items = _inbox_items(rows)
+    named = [row.case.id for row in rows if row.visible]
+    if named:   # the children named on the page, as the work list logs its rows
+        log_access(current_user, "list", list(dict.fromkeys(named)))
     counts = {tab: db.session.scalar(inbox_query(current_user, tab).with_only_columns(db.func.count()).order_by(None))
               for tab in TABS}
-    return render_template("reminders/inbox.html", reminders=rows, state=state, tabs=TABS, counts=counts)
+    return render_template("reminders/inbox.html", items=items, state=state, tabs=TABS, counts=counts)
+
+
+def _inbox_items(rows) -> list[dict]:
+    """Each row's text: the child's name (decrypted for this page only), how long the case has
+    waited in its state, and the reminder; formatted here once, as the work list does."""
+    from flask_babel import get_translations
+    from ..crypto.keyring import KeyringError
+    from ..web.i18n import nldate
+    tr = get_translations()
+    erased, unreadable = _("(gegevens verwijderd)"), _("(niet te ontsleutelen: meld het de beheerder)")
+    hidden = _("(niet meer in uw dossiers)")
+    items = []
+    for row in rows:
+        c = row.case
+        if not row.visible:
+            name = hidden
+        else:
+            try:
+                # The retention job erases the personal data of long-closed cases.
+                name = f"{c.given_name} {c.family_name}" if c.given_name is not None else erased
+            except KeyringError:   # one damaged record must not take the inbox down
+                name = unreadable
+        items.append({"reminder": row.reminder, "case_id": c.id, "name": name, "visible": row.visible,
+                      "days": tr.ngettext("%(num)s dag", "%(num)s dagen", row.days_waited) % {"num": row.days_waited},
+                      "since": nldate(c.state_since), "due": nldate(local_day(row.reminder.due_at))})
+    return items
 
 
 def _back():

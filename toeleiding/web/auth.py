@@ -146,7 +146,11 @@ def roles_required(*roles: str, action: str | None = None):
 
 
 def home_for(user: User) -> str:
-    """Where a user lands after sign-in: the work list, or the administration for admins."""
+    """Where a user lands after sign-in and on ``/``: the administration for admins, the monitor
+    for municipal users (they see figures, never a child: their work list would be empty), the
+    work list for everyone else. Endpoints by name: the monitor is a feature above this one."""
     if user.role == "admin":
         return url_for("admin.index")
+    if user.role == "gemeente" and "monitor.index" in current_app.view_functions:
+        return url_for("monitor.index")
     return url_for("cases.worklist")
