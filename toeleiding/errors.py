@@ -38,10 +38,19 @@ class AppError(Exception):
     @property
     def message(self) -> str:
         """The text in the current request's language; the Dutch text outside a request."""
+        params = self._readable_params()
         if has_request_context():
             from flask_babel import gettext
-            return gettext(self.msgid, **self.params)
-        return self.msgid % self.params if self.params else self.msgid
+            return gettext(self.msgid, **params)
+        return self.msgid % params if params else self.msgid
+
+    def _readable_params(self) -> dict[str, Any]:
+        """A date parameter in the reader's language and the one date format of the pages."""
+        import datetime as dt
+        if not any(isinstance(v, dt.date) for v in self.params.values()):
+            return self.params
+        from .dates import format_day
+        return {k: format_day(v) if isinstance(v, dt.date) else v for k, v in self.params.items()}
 
     def __str__(self) -> str:
         return self.message

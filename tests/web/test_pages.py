@@ -130,6 +130,7 @@ PAGES = {
     ("privacy.emergency_access", "POST"): expect("/beheer/noodtoegang", **pages(403, admin=422)),
     ("privacy.export_page", "GET"): expect("/dossiers/{case}/inzage", **pages(403, jgz=200, admin=404)),
     ("privacy.export_json", "GET"): expect("/dossiers/{case}/inzage.json", **pages(403, jgz=200, admin=404)),
+    ("privacy.export_text", "GET"): expect("/dossiers/{case}/inzage.txt", **pages(403, jgz=200, admin=404)),
 }
 
 

@@ -116,7 +116,7 @@ def fire_transition(user: User, case_id: Any, trigger: Any, version: Any, data: 
     # postdate the first step, since a nurse often records a visit's indication days later.
     if case.version > 1 and effective < case.state_since:
         raise ValidationError(N_("Deze datum ligt vóór de vorige stap (%(date)s)."), t.effective_date or "trigger",
-                              params={"date": f"{case.state_since:%d-%m-%Y}"})
+                              params={"date": case.state_since})
     if effective < case.birth_date:
         raise ValidationError(N_("Deze datum ligt vóór de geboortedatum van het kind."), t.effective_date or "trigger")
 

@@ -105,10 +105,10 @@ def end_definition(definition: TargetGroupDefinition, until: dt.date) -> TargetG
     """
     if until < definition.valid_from:
         raise ValidationError(N_("De einddatum ligt vóór de begindatum (%(date)s)."), "valid_until",
-                              params={"date": definition.valid_from.isoformat()})
+                              params={"date": definition.valid_from})
     if definition.valid_until is not None and until > definition.valid_until:
         raise ValidationError(N_("Deze periode eindigt al op %(date)s; een periode verlengen kan niet."),
-                              "valid_until", params={"date": definition.valid_until.isoformat()})
+                              "valid_until", params={"date": definition.valid_until})
     for check in DEFINITION_END_CHECKS.values():
         check(definition, until)
     definition.valid_until = until
