@@ -128,9 +128,38 @@ def download_xlsx():
     return _download("xlsx")
 
 
+def _confirm_page(region, day, errors: dict, status: int = 200):
+    from flask import current_app
+    return render_template("monitor/publish.html", region=region, peildatum=day, errors=errors,
+                           threshold=current_app.config["SUPPRESSION_THRESHOLD"]), status
+
+
+@bp.get("/publiceren")
+@roles_required("admin")
+def confirm_publish():
+    """A publication is frozen, so publishing asks first, naming the region and the reference date."""
+    region, day, _threshold = _context()
+    if any(p.peildatum == day for p in util.publications_of(region)):
+        flash(_("De monitor van %(region)s op %(date)s is al gepubliceerd.", region=region.name, date=format_day(day)),
+              "error")
+        return redirect(url_for("monitor.index", peildatum=day.isoformat()))
+    return _confirm_page(region, day, {})
+
+
 @bp.post("/publish")
 @roles_required("admin")
 def publish():
+    if request.form.get("confirm") != "ja":
+        # Not confirmed: nothing is stored. A refused date is said as before (back to the monitor);
+        # a good one goes back to the confirmation, with the box to tick named.
+        try:
+            region = access.region_for(current_user, current_user.organisation.region.slug)
+            day = access.readable_peildatum(current_user, region, request.form.get("peildatum"))
+        except AppError as exc:
+            refused(exc)
+            flash(exc.message, "error")
+            return redirect(url_for("monitor.index"))
+        return _confirm_page(region, day, {"confirm": _("Vink aan dat u deze publicatie bevestigt.")}, 422)
     try:
         pub = ops.publish_monitor(current_user, current_user.organisation.region.slug, request.form.get("peildatum"))
     except AppError as exc:

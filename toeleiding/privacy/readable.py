@@ -45,7 +45,7 @@ _ACTIONS = {
     "reminder:snooze": _l("stelde een herinnering uit"),
     "workflow_rename": _l("paste de naam van een stap aan"),
 }
-_REMINDER_STATES = {"pending": _l("gepland"), "open": _l("open"), "snoozed": _l("uitgesteld"), "done": _l("afgehandeld"),
+_REMINDER_STATES = {"pending": _l("wacht"), "open": _l("open"), "snoozed": _l("uitgesteld"), "done": _l("afgehandeld"),
                     "cancelled": _l("vervallen")}
 
 
