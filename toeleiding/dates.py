@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 from typing import Any
 
+from . import errors
 from .errors import N_, ValidationError
 
 
@@ -85,3 +86,7 @@ def format_moment(moment: dt.datetime | str | None, lang: str | None = None) -> 
     lang = lang or current_language()
     local = to_local(moment)
     return f"{format_day(local.date(), lang)}{',' if lang == 'en' else ''} {local:%H:%M}"
+
+
+# Every message's date parameter reads like the pages' dates (errors.AppError.message).
+errors.format_date_param = format_day

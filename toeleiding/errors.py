@@ -6,9 +6,15 @@ where there is no request and so no language to translate into.
 """
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Any, Callable
 
 from flask import has_request_context
+
+
+# How a date parameter of a message reads: dates.py (which imports this module, so this one
+# cannot import it) installs the pages' format when it is loaded; ISO until then.
+format_date_param: Callable[[dt.date], str] = dt.date.isoformat
 
 
 def N_(msgid: str) -> str:
@@ -46,11 +52,9 @@ class AppError(Exception):
 
     def _readable_params(self) -> dict[str, Any]:
         """A date parameter in the reader's language and the one date format of the pages."""
-        import datetime as dt
         if not any(isinstance(v, dt.date) for v in self.params.values()):
             return self.params
-        from .dates import format_day
-        return {k: format_day(v) if isinstance(v, dt.date) else v for k, v in self.params.items()}
+        return {k: format_date_param(v) if isinstance(v, dt.date) else v for k, v in self.params.items()}
 
     def __str__(self) -> str:
         return self.message
