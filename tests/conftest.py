@@ -163,13 +163,19 @@ def smtp_server():
     controller.stop()
 
 
+# The database named here loses its schema: the run drops and rebuilds `public` (see the README).
+POSTGRES_SKIP_REASON = ("needs PostgreSQL: run with DATABASE_URL=postgresql://postgres@127.0.0.1:5432/<scratch database>; "
+                        "WARNING: the schema public of the database named there is dropped and rebuilt, so name one "
+                        "that holds nothing you want to keep")
+
+
 @pytest.fixture
 def postgres(is_postgres):
     """For tests about PostgreSQL itself; CI's PostgreSQL pass may not skip them."""
     if not is_postgres:
         if REQUIRE_POSTGRES:
             pytest.fail("TOELEIDING_REQUIRE_POSTGRES=1 but DATABASE_URL is not PostgreSQL")
-        pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test")
+        pytest.skip(POSTGRES_SKIP_REASON)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -110,6 +110,9 @@ FORMS = {
     "admin.user_deactivate": ("admin", False, lambda t: form(f"/beheer/gebruikers/{t['user']}/deactiveren", x=text)),
     "admin.user_activate": ("admin", False, lambda t: form(f"/beheer/gebruikers/{t['user']}/activeren", x=text)),
     "admin.user_reset": ("admin", False, lambda t: form(f"/beheer/gebruikers/{t['user']}/wachtwoord", x=text)),
+    "admin.municipality": ("admin", False, lambda t: form(
+        st.sampled_from([t["municipality"], 99999]).map(lambda m: f"/beheer/gemeenten/{m}"),
+        public_intro=text, public_apply=st.one_of(text, st.text(min_size=2001, max_size=2100)), public_contact=text)),
     "admin.definitions": ("admin", False, lambda t: form(
         "/beheer/doelgroepdefinities", municipality=ids, name=text, valid_from=dates, valid_until=dates,
         min_age_months=st.one_of(st.sampled_from(["24", "30"]), anything), criteria=text)),
@@ -123,7 +126,7 @@ FORMS = {
     "reminders.add_note": ("cjg", False, lambda t: form(
         st.sampled_from(["GM0375", "GM0396", "GM9999"]).map(lambda code: f"/reminders/overleg/{code}/notities"),
         case_id=st.one_of(st.just(t["stuck"]), st.just(t["case"]), text), text=text)),
-    "monitor.publish": ("admin", False, lambda t: form("/monitor/publish", peildatum=dates)),
+    "monitor.publish": ("admin", False, lambda t: form("/monitor/publish", peildatum=dates, confirm=st.one_of(st.just("ja"), text))),
     "monitor.add_category": ("cjg", False, lambda t: form("/monitor/categorieen", code=text, label=text)),
     "monitor.recode": ("cjg", False, lambda t: form(
         st.sampled_from([t["event"], 99999]).map(lambda e: f"/monitor/anders/{e}"),

@@ -65,7 +65,7 @@ def test_done_and_snooze_from_the_page(app, world, stuck):
     assert f'id="herinnering-{rid}"' in c.get("/reminders/").get_data(as_text=True)
     r = c.post(f"/reminders/{rid}/uitstellen", data={"csrf_token": token, "until": "2026-03-12",
                                                      "reason": "Moeder belt donderdag."}, follow_redirects=True)
-    assert "uitgesteld tot 12-03-2026" in r.get_data(as_text=True)
+    assert "uitgesteld tot 12 mrt 2026" in r.get_data(as_text=True)
     assert f'id="herinnering-{rid}"' not in c.get("/reminders/").get_data(as_text=True)
     assert f'id="herinnering-{rid}"' in c.get("/reminders/?status=snoozed").get_data(as_text=True)
     r = c.post(f"/reminders/{rid}/afgehandeld", data={"csrf_token": token}, follow_redirects=True)

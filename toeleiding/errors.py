@@ -6,10 +6,16 @@ where there is no request and so no language to translate into.
 """
 from __future__ import annotations
 
+import datetime as dt
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from flask import has_request_context
+
+
+# How a date parameter of a message reads: dates.py (which imports this module, so this one
+# cannot import it) installs the pages' format when it is loaded; ISO until then.
+format_date_param: Callable[[dt.date], str] = dt.date.isoformat
 
 
 def N_(msgid: str) -> str:
@@ -39,10 +45,17 @@ class AppError(Exception):
     @property
     def message(self) -> str:
         """The text in the current request's language; the Dutch text outside a request."""
+        params = self._readable_params()
         if has_request_context():
             from flask_babel import gettext
-            return gettext(self.msgid, **self.params)
-        return self.msgid % self.params if self.params else self.msgid
+            return gettext(self.msgid, **params)
+        return self.msgid % params if params else self.msgid
+
+    def _readable_params(self) -> dict[str, Any]:
+        """A date parameter in the reader's language and the one date format of the pages."""
+        if not any(isinstance(v, dt.date) for v in self.params.values()):
+            return self.params
+        return {k: format_date_param(v) if isinstance(v, dt.date) else v for k, v in self.params.items()}
 
     def __str__(self) -> str:
         return self.message

@@ -53,3 +53,24 @@ class IdConverter(BaseConverter):
 
     def to_url(self, value: Any) -> str:
         return str(int(value))
+
+
+# --- Numbers as people read them ------------------------------------------------------------------
+# A decimal comma in Dutch, a point in English. Machine formats (CSV, API JSON) keep the point.
+
+def format_decimal(value: float | int | None, digits: int = 1, lang: str | None = None) -> str:
+    """``value`` with ``digits`` decimals: 13,3 / 13.3 ('' for none)."""
+    if value is None:
+        return ""
+    if lang is None:
+        from .dates import current_language
+        lang = current_language()
+    text = f"{value:,.{digits}f}"
+    if lang == "en":
+        return text
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def format_percent(value: float | int | None, digits: int = 1, lang: str | None = None) -> str:
+    """A percentage given in percent units (13.3 → 13,3% / 13.3%; '' for none)."""
+    return "" if value is None else f"{format_decimal(value, digits, lang)}%"

@@ -227,7 +227,7 @@ def test_public_page_without_sign_in(web, world):
     r = anon.get("/ve/GM0375")
     page = text(r)
     assert r.status_code == 200 and "Duinroos Centrum" in page and "Peuteropvang Duinroos (test)" in page
-    assert "vanaf 2 jaar en 6 maanden tot 4 jaar" in page and "Thuistaal niet Nederlands" in page
+    assert "vanaf 2 jaar en 6 maanden tot 4 jaar" in page and "Thuistaal niet Nederlands" not in page   # criteria are for professionals
     assert "vanaf 2 jaar tot 4 jaar" in text(anon.get("/ve/GM0664"))   # Goes counts 2-year-olds
     assert anon.get("/ve/GM9999").status_code == 404
 

@@ -103,6 +103,9 @@ PAGES = {
     ("admin.organisations", "GET"): expect("/beheer/organisaties", **ADMIN_ONLY),
     ("admin.organisations", "POST"): expect("/beheer/organisaties", **pages(403, admin=422)),
     ("admin.organisation", "GET"): expect("/beheer/organisaties/{organisation}", **ADMIN_ONLY),
+    ("admin.municipalities", "GET"): expect("/beheer/gemeenten", **ADMIN_ONLY),
+    ("admin.municipality", "GET"): expect("/beheer/gemeenten/{municipality}", **ADMIN_ONLY),
+    ("admin.municipality", "POST"): expect("/beheer/gemeenten/{municipality}", **pages(403, admin=302)),
     ("admin.organisation", "POST"): expect("/beheer/organisaties/{organisation}", **pages(403, admin=422)),
     # {organisation} still has users and a location: deactivating it is refused with the reason.
     ("admin.organisation_deactivate", "POST"): expect("/beheer/organisaties/{organisation}/deactiveren",
@@ -135,6 +138,7 @@ PAGES = {
     ("monitor.download_csv", "GET"): expect("/monitor/monitor.csv", **pages(200, **MONITOR_READERS)),
     ("monitor.download_xlsx", "GET"): expect("/monitor/monitor.xlsx", **pages(200, **MONITOR_READERS)),
     ("monitor.other", "GET"): expect("/monitor/anders", **pages(403, cjg=200, admin=200)),
+    ("monitor.confirm_publish", "GET"): expect("/monitor/publiceren", **pages(403, admin=200)),
     ("monitor.publish", "POST"): expect("/monitor/publish", **pages(403, admin=302)),
     ("monitor.add_category", "POST"): expect("/monitor/categorieen", **pages(403, cjg=302, admin=302)),
     ("monitor.recode", "POST"): expect("/monitor/anders/{event}", **pages(403, cjg=302, admin=302)),
@@ -145,6 +149,7 @@ PAGES = {
     ("privacy.emergency_access", "POST"): expect("/beheer/noodtoegang", **pages(403, admin=422)),
     ("privacy.export_page", "GET"): expect("/dossiers/{case}/inzage", **pages(403, jgz=200, admin=404)),
     ("privacy.export_json", "GET"): expect("/dossiers/{case}/inzage.json", **pages(403, jgz=200, admin=404)),
+    ("privacy.export_text", "GET"): expect("/dossiers/{case}/inzage.txt", **pages(403, jgz=200, admin=404)),
 }
 
 
@@ -179,10 +184,12 @@ def targets(app, client, runner, world) -> dict:
             CaseEvent.case_id == stuck_id, CaseEvent.trigger == "report_not_reached"))
         target = db.session.scalar(select(User).where(User.email == world.emails["ve2"]))
         definition = db.session.scalar(select(TargetGroupDefinition.id).order_by(TargetGroupDefinition.id))
+        from toeleiding.organisations.models import Municipality
+        municipality = db.session.scalar(select(Municipality.id).where(Municipality.code == "GM0375"))
         assert reminder and event
         return {"case": case["id"], "version": case["version"], "stuck": stuck["id"], "reminder": reminder,
                 "event": event, "location": world.ids["loc"], "user": target.id,
-                "organisation": world.ids["ve2"], "definition": definition,
+                "organisation": world.ids["ve2"], "definition": definition, "municipality": municipality,
                 "token": password_link_token(target)}
 
 

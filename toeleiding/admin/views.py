@@ -11,7 +11,8 @@ from ..extensions import db
 from ..organisations.models import ORGANISATION_KINDS, Location, Municipality, Organisation
 from ..organisations.models import TargetGroupDefinition
 from ..organisations.operations import (add_definition, create_location, create_organisation, deactivate_organisation,
-                                        end_definition, reactivate_organisation, update_location, update_organisation)
+                                        end_definition, reactivate_organisation, update_location, update_organisation,
+                                        update_public_text, PUBLIC_TEXT_FIELDS, PUBLIC_TEXT_MAX)
 from ..organisations.util import list_organisations, municipality_in_region, organisation_in_region
 from ..users.mail import send_set_password
 from ..users.models import User
@@ -62,7 +63,7 @@ def _get_or_404(model, ident: int):
 def _in_region_or_404(obj):
     region_id = None if obj is None else obj.organisation.region_id if isinstance(obj, User) else (
         obj.municipality.region_id if isinstance(obj, (Location, TargetGroupDefinition)) else
-        obj.region_id if isinstance(obj, Organisation) else None)
+        obj.region_id if isinstance(obj, (Organisation, Municipality)) else None)
     if obj is None or region_id != _region_id():
         abort(404)
     return obj
@@ -190,6 +191,31 @@ def location(location_id):
             db.session.refresh(loc)
             errors[exc.field or "_form"], status = exc.message, 422
     return render_template("admin/location.html", location=loc, errors=errors,
+                           values=request.form if request.method == "POST" else {}), status
+
+
+# --- What parents read on the public page ----------------------------------------------------
+
+@bp.get("/gemeenten")
+def municipalities():
+    """The region's municipalities, each with its public page and the text parents read there."""
+    return render_template("admin/municipalities.html", municipalities=_municipalities())
+
+
+@bp.route("/gemeenten/<id:municipality_id>", methods=["GET", "POST"])
+def municipality(municipality_id):
+    m = _get_or_404(Municipality, municipality_id)
+    errors, status = {}, 200
+    if request.method == "POST":
+        try:
+            update_public_text(m, {name: request.form.get(name, "")[:PUBLIC_TEXT_MAX + 100] for name in PUBLIC_TEXT_FIELDS})
+            flash(_("De tekst voor ouders in %(name)s is opgeslagen.", name=m.name), "success")
+            return redirect(url_for("admin.municipalities"))
+        except ValidationError as exc:
+            refused(exc)
+            db.session.refresh(m)
+            errors[exc.field or "_form"], status = exc.message, 422
+    return render_template("admin/municipality.html", municipality=m, errors=errors, max_length=PUBLIC_TEXT_MAX,
                            values=request.form if request.method == "POST" else {}), status
 
 

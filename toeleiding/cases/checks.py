@@ -17,7 +17,7 @@ def placement_age(case, user, values: dict) -> None:
     definition = case.municipality.definition_on(start)
     if definition is None:
         raise ValidationError(N_("%(municipality)s heeft op %(date)s geen doelgroepdefinitie."), "start_date",
-                              params={"municipality": case.municipality.name, "date": f"{start:%d-%m-%Y}"})
+                              params={"municipality": case.municipality.name, "date": start})
     age = clock.months_between(case.birth_date, start)
     if age < definition.min_age_months:
         raise ValidationError(

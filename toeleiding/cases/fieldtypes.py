@@ -237,7 +237,7 @@ class CriteriaType(FieldType):
         definition = case.municipality.definition_on(on)
         if definition is None:
             raise ValidationError(N_("%(municipality)s heeft op %(date)s geen doelgroepdefinitie."), f.name,
-                                  params={"municipality": case.municipality.name, "date": f"{on:%d-%m-%Y}"})
+                                  params={"municipality": case.municipality.name, "date": on})
         unknown = [c for c in raw if c not in definition.criteria_codes]
         if unknown:
             raise ValidationError(N_("Onbekend criterium %(code)r voor %(municipality)s."), f.name,

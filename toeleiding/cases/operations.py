@@ -226,11 +226,11 @@ def fire_transition(user: User, case_id: Any, trigger: Any, version: Any, data: 
             # rather than that the date lies before "the previous step".
             errors.errors.append(ValidationError(
                 N_("'%(state)s' gaat pas in per %(date)s; '%(action)s' kan pas vanaf die datum."), field,
-                params={"state": LazyString(state_label, case.state), "date": f"{case.state_since:%d-%m-%Y}",
+                params={"state": LazyString(state_label, case.state), "date": case.state_since,
                         "action": LazyString(trigger_label, t.trigger)}))
         else:
             errors.errors.append(ValidationError(N_("Deze datum ligt vóór de vorige stap (%(date)s)."), field,
-                                                 params={"date": f"{case.state_since:%d-%m-%Y}"}))
+                                                 params={"date": case.state_since}))
     elif effective < case.birth_date:
         errors.errors.append(ValidationError(N_("Deze datum ligt vóór de geboortedatum van het kind."), field))
     errors.raise_if_any()

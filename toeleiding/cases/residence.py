@@ -60,7 +60,7 @@ def record_move(user: User, case_id: Any, version: Any, municipality_code: Any, 
     bounds = [d for d in (case.state_since if case.version > 1 else None, last_move) if d is not None]
     if bounds and effective < max(bounds):
         raise ValidationError(N_("Deze datum ligt vóór de vorige stap (%(date)s)."), "effective_date",
-                              params={"date": f"{max(bounds):%d-%m-%Y}"})
+                              params={"date": max(bounds)})
     if effective < case.birth_date:
         raise ValidationError(N_("Deze datum ligt vóór de geboortedatum van het kind."), "effective_date")
 

@@ -59,7 +59,7 @@ def parse_peildatum(raw) -> dt.date:
         raise ValidationError(N_("De peildatum mag niet in de toekomst liggen."), "peildatum")
     if day < EARLIEST_PEILDATUM:
         raise ValidationError(N_("De peildatum mag niet voor %(date)s liggen."), "peildatum",
-                              params={"date": f"{EARLIEST_PEILDATUM:%d-%m-%Y}"})
+                              params={"date": EARLIEST_PEILDATUM})
     return day
 
 

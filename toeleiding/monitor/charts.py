@@ -19,6 +19,7 @@ import matplotlib
 from flask_babel import gettext as _
 
 from ..cases.validation import BIDI_CONTROLS
+from ..numbers import format_decimal, format_percent
 
 matplotlib.use("svg")   # no display, no GUI toolkit; set before pyplot could ever be imported
 
@@ -107,7 +108,7 @@ def reach_chart(rows: list[tuple[str, dict]], target: float = 100.0) -> str:
         ax.barh(names[::-1], values[::-1], color=COLOURS[0])
         _empty(ax, [1] if values else [])
         for y, v in enumerate(values[::-1]):
-            ax.text(v + 1, y, f"{v:.1f}%", va="center", fontsize=8)
+            ax.text(v + 1, y, format_percent(v), va="center", fontsize=8)
         ax.axvline(target, color=COLOURS[3], linestyle="--", linewidth=1.2, label=_("Doel %(pct)s%%", pct=format(target, ".0f")))
         ax.set_xlim(0, 115)
         ax.set_xlabel(_("Bereik (%)"))
@@ -185,7 +186,7 @@ def budget_chart(rows: list[tuple[str, dict]]) -> str:
         ax.barh(names[::-1], values[::-1], color=COLOURS[2])
         _empty(ax, values)
         for y, v in enumerate(values[::-1]):
-            ax.text(v, y, f" € {v:,}".replace(",", "."), va="center", fontsize=8)
+            ax.text(v, y, f" € {format_decimal(v, 0)}", va="center", fontsize=8)
         ax.set_xlabel(_("GOAB-budget per doelgroepkind (€)"))
         ax.set_title(_("Budget per doelgroepkind"), loc="left", fontsize=10)
         _hidden_note(ax, hidden)

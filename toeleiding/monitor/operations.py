@@ -30,7 +30,7 @@ def publish_monitor(user: User, region_slug: Any, peildatum: Any) -> MonitorPubl
     if db.session.scalar(select(MonitorPublication.id).where(MonitorPublication.region_id == region.id,
                                                              MonitorPublication.peildatum == day)):
         raise Conflict(N_("De monitor van %(region)s op %(date)s is al gepubliceerd."), "peildatum",
-                       params={"region": region.name, "date": f"{day:%d-%m-%Y}"})
+                       params={"region": region.name, "date": day})
     from flask import current_app
     data = compute_monitor(region, day)
     pub = MonitorPublication(region=region, peildatum=day, published_at=clock.now(), published_by_id=user.id,

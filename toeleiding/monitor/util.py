@@ -293,7 +293,7 @@ def find_publication(region: Region, peildatum: dt.date):
                                                              MonitorPublication.peildatum == peildatum))
     if pub is None:
         raise NotFound(N_("Geen gepubliceerde monitor van %(region)s op %(date)s."),
-                       params={"region": region.name, "date": f"{peildatum:%d-%m-%Y}"})
+                       params={"region": region.name, "date": peildatum})
     return pub
 
 
@@ -340,4 +340,4 @@ def refuse_ending_a_published_definition(definition, until: dt.date) -> None:
     if published is not None:
         raise ValidationError(N_("De monitor is gepubliceerd op peildatum %(date)s met deze definitie; "
                                  "laat de periode niet eerder eindigen."), "valid_until",
-                              params={"date": published.isoformat()})
+                              params={"date": published})

@@ -6,6 +6,8 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..dates import format_day
+from ..numbers import format_percent
 from ..errors import AppError, ValidationError
 from ..extensions import db
 from ..web.auth import roles_required
@@ -50,7 +52,7 @@ def index():
         diff = presentation.differences(data, util.published_data(published), threshold, pub_threshold)
     own = [c for c in _own_codes() if c in rows]
     return render_template(
-        "monitor/index.html", region=region, peildatum=day, threshold=threshold, data=data, rows=rows,
+        "monitor/index.html", region=region, peildatum=day, threshold=threshold, data=data, rows=_for_page(rows),
         flows=presented["flows"], cells=presentation.cell_names(data.reasons), own=own, names=names,
         publications=publications, published=published, diff=diff,
         choices=None if current_user.role == "admin" else access.peildatum_choices(region, day),
@@ -60,6 +62,18 @@ def index():
                 (_("Doelgroep volgens CBS en volgens JGZ"), _data_uri(charts.cbs_jgz_chart(chart_rows[:-1]))),
                 (_("Budget per doelgroepkind"), _data_uri(charts.budget_chart(chart_rows)))],
         labels=cell_labels(data))
+
+
+def _for_page(rows: dict) -> dict:
+    """The cells as the page shows them: a percentage with the reader's decimal sign (13,3% in
+    Dutch); the API and the downloads keep their machine display (13.3%)."""
+    out = {}
+    for row, cells in rows.items():
+        pct = cells.get("reach_pct")
+        if pct is not None and pct["value"] is not None:
+            cells = {**cells, "reach_pct": {**pct, "display": format_percent(pct["value"])}}
+        out[row] = cells
+    return out
 
 
 def _data_uri(svg: str) -> str:
@@ -114,9 +128,38 @@ def download_xlsx():
     return _download("xlsx")
 
 
+def _confirm_page(region, day, errors: dict, status: int = 200):
+    from flask import current_app
+    return render_template("monitor/publish.html", region=region, peildatum=day, errors=errors,
+                           threshold=current_app.config["SUPPRESSION_THRESHOLD"]), status
+
+
+@bp.get("/publiceren")
+@roles_required("admin")
+def confirm_publish():
+    """A publication is frozen, so publishing asks first, naming the region and the reference date."""
+    region, day, _threshold = _context()
+    if any(p.peildatum == day for p in util.publications_of(region)):
+        flash(_("De monitor van %(region)s op %(date)s is al gepubliceerd.", region=region.name, date=format_day(day)),
+              "error")
+        return redirect(url_for("monitor.index", peildatum=day.isoformat()))
+    return _confirm_page(region, day, {})
+
+
 @bp.post("/publish")
 @roles_required("admin")
 def publish():
+    if request.form.get("confirm") != "ja":
+        # Not confirmed: nothing is stored. A refused date is said as before (back to the monitor);
+        # a good one goes back to the confirmation, with the box to tick named.
+        try:
+            region = access.region_for(current_user, current_user.organisation.region.slug)
+            day = access.readable_peildatum(current_user, region, request.form.get("peildatum"))
+        except AppError as exc:
+            refused(exc)
+            flash(exc.message, "error")
+            return redirect(url_for("monitor.index"))
+        return _confirm_page(region, day, {"confirm": _("Vink aan dat u deze publicatie bevestigt.")}, 422)
     try:
         pub = ops.publish_monitor(current_user, current_user.organisation.region.slug, request.form.get("peildatum"))
     except AppError as exc:
@@ -125,7 +168,7 @@ def publish():
         # Back to the date asked for, unless that date itself was refused (the page would refuse it too).
         back = None if isinstance(exc, ValidationError) else request.form.get("peildatum")
         return redirect(url_for("monitor.index", peildatum=back or None))
-    flash(_("De monitor op %(d)s is gepubliceerd.", d=pub.peildatum.strftime("%d-%m-%Y")), "success")
+    flash(_("De monitor op %(d)s is gepubliceerd.", d=format_day(pub.peildatum)), "success")
     return redirect(url_for("monitor.index", peildatum=pub.peildatum.isoformat()))
 
 

@@ -5,7 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import (CheckConstraint, Column, Date, ForeignKey, Integer, JSON, Numeric, String, true as sa_true,
-                        Table, UniqueConstraint)
+                        Table, Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -39,6 +39,11 @@ class Municipality(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
     inhabitants: Mapped[int | None]
+    # The words parents read on the public page (/ve/<code>), entered by the functional
+    # administrator: what VE is here, how to apply, how to reach the JGZ. Empty: the general text.
+    public_intro: Mapped[str] = mapped_column(Text, default="", server_default="")
+    public_apply: Mapped[str] = mapped_column(Text, default="", server_default="")
+    public_contact: Mapped[str] = mapped_column(Text, default="", server_default="")
     region: Mapped[Region] = relationship(back_populates="municipalities")
     definitions: Mapped[list["TargetGroupDefinition"]] = relationship(
         back_populates="municipality", order_by="TargetGroupDefinition.valid_from")

@@ -88,6 +88,32 @@ def update_location(location: Location, name: str, address: str, active: bool) -
     return location
 
 
+PUBLIC_TEXT_FIELDS = ("public_intro", "public_apply", "public_contact")
+PUBLIC_TEXT_MAX = 2000
+# Bidi embeddings, overrides and isolates reorder the text shown around them (as in cases.validation).
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def update_public_text(municipality: Municipality, texts: dict) -> Municipality:
+    """The words parents read on the municipality's public page; each optional, plain text (line
+    breaks kept, no markup: the page escapes it), at most PUBLIC_TEXT_MAX characters."""
+    clean = {}
+    for name in PUBLIC_TEXT_FIELDS:
+        raw = texts.get(name) or ""
+        if not isinstance(raw, str):
+            raise ValidationError(N_("Vul tekst in."), name)
+        value = raw.replace("\r\n", "\n").strip()
+        if len(value) > PUBLIC_TEXT_MAX:
+            raise ValidationError(N_("Hoogstens %(max)s tekens."), name, params={"max": PUBLIC_TEXT_MAX})
+        if any((ord(c) < 32 and c not in "\n\t") or c in _BIDI_CONTROLS for c in value):
+            raise ValidationError(N_("De tekst bevat onzichtbare stuurtekens."), name)
+        clean[name] = value
+    for name, value in clean.items():
+        setattr(municipality, name, value)
+    db.session.flush()
+    return municipality
+
+
 # What features above organisations keep in use, registered at start-up so organisations imports
 # none of them: fn(organisation) -> its active users (users); fn(definition, until) raises when
 # ending the definition on ``until`` would change something frozen (monitor: a publication).
@@ -105,10 +131,10 @@ def end_definition(definition: TargetGroupDefinition, until: dt.date) -> TargetG
     """
     if until < definition.valid_from:
         raise ValidationError(N_("De einddatum ligt vóór de begindatum (%(date)s)."), "valid_until",
-                              params={"date": definition.valid_from.isoformat()})
+                              params={"date": definition.valid_from})
     if definition.valid_until is not None and until > definition.valid_until:
         raise ValidationError(N_("Deze periode eindigt al op %(date)s; een periode verlengen kan niet."),
-                              "valid_until", params={"date": definition.valid_until.isoformat()})
+                              "valid_until", params={"date": definition.valid_until})
     for check in DEFINITION_END_CHECKS.values():
         check(definition, until)
     definition.valid_until = until

@@ -22,6 +22,7 @@ from ..numbers import whole_number
 from ..web.auth import roles_required
 from ..web.errors import refused
 from .operations import GRANT_COLUMNS, break_glass, export_case, review_grants
+from .readable import readable_export
 
 bp = Blueprint("privacy", __name__)
 
@@ -141,8 +142,17 @@ def _render_grant_error(values: dict, errors: dict):
 @roles_required("jgz", "admin", action="export")
 def export_page(case_id):
     data = export_case(current_user, case_id)
-    page = render_template("privacy/export.html", data=data)
-    return page
+    return render_template("privacy/export.html", data=data, view=readable_export(data))
+
+
+@bp.get("/dossiers/<case_id>/inzage.txt")
+@roles_required("jgz", "admin", action="export")
+def export_text(case_id):
+    """The page's words as a file to hand to the parents (the JSON download holds the same data)."""
+    data = export_case(current_user, case_id)
+    text = render_template("privacy/export.txt", view=readable_export(data))
+    return Response(text, mimetype="text/plain; charset=utf-8",
+                    headers={"Content-Disposition": f"attachment; filename=inzage-{data['id']}.txt"})
 
 
 @bp.get("/dossiers/<case_id>/inzage.json")

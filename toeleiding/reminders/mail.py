@@ -7,6 +7,8 @@ from email.message import EmailMessage
 
 from flask import current_app
 
+from ..dates import format_day
+
 
 
 def digest_message(to: str, organisation: str, children: int, day: dt.date) -> EmailMessage:
@@ -19,7 +21,7 @@ def digest_message(to: str, organisation: str, children: int, day: dt.date) -> E
     msg["Subject"] = f"Toeleiding: {children} {'kind vraagt' if children == 1 else 'kinderen vragen'} aandacht"
     msg.set_content(
         f"Goedemorgen,\n\n"
-        f"Op {day:%d-%m-%Y} staan in Toeleiding herinneringen open voor {organisation} over "
+        f"Op {format_day(day, 'nl')} staan in Toeleiding herinneringen open voor {organisation} over "
         f"{children} {'kind' if children == 1 else 'kinderen'}.\n\n"
         f"Bekijk ze in uw overzicht: {link}\n\n"
         f"Deze e-mail bevat bewust geen gegevens van kinderen; u ziet ze na het aanmelden.\n")

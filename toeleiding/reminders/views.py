@@ -8,6 +8,7 @@ from flask_login import current_user
 from ..cases.models import Case
 from ..cases.operations import log_access
 from ..cases.util import parse_case_id
+from ..dates import format_day
 from ..errors import AppError, NotFound
 from ..extensions import db
 from ..web.auth import roles_required
@@ -95,7 +96,7 @@ def snooze(reminder_id):
     try:
         r = snooze_reminder(current_user, reminder_id, request.form.get("until", ""), request.form.get("reason", ""))
         until = r.snoozed_until
-        flash(_("Herinnering uitgesteld tot %(d)s.", d=until.strftime("%d-%m-%Y")), "success")
+        flash(_("Herinnering uitgesteld tot %(d)s.", d=format_day(until)), "success")
     except AppError as exc:
         refused(exc)
         flash(exc.message, "error")
@@ -159,7 +160,7 @@ def child_name(case: Case) -> str:
 
 def reminder_day(moment) -> str:
     """A reminder's moment as the Dutch calendar day it falls on."""
-    return local_day(moment).strftime("%d-%m-%Y")
+    return format_day(local_day(moment))
 
 
 bp.add_app_template_filter(child_name, "child_name")

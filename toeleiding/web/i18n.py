@@ -1,10 +1,11 @@
 """Dutch by default, English on request; the workflow's labels come from its file (workflow/labels.py)."""
 from __future__ import annotations
 
-import functools
-
 from flask import Flask, has_request_context, request, session
-from flask_babel import Babel, format_datetime, get_locale
+from flask_babel import Babel, get_locale
+
+from ..dates import format_day, format_moment
+from ..numbers import format_decimal, format_percent
 
 # Labels of workflow names come from the workflow file, in both languages.
 from ..workflow.labels import list_label, outcome_label, reason_label, role_label, state_label, trigger_label
@@ -33,6 +34,8 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
     app.jinja_env.filters["nldate"] = nldate
     app.jinja_env.filters["nldatetime"] = nldatetime
+    app.jinja_env.filters["percent"] = format_percent
+    app.jinja_env.filters["decimal"] = format_decimal
     app.jinja_env.filters["statelabel"] = state_label
     app.jinja_env.filters["rolelabel"] = role_label
     app.jinja_env.globals.update(get_locale=lambda: str(get_locale() or "nl"), LANGUAGES=LANGUAGES,
@@ -40,31 +43,7 @@ def init_app(app: Flask) -> None:
                                  reason_label=reason_label, outcome_label=outcome_label, list_label=list_label)
 
 
-@functools.lru_cache(maxsize=8)
-def _month_names(lang: str) -> tuple[str, ...]:
-    from babel import Locale
-    names = Locale.parse(lang).months["format"]["abbreviated"]
-    return ("",) + tuple(names[m] for m in range(1, 13))
-
-
-def nldate(day) -> str:
-    """A date as people read it: 3 mrt 2026 / Mar 3, 2026.
-
-    Built from the locale's month names directly: a work list formats a hundred dates, and going
-    through Flask-Babel's context for each one cost more than the rest of the row.
-    """
-    if day is None:
-        return ""
-    if isinstance(day, str):
-        import datetime as dt
-        try:
-            day = dt.date.fromisoformat(day)
-        except ValueError:
-            return day
-    lang = select_locale()
-    month = _month_names(lang)[day.month].rstrip(".")
-    return f"{month} {day.day}, {day.year}" if lang == "en" else f"{day.day} {month} {day.year}"
-
-
-def nldatetime(moment) -> str:
-    return format_datetime(moment, "medium") if moment is not None else ""
+# One date and number format for every page (dates.py / numbers.py); kept under these names for
+# the views that import them from here.
+nldate = format_day
+nldatetime = format_moment
