@@ -97,7 +97,7 @@ def _why_empty(hidden: list[str], none: str) -> str:
     """Why nothing is drawn: every number hidden by the small-numbers rule, or none to draw."""
     if hidden:
         return _("Niets te tonen: alle aantallen in deze grafiek zijn klein, of daaruit terug te rekenen, en "
-                 "daarom verborgen; in de tabel staan ze als <10 of x.")
+                 "daarom verborgen; in de tabel staan ze met < of x.")
     return none
 
 
