@@ -14,6 +14,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from .. import clock
+from ..cases.checks import MAX_AGE_MONTHS
 from ..cases.models import Case
 from ..cases.operations import fire_transition, register_case
 from ..cases.residence import MOVE_TRIGGER, record_move
@@ -165,7 +166,7 @@ class Step:
 
 @dataclass
 class Story:
-    municipality: str   # plain values only: the session is committed and cleared between stories
+    municipality: str   # plain values only: the batch commits expire the session's objects
     birth: dt.date
     signalled: dt.date
     steps: list[Step]
@@ -175,7 +176,7 @@ def _cohort(m: Municipality, jgz_count: int, scale: float) -> int:
     """Children of ``m`` in the demo: the JGZ count per month of the age window, over the ages
     the demo covers."""
     d = m.definition_on(clock.today())
-    window = 48 - d.min_age_months
+    window = MAX_AGE_MONTHS - d.min_age_months
     covered = OLDEST_MONTHS - (d.min_age_months - YOUNGEST_EXTRA)
     return max(1, round(jgz_count * scale * covered / window))
 
@@ -220,7 +221,7 @@ def plan_story(rng: random.Random, m: Municipality, locations: list[Location], s
         location = rng.choice([loc for loc in locations if loc.municipality_id == home.id] or locations)
     if not step((5, 45), "jgz", "refer", {"location_id": location.id, "consent": True, "referral_date": DAY}, location):
         return story
-    if rng.random() < 0.06 and elsewhere is not None:   # moving house within the region
+    if rng.random() < 0.06:   # moving house within the region
         target = rng.choice([x for x in elsewhere if x.region_id == home.region_id and x.id != home.id])
         if step((5, 40), "jgz", MOVE_TRIGGER, {"to": target.code}):
             home = target
@@ -270,7 +271,7 @@ def plan_story(rng: random.Random, m: Municipality, locations: list[Location], s
         day = max(day, old_enough - dt.timedelta(days=5))
         if not step((5, 40), "ve", "place", {"start_date": DAY, "hours_per_week": rng.choice((16, 16, 16, 12))}):
             return story
-    if clock.months_between(birth, day) >= 48:
+    if clock.months_between(birth, day) >= MAX_AGE_MONTHS:
         steps.pop()   # too old for VE by then (rare): the referral stays open
         return story
     if rng.random() < 0.05:
