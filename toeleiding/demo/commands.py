@@ -1,9 +1,11 @@
 """``flask demo``: load the demo, idempotently. Children are driven through the real services."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import random
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import click
@@ -12,14 +14,17 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from .. import clock
+from ..cases.checks import MAX_AGE_MONTHS
 from ..cases.models import Case
 from ..cases.operations import fire_transition, register_case
+from ..cases.residence import MOVE_TRIGGER, record_move
 from ..extensions import db
 from ..organisations.models import Location, Municipality, MunicipalityFigures, Organisation, Region
 from ..organisations.operations import add_definition, create_location, create_organisation
 from ..users.models import User
 from ..users.operations import create_user
-from .data import CRITERIA, FAMILY_NAMES, GIVEN_NAMES, PERIODS, REGIONS
+from .data import (CRITERIA, FAMILY_NAMES, FIGURES_YEAR, GIVEN_NAMES, PERIODS, POSTCODE_LETTERS, POSTCODES,
+                   REGIONS)
 
 
 def fictitious_bsns(start: int = 0):
@@ -42,21 +47,40 @@ def fictitious_bsn(rng: random.Random) -> str:
 
 @click.command("demo")
 @click.option("--no-cases", is_flag=True, help="Everything but the children.")
-@click.option("--cases-per-region", default=24, show_default=True)
+@click.option("--scale", default=1.0, show_default=True, type=click.FloatRange(0.01, 10),
+              help="Children relative to the municipalities' JGZ counts (1: as many in the target group).")
+@click.option("--cases-per-region", type=int, hidden=True, help="Replaced by --scale; ignored.")
 @with_appcontext
-def demo(no_cases: bool, cases_per_region: int):
+def demo(no_cases: bool, scale: float, cases_per_region: int | None):
     """Load both demo regions, their organisations, logins (password 'demo') and children."""
     if current_app.config["ENV_NAME"] == "production":
         raise click.ClickException("demo data and its password 'demo' are for development only")
+    # Every region first: a child may move to the other region's municipality.
+    users = {}
     for slug, spec in REGIONS.items():
-        users = load_region(slug, spec)
+        users[slug] = load_region(slug, spec)
         db.session.commit()
-        if not no_cases:
-            made = load_cases(slug, users, cases_per_region)
+    if not no_cases:
+        for slug, spec in REGIONS.items():
+            made = load_cases(slug, users[slug], scale)
             db.session.commit()
             click.echo(f"{spec['name']}: {made} demo children added" if made else f"{spec['name']}: children already there")
     click.echo("logins (password 'demo'): " + ", ".join(f"{r}@{s}.demo" for s in REGIONS
                                                       for r in ("jgz", "ve", "ve2", "cjg", "gemeente", "admin")))
+
+
+def demo_years(today: dt.date) -> range:
+    """The calendar years the demo's history spans: the monitor needs figures for each."""
+    return range((today - dt.timedelta(days=SPAN_DAYS)).year, today.year + 1)
+
+
+def figures_of(year: int, cbs: int | None, jgz: int, goab: str) -> dict:
+    """The seed's figures (of FIGURES_YEAR) drifted to ``year``: a little fewer children and less
+    money in earlier years, as in the real series."""
+    k = year - FIGURES_YEAR
+    return {"cbs_target_group": None if cbs is None else round(cbs * (1 + 0.03 * k)), "cbs_suppressed": cbs is None,
+            "jgz_target_group": round(jgz * (1 + 0.03 * k)),
+            "goab_budget": (Decimal(goab) * (1 + Decimal("0.04") * k)).quantize(Decimal(1))}
 
 
 def load_region(slug: str, spec: dict) -> dict[str, User]:
@@ -72,11 +96,12 @@ def load_region(slug: str, spec: dict) -> dict[str, User]:
             m = Municipality(code=code, name=name, region=region, inhabitants=inhabitants)
             db.session.add(m)
             db.session.flush()
-            db.session.add(MunicipalityFigures(municipality_id=m.id, year=2025, cbs_target_group=cbs,
-                                               cbs_suppressed=cbs is None, jgz_target_group=jgz,
-                                               goab_budget=Decimal(goab)))
             for name_, start, end in PERIODS:
                 add_definition(m, name_, start, end, min_age, CRITERIA)
+        have = set(db.session.scalars(select(MunicipalityFigures.year).where(MunicipalityFigures.municipality_id == m.id)))
+        for year in demo_years(clock.today()):
+            if year not in have:
+                db.session.add(MunicipalityFigures(municipality_id=m.id, year=year, **figures_of(year, cbs, jgz, goab)))
         by_code[code] = m
 
     def org(name, kind, munis):
@@ -109,78 +134,228 @@ def load_region(slug: str, spec: dict) -> dict[str, User]:
     return users
 
 
-def load_cases(slug: str, users: dict[str, User], count: int) -> int:
-    """Children in every state, each moved there by the service layer with back-dated dates."""
+# --- The children ---------------------------------------------------------------------------
+#
+# Each municipality gets about as many target-group children in the monitor's age window today
+# as its JGZ count, and the cohorts before and after them, so that two years of history lie
+# behind today: children signalled, indicated, referred, waitlisted, placed (some in another
+# municipality), not reached for every reason (some referred again), moved, handed over to
+# school and closed. A story is planned first (pure, from a seeded RNG: the same demo on every
+# machine), then told through the services with the application's clock set to each step's
+# day, so the history, the access log and the reminders read as if it happened then.
+
+SPAN_DAYS = 730          # two years of history behind today
+YOUNGEST_EXTRA = 3       # children up to this many months under the minimum age are in the demo
+OLDEST_MONTHS = 52       # ... and children up to this age (left for school by now)
+BATCH = 150              # children per commit
+# How a referral ends, and the weight of each reason of non-reach (the workflow file's reasons).
+REASON_WEIGHTS = {"parents_declined": 30, "no_contact": 20, "regular_childcare": 15, "other": 12,
+                  "moved": 8, "medical": 7, "waiting_list": 8}
+OTHER_TEXTS = ["Gezin wil eerst afwachten (demotekst).", "Ouders kiezen voor een gastouder (demotekst).",
+               "Kind gaat naar familie in het buitenland (demotekst)."]
+
+
+@dataclass
+class Step:
+    day: dt.date
+    who: str          # "jgz", "cjg" or "ve" (the provider of the case's location at the time)
+    trigger: str      # a transition, or MOVE_TRIGGER for a move
+    data: dict = field(default_factory=dict)
+    provider_id: int | None = None   # a referral's provider: its user acts on the case afterwards
+
+
+@dataclass
+class Story:
+    municipality: str   # plain values only: the batch commits expire the session's objects
+    birth: dt.date
+    signalled: dt.date
+    steps: list[Step]
+
+
+def _cohort(m: Municipality, jgz_count: int, scale: float) -> int:
+    """Children of ``m`` in the demo: the JGZ count per month of the age window, over the ages
+    the demo covers."""
+    d = m.definition_on(clock.today())
+    window = MAX_AGE_MONTHS - d.min_age_months
+    covered = OLDEST_MONTHS - (d.min_age_months - YOUNGEST_EXTRA)
+    return max(1, round(jgz_count * scale * covered / window))
+
+
+def plan_story(rng: random.Random, m: Municipality, locations: list[Location], schools: dict[int, Organisation],
+               elsewhere: list[Municipality], today: dt.date) -> Story | None:
+    """One child's history up to ``today`` (None: not yet signalled)."""
+    start = today - dt.timedelta(days=SPAN_DAYS)
+    min_age = m.definition_on(today).min_age_months
+    age_days = rng.randrange(round((min_age - YOUNGEST_EXTRA) * 30.44), round(OLDEST_MONTHS * 30.44))
+    birth = today - dt.timedelta(days=age_days)
+    signalled = clock.add_months(birth, rng.randint(max(12, min_age - 10), min_age - 1)) + dt.timedelta(days=rng.randrange(28))
+    if signalled < start:   # older children: registered when the region started with the system
+        signalled = start + dt.timedelta(days=rng.randrange(120))
+    if signalled > today:
+        return None
+    steps: list[Step] = []
+    story = Story(m.code, birth, signalled, steps)
+    day = signalled
+    home = m
+
+    def step(after: tuple[int, int], who: str, trigger: str, data: dict | None = None, location=None) -> bool:
+        nonlocal day
+        when = day + dt.timedelta(days=rng.randint(*after))
+        if when > today:
+            return False
+        day = when
+        steps.append(Step(when, who, trigger, {k: (when.isoformat() if v is DAY else v) for k, v in (data or {}).items()},
+                          location.provider_id if location is not None else None))
+        return True
+
+    roll = rng.random()
+    if roll < 0.05:
+        step((0, 10), "jgz", "reject", {})
+        return story
+    criteria = rng.sample(CRITERIA, rng.choice((1, 1, 2)))
+    if not step((0, 21), "jgz", "indicate", {"criteria": [c["code"] for c in criteria], "indication_date": DAY}):
+        return story
+    if rng.random() < 0.15:   # a cross-municipality referral: a location in a neighbouring municipality
+        location = rng.choice([loc for loc in locations if loc.municipality_id != home.id] or locations)
+    else:
+        location = rng.choice([loc for loc in locations if loc.municipality_id == home.id] or locations)
+    if not step((5, 45), "jgz", "refer", {"location_id": location.id, "consent": True, "referral_date": DAY}, location):
+        return story
+    if rng.random() < 0.06:   # moving house within the region
+        target = rng.choice([x for x in elsewhere if x.region_id == home.region_id and x.id != home.id])
+        if step((5, 40), "jgz", MOVE_TRIGGER, {"to": target.code}):
+            home = target
+            min_age = max(min_age, target.definition_on(today).min_age_months)
+    if rng.random() < 0.02:   # moving out of the region closes the case
+        target = rng.choice([x for x in elsewhere if x.region_id != home.region_id])
+        step((5, 60), "jgz", MOVE_TRIGGER, {"to": target.code})
+        return story
+    if rng.random() < 0.02:
+        step((10, 60), "jgz", "close", {"outcome": "consent_withdrawn", "date": DAY})
+        return story
+
+    def not_reached(reason: str, who: str) -> bool:
+        data = {"reason": reason, "date": DAY}
+        if reason == "other":
+            data["reason_text"] = rng.choice(OTHER_TEXTS)
+        return step((14, 90), who, "report_not_reached", data)
+
+    if rng.random() < 0.2:
+        reason = rng.choices(list(REASON_WEIGHTS), weights=list(REASON_WEIGHTS.values()))[0]
+        if reason == "waiting_list":
+            if not step((3, 15), "ve", "waitlist", {}) or not not_reached(reason, "ve"):
+                return story
+        elif not not_reached(reason, "jgz"):
+            return story
+        follow = rng.random()
+        if follow < 0.1:
+            step((30, 120), "cjg", "close", {"outcome": "other", "date": DAY,
+                                             "reason_text": "Geen vervolg mogelijk (demotekst)."})
+            return story
+        if follow > 0.55:
+            return story   # still not reached
+        location = rng.choice([loc for loc in locations if loc.municipality_id == home.id] or locations)
+        if not step((14, 60), "cjg", "re_refer", {"location_id": location.id, "consent": True, "referral_date": DAY},
+                    location):
+            return story
+
+    old_enough = clock.add_months(birth, min_age)
+    if rng.random() < 0.25:
+        expected = day + dt.timedelta(days=rng.randint(60, 150))
+        if not step((3, 15), "ve", "waitlist", {"expected_start_date": expected.isoformat()}):
+            return story
+        day = max(day, old_enough - dt.timedelta(days=20))
+        if not step((20, 160), "ve", "place", {"start_date": DAY, "hours_per_week": 16}):
+            return story
+    else:
+        day = max(day, old_enough - dt.timedelta(days=5))
+        if not step((5, 40), "ve", "place", {"start_date": DAY, "hours_per_week": rng.choice((16, 16, 16, 12))}):
+            return story
+    if clock.months_between(birth, day) >= MAX_AGE_MONTHS:
+        steps.pop()   # too old for VE by then (rare): the referral stays open
+        return story
+    if rng.random() < 0.05:
+        return story   # no handover recorded: the reminders ask for it
+    day = max(day, clock.add_months(birth, 46))
+    school = schools[home.id].id
+    if not step((0, 40), "ve", "hand_over_to_school", {"school_id": school, "handover_date": DAY}):
+        return story
+    day = max(day, clock.add_months(birth, 48))
+    step((0, 20), "ve", "close", {"outcome": "at_school", "date": DAY})
+    return story
+
+
+DAY = object()   # in a planned step's data: the step's own date
+
+
+@contextlib.contextmanager
+def _clock():
+    """Set the application's clock to a day (noon, Dutch time); restored afterwards."""
+    config = current_app.config
+    before = config.get("CLOCK_NOW")
+
+    def at(day: dt.date) -> None:
+        config["CLOCK_NOW"] = dt.datetime.combine(day, dt.time(12), tzinfo=clock.LOCAL_TZ)
+    try:
+        yield at
+    finally:
+        config["CLOCK_NOW"] = before
+
+
+def load_cases(slug: str, users: dict[str, User], scale: float = 1.0) -> int:
+    """The region's children with their histories, told through the services (none if it has any)."""
     jgz = users["jgz"]
     region_id = jgz.organisation.region_id
     existing = db.session.scalar(select(func.count()).select_from(Case).join(Municipality)
                                  .where(Municipality.region_id == region_id))
     if existing:
         return 0
-    rng = random.Random(slug)
+    rng = random.Random(f"demo:{slug}")
     today = clock.today()
     municipalities = list(db.session.scalars(select(Municipality).where(Municipality.region_id == region_id)
                                              .order_by(Municipality.code)))
-    paths = ["signalled", "indicated", "referred", "waitlisted", "placed", "not_reached", "re_referred",
-             "school_handover", "closed", "rejected"]
-    for i in range(count):
-        m = municipalities[i % len(municipalities)]
-        target = paths[i % len(paths)]
-        age_days = rng.randrange(34 * 30, 44 * 30) if target != "school_handover" else rng.randrange(1445, 1455)
-        birth = today - dt.timedelta(days=age_days)
-        case = register_case(jgz, m.code, {
-            "given_name": rng.choice(GIVEN_NAMES), "family_name": rng.choice(FAMILY_NAMES),
-            "bsn": fictitious_bsn(rng), "birth_date": birth.isoformat(),
-            "postcode": f"{rng.randrange(1000, 9999)}{rng.choice('ABCDEFGHJKLMNPRSTVWXZ')}{rng.choice('ABCDEFGHJKLMNPRSTVWXZ')}",
-            "house_number": str(rng.randrange(1, 200))}, [{"name": "Ouder van demokind", "phone": "0612345678"}])
-        # Back-date the registration so the later steps can carry earlier effective dates.
-        case.state_since = today - dt.timedelta(days=120)
-        case.events[0].effective_date = case.state_since
-        _drive(case, target, users, m, today, rng)
-    return count
+    everyone = list(db.session.scalars(select(Municipality).order_by(Municipality.code)))
+    locations = list(db.session.scalars(select(Location).join(Municipality).where(Municipality.region_id == region_id)
+                                        .order_by(Location.id)))
+    schools = {m.id: db.session.scalar(select(Organisation).where(Organisation.kind == "school",
+                                                                 Organisation.municipalities.contains(m))
+                                       .order_by(Organisation.id)) for m in municipalities}
+    provider_user = {u.organisation_id: key for key, u in users.items() if u.role == "ve"}
+    counts = {code: jgz_count for code, _n, _i, _c, jgz_count, *_rest in REGIONS[slug]["municipalities"]}
+    bsns = fictitious_bsns(sum(map(ord, slug)) * 10_000)
+    stories = []
+    for m in municipalities:
+        for _ in range(_cohort(m, counts[m.code], scale)):
+            story = plan_story(rng, m, locations, schools, everyone, today)
+            if story is not None:
+                stories.append(story)
+    stories.sort(key=lambda s: s.signalled)   # registered in the order it happened
+    made = 0
+    with _clock() as at:
+        for story in stories:
+            _tell(story, users, provider_user, rng, bsns, at)
+            made += 1
+            if made % BATCH == 0:
+                db.session.commit()
+    return made
 
 
-def _drive(case: Case, target: str, users: dict, m: Municipality, today: dt.date, rng: random.Random) -> None:
-    def fire(who, trigger, data, days_ago):
-        nonlocal case
-        day = (today - dt.timedelta(days=days_ago)).isoformat()
-        data = {k: (day if v == "DAY" else v) for k, v in data.items()}
-        case = fire_transition(users[who], case.id, trigger, case.version, data)
-
-    if target == "signalled":
-        return
-    if target == "rejected":
-        fire("jgz", "reject", {}, 0)
-        return
-    definition = m.definition_on(today - dt.timedelta(days=100))
-    fire("jgz", "indicate", {"criteria": [definition.criteria[rng.randrange(4)]["code"]], "indication_date": "DAY"}, 100)
-    if target == "indicated":
-        return
-    locations = db.session.scalars(select(Location).where(Location.municipality_id == m.id).order_by(Location.id)).all()
-    location = locations[0]
-    ve_user = "ve" if location.provider.id == users["ve"].organisation_id else "ve2"
-    fire("jgz", "refer", {"location_id": location.id, "consent": True, "referral_date": "DAY"}, 80)
-    if target == "referred":
-        return
-    if target in ("not_reached", "re_referred"):
-        reason = rng.choice(["no_contact", "parents_declined", "other", "regular_childcare"])
-        data = {"reason": reason, "date": "DAY"}
-        if reason == "other":
-            data["reason_text"] = "Gezin wil eerst afwachten (demotekst)."
-        fire("jgz", "report_not_reached", data, 60)
-        if target == "not_reached":
-            return
-        fire("cjg", "re_refer", {"location_id": location.id, "consent": True, "referral_date": "DAY"}, 40)
-        fire(ve_user, "waitlist", {}, 30)
-        return
-    if target == "waitlisted":
-        fire(ve_user, "waitlist", {}, 50)
-        return
-    fire(ve_user, "place", {"start_date": "DAY", "hours_per_week": 16}, 60)
-    if target == "placed":
-        return
-    school = db.session.scalar(select(Organisation).where(Organisation.kind == "school",
-                                                         Organisation.municipalities.contains(m)))
-    fire(ve_user, "hand_over_to_school", {"school_id": school.id, "handover_date": "DAY"}, 5)
-    if target == "closed":
-        fire(ve_user, "close", {"outcome": "at_school", "date": "DAY"}, 1)
+def _tell(story: Story, users: dict, provider_user: dict, rng: random.Random, bsns, at) -> None:
+    code = story.municipality
+    at(story.signalled)
+    postcode = f"{rng.choice(POSTCODES[code])}{rng.choice(POSTCODE_LETTERS)}{rng.choice(POSTCODE_LETTERS)}"
+    given, family = rng.choice(GIVEN_NAMES), rng.choice(FAMILY_NAMES)
+    case = register_case(users["jgz"], code, {
+        "given_name": given, "family_name": family, "bsn": next(bsns), "birth_date": story.birth.isoformat(),
+        "postcode": postcode, "house_number": str(rng.randrange(1, 200))},
+        [{"name": f"Ouder van {given} {family}", "phone": f"06{rng.randrange(10**7, 10**8)}"}])
+    ve = None
+    for s in story.steps:
+        at(s.day)
+        if s.provider_id is not None:
+            ve = provider_user[s.provider_id]
+        who = ve if s.who == "ve" else s.who
+        if s.trigger == MOVE_TRIGGER:
+            case = record_move(users[who], case.id, case.version, s.data["to"], s.day.isoformat())
+        else:
+            case = fire_transition(users[who], case.id, s.trigger, case.version, s.data)

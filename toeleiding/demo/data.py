@@ -50,3 +50,23 @@ GIVEN_NAMES = ["Noor", "Sem", "Mila", "Daan", "Yara", "Levi", "Lina", "Finn", "S
                "Nora", "Ilias", "Fenna", "Amir", "Tess", "Bram", "Elif", "Luuk"]
 FAMILY_NAMES = ["Veldhoen", "Kroonstra", "Ammerlaan", "Pietersma", "Oudeland", "Zwanenburg", "Hoefnagel",
                 "Brasem", "Wielaard", "Kuipersma", "Steenwijk", "Duinhoven"]
+
+# Real four-digit postcode areas of each municipality's towns and villages (PostNL), so a demo
+# child's address fits the municipality it lives in. Two letters are added at random.
+POSTCODES = {
+    "GM0375": [1941, 1942, 1943, 1944, 1945, 1946, 1947, 1948, 1949],   # Beverwijk, Wijk aan Zee
+    "GM0396": [1961, 1962, 1963, 1964, 1965, 1966, 1967, 1968, 1969],   # Heemskerk
+    "GM0453": [1971, 1972, 1973, 1974, 1975, 1976, 1951, 1981, 1985, 1991, 1992, 2071, 2082],
+    # IJmuiden, Velsen-Noord, Velsen-Zuid, Driehuis, Velserbroek, Santpoort-Noord, Santpoort-Zuid
+    "GM0654": [4451, 4453, 4454, 4455, 4456, 4431, 4435, 4438],   # Heinkenszand, 's-Heerenhoek, Borssele, ...
+    "GM1695": [4484, 4486, 4491, 4493, 4494],   # Kortgene, Colijnsplaat, Wissenkerke, Kamperland, Geersdijk
+    "GM0678": [4421, 4424],   # Kapelle, Biezelinge, Wemeldinge
+    "GM0664": [4461, 4462, 4463, 4464, 4465, 4481, 4458],   # Goes, Kloetinge, 's-Heer Arendskerke
+    "GM0703": [4401, 4411, 4413, 4414, 4416, 4417],   # Yerseke, Rilland, Krabbendijke, Waarde, Kruiningen, Hansweert
+}
+# Letters of a postcode's suffix (no S: SA, SD and SS are not issued).
+POSTCODE_LETTERS = "ABCDEGHJKLMNPRTVWXZ"
+
+# The seed's figures are of 2025; other years of the demo get figures that drift a little, as
+# real ones do (the JGZ and CBS counts by about 3% a year, the GOAB grant by 4%).
+FIGURES_YEAR = 2025

@@ -24,6 +24,7 @@ from ..numbers import format_decimal, format_percent
 matplotlib.use("svg")   # no display, no GUI toolkit; set before pyplot could ever be imported
 
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 _STYLE = {"svg.fonttype": "none", "svg.hashsalt": "toeleiding-monitor", "font.size": 9,
           "font.family": "sans-serif", "axes.spines.top": False, "axes.spines.right": False,
@@ -85,9 +86,31 @@ def _is_hidden(cell: dict) -> bool:
     return cell["value"] is None and cell["display"] != "-"
 
 
-def _empty(ax, values) -> None:
-    if not any(v for v in values if v):
-        ax.text(0.5, 0.5, _("Geen gegevens om te tonen"), transform=ax.transAxes, ha="center", color="#555")
+def _nothing(ax, why: str) -> None:
+    """An empty chart says in words why it is empty, instead of drawing axes around nothing
+    (matplotlib's default −0.04…0.04 scale)."""
+    ax.set_axis_off()
+    ax.figure.set_size_inches(7.5, 1.0)   # no rows to draw: a line of text, not a tall empty frame
+    ax.text(0.0, 0.5, textwrap.fill(why, 90), transform=ax.transAxes, ha="left", va="center", color="#333")
+
+
+def _why_empty(hidden: list[str], none: str) -> str:
+    """Why nothing is drawn: every number hidden by the small-numbers rule, or none to draw."""
+    if hidden:
+        return _("Niets te tonen: alle aantallen in deze grafiek zijn klein, of daaruit terug te rekenen, en "
+                 "daarom verborgen; in de tabel staan ze met < of x.")
+    return none
+
+
+def _whole_numbers(axis) -> None:
+    """A count axis shows whole numbers only: no 2.5 children."""
+    axis.set_major_locator(MaxNLocator(integer=True))
+
+
+def _legend_above(ax, **kwargs) -> None:
+    """The legend above the plot, right-aligned opposite the title: outside the bars, so it never
+    covers one."""
+    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.01), frameon=False, borderaxespad=0, **kwargs)
 
 
 def reach_chart(rows: list[tuple[str, dict]], target: float = 100.0) -> str:
@@ -105,21 +128,27 @@ def reach_chart(rows: list[tuple[str, dict]], target: float = 100.0) -> str:
                 continue
             names.append(name)
             values.append(v)
+        ax.set_title(_("Bereik per gemeente tegen het doel van 100%"), loc="left", fontsize=10)
+        if not values:
+            _nothing(ax, _why_empty(hidden, _("Niets te tonen: op deze peildatum is er geen kind in de doelgroep.")))
+            _hidden_note(ax, hidden)
+            return _svg(fig)
         ax.barh(names[::-1], values[::-1], color=COLOURS[0])
-        _empty(ax, [1] if values else [])
         for y, v in enumerate(values[::-1]):
             ax.text(v + 1, y, format_percent(v), va="center", fontsize=8)
         ax.axvline(target, color=COLOURS[3], linestyle="--", linewidth=1.2, label=_("Doel %(pct)s%%", pct=format(target, ".0f")))
         ax.set_xlim(0, 115)
         ax.set_xlabel(_("Bereik (%)"))
-        ax.legend(loc="lower right", frameon=False)
-        ax.set_title(_("Bereik per gemeente tegen het doel van 100%"), loc="left", fontsize=10)
+        _legend_above(ax)
         _hidden_note(ax, hidden)
         return _svg(fig)
 
 
 def reasons_chart(rows: list[tuple[str, dict]], reasons: list[str], labels: dict[str, str]) -> str:
-    """Children not reached, by reason, stacked per municipality (published cells only)."""
+    """Children not reached, by reason, stacked per municipality (published cells only).
+
+    Give it the region's row too: a small municipality's reasons are often all hidden, while the
+    region's totals, being larger, are shown, so the chart still tells why children were missed."""
     rows = _plain_rows(rows)
     labels = {reason: _plain(labels.get(reason, reason)) for reason in reasons}
     with _drawing():
@@ -127,21 +156,29 @@ def reasons_chart(rows: list[tuple[str, dict]], reasons: list[str], labels: dict
         ax = fig.add_subplot()
         names = [name for name, _cells in rows][::-1]
         left = [0] * len(names)
-        hidden = []
+        hidden_by_name: dict[str, list[str]] = {}
         for i, reason in enumerate(reasons):
             values = []
             for name, cells in rows[::-1]:
                 v = cells[f"not_reached_{reason}"]["value"]
                 if _is_hidden(cells[f"not_reached_{reason}"]):
-                    hidden.append(f"{name}: {labels.get(reason, reason)}")
+                    hidden_by_name.setdefault(name, []).append(labels.get(reason, reason))
                 values.append(v or 0)
             if any(values):
                 ax.barh(names, values, left=left, color=COLOURS[i % len(COLOURS)], label=labels.get(reason, reason))
                 left = [a + b for a, b in zip(left, values)]
-        ax.set_xlabel(_("Niet bereikt (aantal kinderen)"))
+        # One entry per municipality, in the chart's order from the top.
+        hidden = [f"{name} ({', '.join(hidden_by_name[name])})" for name, _cells in rows if name in hidden_by_name]
         ax.set_title(_("Redenen van niet-bereik per gemeente"), loc="left", fontsize=10)
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, frameon=False, fontsize=7.5)
+        if not any(left):
+            _nothing(ax, _why_empty(hidden, _("Niets te tonen: op deze peildatum telt geen kind als niet bereikt.")))
+            _hidden_note(ax, hidden)
+            return _svg(fig)
+        ax.set_xlabel(_("Niet bereikt (aantal kinderen)"))
+        _whole_numbers(ax.xaxis)
+        # Outside the plot, on its right: it covers no bar, and the note of hidden cells below
+        # the chart has the width to itself.
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=7.5, borderaxespad=0)
         _hidden_note(ax, hidden)
         return _svg(fig)
 
@@ -156,14 +193,20 @@ def cbs_jgz_chart(rows: list[tuple[str, dict]]) -> str:
         cbs = [cells["cbs_target_group"]["value"] for _name, cells in rows][::-1]
         jgz = [cells["target_group"]["value"] for _name, cells in rows][::-1]
         ys = range(len(names))
+        ax.set_title(_("Doelgroep volgens CBS en volgens JGZ"), loc="left", fontsize=10)
+        hidden = [f"{n} (CBS)" for n, (_name, c) in zip(names, rows[::-1]) if _is_hidden(c["cbs_target_group"])] + \
+                 [f"{n} (JGZ)" for n, (_name, c) in zip(names, rows[::-1]) if _is_hidden(c["target_group"])]
+        if not any(cbs) and not any(jgz):
+            _nothing(ax, _why_empty(hidden, _("Niets te tonen: er is geen CBS-cijfer ingevoerd en op deze peildatum "
+                                              "is geen kind geïndiceerd.")))
+            _hidden_note(ax, hidden[::-1])
+            return _svg(fig)
         ax.barh([y + 0.2 for y in ys], [v or 0 for v in cbs], height=0.4, color=COLOURS[5], label="CBS")
         ax.barh([y - 0.2 for y in ys], [v or 0 for v in jgz], height=0.4, color=COLOURS[0], label=_("JGZ (geïndiceerd)"))
         ax.set_yticks(list(ys), names)
         ax.set_xlabel(_("Doelgroepkinderen"))
-        ax.legend(loc="lower right", frameon=False)
-        ax.set_title(_("Doelgroep volgens CBS en volgens JGZ"), loc="left", fontsize=10)
-        hidden = [f"{n} (CBS)" for n, (_name, c) in zip(names, rows[::-1]) if _is_hidden(c["cbs_target_group"])] + \
-                 [f"{n} (JGZ)" for n, (_name, c) in zip(names, rows[::-1]) if _is_hidden(c["target_group"])]
+        _whole_numbers(ax.xaxis)
+        _legend_above(ax, ncol=2)
         _hidden_note(ax, hidden[::-1])
         return _svg(fig)
 
@@ -183,11 +226,16 @@ def budget_chart(rows: list[tuple[str, dict]]) -> str:
                 continue
             names.append(name)
             values.append(v)
+        ax.set_title(_("Budget per doelgroepkind"), loc="left", fontsize=10)
+        if not values:
+            _nothing(ax, _why_empty(hidden, _("Niets te tonen: er is geen GOAB-budget ingevoerd voor dit jaar of "
+                                              "op deze peildatum is er geen kind in de doelgroep.")))
+            _hidden_note(ax, hidden)
+            return _svg(fig)
         ax.barh(names[::-1], values[::-1], color=COLOURS[2])
-        _empty(ax, values)
         for y, v in enumerate(values[::-1]):
             ax.text(v, y, f" € {format_decimal(v, 0)}", va="center", fontsize=8)
         ax.set_xlabel(_("GOAB-budget per doelgroepkind (€)"))
-        ax.set_title(_("Budget per doelgroepkind"), loc="left", fontsize=10)
+        _whole_numbers(ax.xaxis)
         _hidden_note(ax, hidden)
         return _svg(fig)

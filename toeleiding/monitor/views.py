@@ -58,7 +58,7 @@ def index():
         choices=None if current_user.role == "admin" else access.peildatum_choices(region, day),
         charts=[(_("Bereik per gemeente tegen het doel van 100%"), _data_uri(charts.reach_chart(chart_rows))),
                 (_("Redenen van niet-bereik per gemeente"),
-                 _data_uri(charts.reasons_chart(chart_rows[:-1], data.reasons, reason_texts(data.reason_labels)))),
+                 _data_uri(charts.reasons_chart(chart_rows, data.reasons, reason_texts(data.reason_labels)))),
                 (_("Doelgroep volgens CBS en volgens JGZ"), _data_uri(charts.cbs_jgz_chart(chart_rows[:-1]))),
                 (_("Budget per doelgroepkind"), _data_uri(charts.budget_chart(chart_rows)))],
         labels=cell_labels(data))
