@@ -60,6 +60,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .api import reference as _reference_api  # noqa: F401
     from .privacy import api as _privacy_api  # noqa: F401
     from .reminders import api as _reminders_api  # noqa: F401
+    from .admin import api as _admin_api  # noqa: F401
     from . import openapi as _openapi  # noqa: F401
     app.register_blueprint(api_bp)
 

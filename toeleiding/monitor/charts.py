@@ -89,8 +89,9 @@ def _empty(ax, values) -> None:
         ax.text(0.5, 0.5, _("Geen gegevens om te tonen"), transform=ax.transAxes, ha="center", color="#555")
 
 
-def reach_chart(rows: list[tuple[str, dict]], target: float = 100.0) -> str:
-    """Reach (placed / target group) per municipality and the region, against the 100% target."""
+def reach_chart(rows: list[tuple[str, dict]], target=100.0, toddler_target=None) -> str:
+    """Reach (placed / target group) per municipality and the region, against the region's target
+    in force (100% when it set none)."""
     rows = _plain_rows(rows)
     with _drawing():
         fig = _figure(len(rows))
@@ -108,11 +109,16 @@ def reach_chart(rows: list[tuple[str, dict]], target: float = 100.0) -> str:
         _empty(ax, [1] if values else [])
         for y, v in enumerate(values[::-1]):
             ax.text(v + 1, y, f"{v:.1f}%", va="center", fontsize=8)
-        ax.axvline(target, color=COLOURS[3], linestyle="--", linewidth=1.2, label=_("Doel %(pct)s%%", pct=format(target, ".0f")))
+        target = float(target)
+        ax.axvline(target, color=COLOURS[3], linestyle="--", linewidth=1.2, label=_("Doel %(pct)s%%", pct=format(target, "g")))
+        if toddler_target is not None:
+            # The region's other target (VE places for all toddlers aged 2.5-4), for comparison.
+            ax.axvline(float(toddler_target), color=COLOURS[4], linestyle=":", linewidth=1.2,
+                       label=_("Doel alle peuters %(pct)s%%", pct=format(float(toddler_target), "g")))
         ax.set_xlim(0, 115)
         ax.set_xlabel(_("Bereik (%)"))
         ax.legend(loc="lower right", frameon=False)
-        ax.set_title(_("Bereik per gemeente tegen het doel van 100%"), loc="left", fontsize=10)
+        ax.set_title(reach_title(target), loc="left", fontsize=10)
         _hidden_note(ax, hidden)
         return _svg(fig)
 
@@ -190,3 +196,7 @@ def budget_chart(rows: list[tuple[str, dict]]) -> str:
         ax.set_title(_("Budget per doelgroepkind"), loc="left", fontsize=10)
         _hidden_note(ax, hidden)
         return _svg(fig)
+
+
+def reach_title(target=100.0) -> str:
+    return _("Bereik per gemeente tegen het doel van %(pct)s%%", pct=format(float(target), "g"))
