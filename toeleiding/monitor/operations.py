@@ -17,7 +17,7 @@ from ..users.models import User
 from ..workflow import current_workflow
 from .models import MonitorPublication, MonitorSnapshotCell, RecodeCategory, Recoding
 from .access import parse_peildatum, region_for
-from .util import CLOSED_REASON, compute_monitor
+from .util import CLOSED_REASON, FIGURE_COLUMNS, compute_monitor
 
 CATEGORY_CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 
