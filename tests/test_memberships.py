@@ -92,3 +92,22 @@ def test_admin_page_adds_a_municipality_and_changes_membership(app, world):
     assert bad.status_code == 422 and 'href="#f-change-municipality"' in bad.get_data(as_text=True)
     bad = web.post("/beheer/regio-indeling/wijzigen", {"municipality": "GM0375", "action": "join", "valid_from": ""})
     assert bad.status_code == 422 and 'href="#f-change-valid_from"' in bad.get_data(as_text=True)
+
+
+def test_the_sync_makes_a_started_membership_current(app, runner, world):
+    app.config["CLOCK_NOW"] = dt.datetime(2026, 6, 1, 10, tzinfo=dt.timezone.utc)
+    runner.invoke(args=["municipalities", "join", "--code", "GM0678", "--region", "ijmond", "--from", "2027-01-01"])
+    assert "0 municipalities" in runner.invoke(args=["municipalities", "sync"]).output
+    app.config["CLOCK_NOW"] = dt.datetime(2027, 1, 1, 10, tzinfo=dt.timezone.utc)
+    assert "1 municipalities" in runner.invoke(args=["municipalities", "sync"]).output
+    with app.app_context():
+        assert db.session.query(Municipality).filter_by(code="GM0678").one().region.slug == "ijmond"
+    assert "region_sync" in app.extensions["toeleiding.jobs"]
+
+
+def test_listing_does_not_write(app, runner, world):
+    from toeleiding.organisations.models import RegionMembership
+    assert "GM0375\tBeverwijk\tijmond\t-\t-" in runner.invoke(args=["municipalities", "list"]).output
+    WebClient(app).sign_in(world.emails["admin"]).get("/beheer/regio-indeling")
+    with app.app_context():
+        assert db.session.query(RegionMembership).count() == 0

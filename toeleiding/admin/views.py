@@ -381,7 +381,7 @@ def figures_edit(code, year):
 def _membership_rows():
     rows = []
     for m in region_municipalities(_region_id()):
-        for ms in memberships_of(m):
+        for ms in memberships_of(m, store=False):
             rows.append((m, ms))
     return rows
 

@@ -1,6 +1,7 @@
 """``flask regions create`` and ``flask organisations create``, for scripted set-up."""
 import csv
 import io
+import logging
 
 import click
 from flask.cli import AppGroup
@@ -11,7 +12,9 @@ from ..organisations.util import get_municipality, list_municipalities
 from .models import ORGANISATION_KINDS, TARGET_KINDS, Region
 from .operations import (FIGURE_FIELDS, SINCE_EVER, check_figures, create_municipality, create_organisation,
                          figures_dict, figures_of, get_region, join_region, leave_region, list_targets,
-                         memberships_of, parse_year, set_figures, set_target)
+                         memberships_of, parse_year, set_figures, set_target, sync_current_regions)
+
+log = logging.getLogger(__name__)
 
 regions_cli = AppGroup("regions", help="Regions.")
 organisations_cli = AppGroup("organisations", help="Organisations.")
@@ -168,12 +171,34 @@ def municipality_list(region_slug):
     """Every municipality with its memberships: code, name, region, from, until."""
     region = get_region(region_slug) if region_slug else None
     for m in list_municipalities():
-        for ms in memberships_of(m):
+        for ms in memberships_of(m, store=False):
             if region is None or ms.region_id == region.id:
                 until = ms.valid_until.isoformat() if ms.valid_until else "-"
                 since = "-" if ms.valid_from == SINCE_EVER else ms.valid_from.isoformat()
                 click.echo(f"{m.code}\t{m.name}\t{ms.region.slug}\t{since}\t{until}")
-    db.session.commit()   # memberships made explicit for municipalities from before they were dated
+
+
+@municipalities_cli.command("sync")
+def municipality_sync():
+    """Set each municipality's current region from its memberships (also a nightly job)."""
+    changed = sync_current_regions()
+    db.session.commit()
+    click.echo(f"{changed} municipalities changed region")
+
+
+def run_region_sync(app) -> None:
+    """The nightly job: a membership that starts today makes that region the current one."""
+    with app.app_context():
+        try:
+            changed = sync_current_regions()
+            db.session.commit()
+            if changed:
+                log.info("regions: %d municipalities changed their current region", changed)
+        except Exception as exc:
+            db.session.rollback()
+            log.error("region sync failed: %s", type(exc).__name__)
+        finally:
+            db.session.remove()
 
 
 @targets_cli.command("set")

@@ -269,16 +269,21 @@ SINCE_EVER = dt.date(1900, 1, 1)
 CODE_RE = re.compile(r"^GM[0-9]{4}$")
 
 
-def memberships_of(municipality: Municipality) -> list[RegionMembership]:
+def memberships_of(municipality: Municipality, store: bool = True) -> list[RegionMembership]:
     """The municipality's memberships by date; one without any row belongs to its ``region_id``
-    since ever (installs before dated memberships), made explicit here before it is changed."""
+    since ever (installs before dated memberships), made explicit (stored) before it is changed;
+    ``store=False`` only shows it (pages and listings do not write)."""
     rows = list(db.session.scalars(select(RegionMembership).where(RegionMembership.municipality_id == municipality.id)
                                    .order_by(RegionMembership.valid_from)))
     if not rows:
-        rows = [RegionMembership(municipality_id=municipality.id, region_id=municipality.region_id,
-                                 valid_from=SINCE_EVER)]
-        db.session.add(rows[0])
-        db.session.flush()
+        implicit = RegionMembership(municipality_id=municipality.id, region_id=municipality.region_id,
+                                    valid_from=SINCE_EVER)
+        if store:
+            db.session.add(implicit)
+            db.session.flush()
+        else:
+            implicit.region = municipality.region
+        rows = [implicit]
     return rows
 
 
@@ -290,6 +295,18 @@ def sync_current_region(municipality: Municipality, today: dt.date | None = None
     now = next((m for m in rows if m.covers(today)), None) or next((m for m in rows if m.valid_from > today), None)
     municipality.region_id = (now or rows[-1]).region_id
     db.session.flush()
+
+
+def sync_current_regions(today: dt.date | None = None) -> int:
+    """``sync_current_region`` for every municipality with dated memberships (the nightly job: a
+    membership starting today becomes the current region); returns how many changed."""
+    changed = 0
+    dated = select(RegionMembership.municipality_id)
+    for m in db.session.scalars(select(Municipality).where(Municipality.id.in_(dated))):
+        before = m.region_id
+        sync_current_region(m, today)
+        changed += m.region_id != before
+    return changed
 
 
 def join_region(municipality: Municipality, region: Region, valid_from) -> RegionMembership:
