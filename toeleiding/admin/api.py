@@ -71,10 +71,15 @@ def openapi_paths(std: dict, error) -> dict:
         "jgz_target_group": count,
         "goab_budget": {"type": ["string", "number", "null"], "description": "euros, at most 2 decimals"},
         "toddlers": {**count, "description": "all children aged 2.5-4"}, "ve_places": count}}
-    answer = {"allOf": [figures, {"type": "object", "properties": {
+    # The answer: the figures and the read-only keys (a PUT may send them back; they are ignored).
+    answer = {"type": "object", "properties": {
+        **figures["properties"], "goab_budget": {"type": ["string", "null"], "description": "euros, 2 decimals"},
         "municipality": {"type": "string"}, "year": {"type": "integer"}, "entered": {"type": "boolean"},
         "updated_at": {"type": ["string", "null"], "format": "date-time"},
-        "updated_by": {"type": ["integer", "null"], "description": "user id"}}}]}
+        "updated_by": {"type": ["integer", "null"], "description": "user id"}}}
+    figures = {**figures, "additionalProperties": True,
+               "description": "Every figure is replaced; an absent or null one is not entered. The answer's "
+                              "read-only keys (municipality, year, entered, updated_at, updated_by) are ignored."}
     params = [{"name": "code", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^GM[0-9]{4}$"}},
               {"name": "year", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 2000, "maximum": 2100}}]
     refused = {"403": error("Not the admin"), "404": error("Unknown municipality, or not of the region"), **std}
