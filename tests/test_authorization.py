@@ -79,6 +79,11 @@ API = {
     ("api.create_category", "POST"): expect("/api/v1/monitor/categories", **api(403, cjg=422, admin=422)),
     ("api.recode", "POST"): expect("/api/v1/monitor/recodings", **api(403, cjg=422, admin=422)),
     # {event} was never recoded: the roles that may recode learn there is nothing to undo.
+    # Issue 12: a municipality's yearly figures and the region's targets, the admin's (own region).
+    ("api.municipality_figures", "GET"): expect("/api/v1/municipalities/GM0375/figures/2026", **api(403, admin=200)),
+    ("api.put_municipality_figures", "PUT"): expect("/api/v1/municipalities/GM0375/figures/2026", **api(403, admin=200)),
+    ("api.targets", "GET"): expect("/api/v1/targets", **api(403, admin=200)),
+    ("api.create_target", "POST"): expect("/api/v1/targets", **api(403, admin=422)),
     ("api.undo_recode", "DELETE"): expect("/api/v1/monitor/recodings/{event}", **api(403, cjg=404, admin=404)),
 }
 

@@ -175,8 +175,9 @@ def test_the_scheduler_has_one_sweep_job_and_holds_no_reminder(app):
     app.config["REMINDER_INTERVAL_SECONDS"] = 60
     scheduler = build_scheduler(app, background=True)
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    # One interval job sweeps every reminder (none is a job of its own); retention runs nightly.
-    assert set(jobs) == {"reminders.sweep", "retention"}
+    # One interval job sweeps every reminder (none is a job of its own); retention runs nightly,
+    # and so does the sync of each municipality's current region (issue 12).
+    assert set(jobs) == {"reminders.sweep", "retention", "region_sync"}
     assert jobs["reminders.sweep"].trigger.interval.total_seconds() == 60
     assert str(jobs["retention"].trigger).startswith("cron[")
 

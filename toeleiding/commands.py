@@ -6,7 +6,8 @@ def register_commands(app: Flask) -> None:
     from .audit.commands import audit_cli
     from .crypto.commands import keys_cli
     from .demo.commands import demo
-    from .organisations.commands import organisations_cli, regions_cli
+    from .organisations.commands import (figures_cli, municipalities_cli, organisations_cli, regions_cli,
+                                         targets_cli)
     from .privacy.commands import retention_cli
     from .users.commands import users_cli
     from .workflow.commands import workflow_cli
@@ -17,7 +18,8 @@ def register_commands(app: Flask) -> None:
     for command in (reminders_cli, scheduler_command):
         app.cli.add_command(command)
 
-    for command in (audit_cli, keys_cli, demo, organisations_cli, regions_cli, retention_cli, users_cli, workflow_cli):
+    for command in (audit_cli, keys_cli, demo, organisations_cli, regions_cli, retention_cli, users_cli, workflow_cli,
+                    figures_cli, municipalities_cli, targets_cli):
         app.cli.add_command(command)
     from .cases.commands import reindex_command
     keys_cli.add_command(reindex_command)   # reads cases, which the crypto package may not import

@@ -155,6 +155,7 @@ def openapi_document() -> dict:
                               "404": _error("Not found or not in scope"), "409": _error("Stale version or closed"), **std}}},
             **_reminder_paths(std),
             **_monitor_paths(std),
+            **_admin_paths(std),
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -193,6 +194,11 @@ def openapi_document() -> dict:
 
 def _monitor_paths(std: dict) -> dict:
     from .monitor.api import openapi_paths
+    return openapi_paths(std, _error)
+
+
+def _admin_paths(std: dict) -> dict:
+    from .admin.api import openapi_paths
     return openapi_paths(std, _error)
 
 

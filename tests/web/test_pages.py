@@ -126,6 +126,15 @@ PAGES = {
     ("admin.definition_end", "POST"): expect("/beheer/doelgroepdefinities/{definition}/beeindigen",
                                              **pages(403, admin=422)),
     ("admin.workflow", "GET"): expect("/beheer/werkstroom", **ADMIN_ONLY),
+    # Issue 12: yearly figures, region membership, targets (the form posts without fields: 422).
+    ("admin.figures", "GET"): expect("/beheer/jaarcijfers", **ADMIN_ONLY),
+    ("admin.figures_edit", "GET"): expect("/beheer/jaarcijfers/GM0375/2026", **ADMIN_ONLY),
+    ("admin.figures_edit", "POST"): expect("/beheer/jaarcijfers/GM0375/2026", **pages(403, admin=302)),
+    ("admin.memberships", "GET"): expect("/beheer/regio-indeling", **ADMIN_ONLY),
+    ("admin.municipality_create", "POST"): expect("/beheer/regio-indeling", **pages(403, admin=422)),
+    ("admin.membership_change", "POST"): expect("/beheer/regio-indeling/wijzigen", **pages(403, admin=422)),
+    ("admin.targets", "GET"): expect("/beheer/doelen", **ADMIN_ONLY),
+    ("admin.targets", "POST"): expect("/beheer/doelen", **pages(403, admin=422)),
     # Form posts to the inbox come back to the page with a message (done for the owner, "not
     # found" for another organisation's reminder): the role check is what answers 403.
     ("reminders.inbox", "GET"): expect("/reminders/", **pages(200, **INBOX)),

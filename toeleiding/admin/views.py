@@ -14,6 +14,13 @@ from ..organisations.operations import (add_definition, create_location, create_
                                         end_definition, reactivate_organisation, update_location, update_organisation,
                                         update_public_text, PUBLIC_TEXT_FIELDS, PUBLIC_TEXT_MAX)
 from ..organisations.util import list_organisations, municipality_in_region, organisation_in_region
+from ..organisations.models import TARGET_KINDS
+from ..organisations.operations import (FIGURE_FIELDS, SINCE_EVER, create_municipality, figures_dict, figures_history,
+                                        figures_of, join_region, leave_region, list_targets, memberships_of,
+                                        parse_year, set_figures, set_target)
+from ..organisations.util import ever_in_region, get_municipality, region_municipalities, region_municipality
+from .. import clock
+from ..dates import parse_date
 from ..users.mail import send_set_password
 from ..users.models import User
 from ..workflow import current_workflow
@@ -349,3 +356,129 @@ def workflow():
     wf = current_workflow()
     return render_template("admin/workflow.html", wf=wf, diagram=workflow_diagram(wf, state_label, trigger_label),
                            role_label=role_label)
+
+
+# --- Yearly figures, region membership and targets (issue 12) -----------------------------------
+
+def _year_arg() -> int:
+    """``?jaar=``: a year from 2000 to 2100, this year by default (a bad one is a 422 naming it)."""
+    raw = request.args.get("jaar")
+    return clock.today().year if raw in (None, "") else parse_year(raw, "jaar")
+
+
+def _users_by_id(ids) -> dict[int, User]:
+    ids = {i for i in ids if i is not None}
+    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+
+
+@bp.get("/jaarcijfers")
+def figures():
+    year = _year_arg()
+    municipalities = region_municipalities(_region_id())
+    rows = [(m, figures_of(m, year)) for m in municipalities]
+    return render_template("admin/figures.html", year=year, rows=rows,
+                           users=_users_by_id(f.updated_by_id for _m, f in rows if f is not None))
+
+
+@bp.route("/jaarcijfers/<code>/<int:year>", methods=["GET", "POST"])
+def figures_edit(code, year):
+    municipality = region_municipality(_region_id(), code)
+    year = parse_year(year)
+    errors, status = {}, 200
+    values = figures_dict(figures_of(municipality, year))
+    if request.method == "POST":
+        values = {name: request.form.get(name, "")[:40] for name in FIGURE_FIELDS}
+        values["cbs_suppressed"] = "1" if request.form.get("cbs_suppressed") == "ja" else ""
+        try:
+            _f, changed = set_figures(municipality, year, by=current_user.id, source="page", **values)
+            flash(_("Jaarcijfers %(year)s van %(name)s zijn opgeslagen.", year=year, name=municipality.name)
+                  if changed else _("Niets gewijzigd."), "success")
+            return redirect(url_for("admin.figures", jaar=year))
+        except ValidationError as exc:
+            refused(exc)
+            errors[exc.field or "_form"], status = exc.message, 422
+    f = figures_of(municipality, year)
+    history = figures_history(f)
+    return render_template("admin/figures_edit.html", municipality=municipality, year=year, values=values,
+                           errors=errors, figures=f, history=history,
+                           users=_users_by_id([c.changed_by_id for c in history])), status
+
+
+def _membership_rows():
+    rows = []
+    for m in region_municipalities(_region_id()):
+        for ms in memberships_of(m, store=False):
+            rows.append((m, ms))
+    return rows
+
+
+def _regio_page(new_errors: dict, values, status: int = 200, change_errors: dict | None = None, change_values=None):
+    """The page with its two forms: a new municipality, and joining or leaving (each its own errors)."""
+    return render_template("admin/memberships.html", rows=_membership_rows(), new_errors=new_errors, values=values,
+                           change_errors=change_errors or {}, change_values=change_values or {},
+                           since_ever=SINCE_EVER, region=current_user.organisation.region), status
+
+
+@bp.get("/regio-indeling")
+def memberships():
+    return _regio_page({}, {})
+
+
+@bp.post("/regio-indeling")
+def municipality_create():
+    try:
+        m = create_municipality(request.form.get("code", "")[:10], request.form.get("name", "")[:200],
+                                current_user.organisation.region, request.form.get("valid_from", "")[:20])
+    except ValidationError as exc:
+        refused(exc)
+        return _regio_page({exc.field or "_form": exc.message}, request.form, 422)
+    flash(_("Gemeente %(name)s hoort vanaf %(date)s bij de regio.", name=m.name,
+            date=nldate(parse_date(request.form.get("valid_from"), "valid_from"))), "success")
+    return redirect(url_for("admin.memberships"))
+
+
+@bp.post("/regio-indeling/wijzigen")
+def membership_change():
+    """Join (a municipality the application knows, from another region) or leave the region from a date."""
+    action = request.form.get("action")
+    try:
+        municipality = get_municipality(request.form.get("municipality", "")[:10])
+        if action == "join":
+            join_region(municipality, current_user.organisation.region, request.form.get("valid_from", "")[:20])
+        else:
+            if not ever_in_region(municipality, _region_id()):
+                raise ValidationError(N_("Kies een gemeente van uw regio."), "municipality")
+            leave_region(municipality, current_user.organisation.region, request.form.get("valid_from", "")[:20])
+    except ValidationError as exc:
+        refused(exc)
+        # Keys as the change form's field ids (f-change-...), so the error summary links to them.
+        key = "_form" if exc.field is None else f"change-{'valid_from' if exc.field == 'region' else exc.field}"
+        return _regio_page({}, {}, 422, {key: exc.message}, request.form)
+    flash(_("De regio-indeling van %(name)s is gewijzigd.", name=municipality.name), "success")
+    return redirect(url_for("admin.memberships"))
+
+
+TARGET_LABELS = {"target_group_placed": _l("Doelgroep geplaatst (bereik)"),
+                 "all_toddlers": _l("Alle peuters 2,5-4 jaar (VE-plaatsen)")}
+
+
+@bp.route("/doelen", methods=["GET", "POST"])
+def targets():
+    errors, values, status = {}, {}, 200
+    region = current_user.organisation.region
+    if request.method == "POST":
+        values = request.form
+        try:
+            t = set_target(region, request.form.get("kind", ""), request.form.get("pct", "")[:20],
+                           request.form.get("valid_from", "")[:20], request.form.get("valid_until", "")[:20] or None,
+                           by=current_user.id)
+            flash(_("Doel %(pct)s%% vanaf %(date)s is vastgelegd.", pct=t.pct, date=nldate(t.valid_from)), "success")
+            return redirect(url_for("admin.targets"))
+        except ValidationError as exc:
+            refused(exc)
+            errors[exc.field or "_form"], status = exc.message, 422
+    items = list_targets(region)
+    return render_template("admin/targets.html", targets=items, errors=errors, values=values,
+                           labels={k: str(v) for k, v in TARGET_LABELS.items()},
+                           kind_options=[(k, str(TARGET_LABELS[k])) for k in TARGET_KINDS],
+                           users=_users_by_id(t.set_by_id for t in items)), status

@@ -113,8 +113,9 @@ def _legend_above(ax, **kwargs) -> None:
     ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.01), frameon=False, borderaxespad=0, **kwargs)
 
 
-def reach_chart(rows: list[tuple[str, dict]], target: float = 100.0) -> str:
-    """Reach (placed / target group) per municipality and the region, against the 100% target."""
+def reach_chart(rows: list[tuple[str, dict]], target=100.0, toddler_target=None) -> str:
+    """Reach (placed / target group) per municipality and the region, against the region's target
+    in force (100% when it set none)."""
     rows = _plain_rows(rows)
     with _drawing():
         fig = _figure(len(rows))
@@ -128,7 +129,7 @@ def reach_chart(rows: list[tuple[str, dict]], target: float = 100.0) -> str:
                 continue
             names.append(name)
             values.append(v)
-        ax.set_title(_("Bereik per gemeente tegen het doel van 100%"), loc="left", fontsize=10)
+        ax.set_title(reach_title(target), loc="left", fontsize=10)
         if not values:
             _nothing(ax, _why_empty(hidden, _("Niets te tonen: op deze peildatum is er geen kind in de doelgroep.")))
             _hidden_note(ax, hidden)
@@ -136,10 +137,16 @@ def reach_chart(rows: list[tuple[str, dict]], target: float = 100.0) -> str:
         ax.barh(names[::-1], values[::-1], color=COLOURS[0])
         for y, v in enumerate(values[::-1]):
             ax.text(v + 1, y, format_percent(v), va="center", fontsize=8)
-        ax.axvline(target, color=COLOURS[3], linestyle="--", linewidth=1.2, label=_("Doel %(pct)s%%", pct=format(target, ".0f")))
+        target = float(target)
+        ax.axvline(target, color=COLOURS[3], linestyle="--", linewidth=1.2, label=_("Doel %(pct)s%%", pct=format(target, "g")))
+        if toddler_target is not None:
+            # The region's other target (VE places for all toddlers aged 2.5-4), for comparison.
+            ax.axvline(float(toddler_target), color=COLOURS[4], linestyle=":", linewidth=1.2,
+                       label=_("Doel alle peuters %(pct)s%%", pct=format(float(toddler_target), "g")))
         ax.set_xlim(0, 115)
         ax.set_xlabel(_("Bereik (%)"))
         _legend_above(ax)
+        ax.set_title(reach_title(target), loc="left", fontsize=10)
         _hidden_note(ax, hidden)
         return _svg(fig)
 
@@ -239,3 +246,7 @@ def budget_chart(rows: list[tuple[str, dict]]) -> str:
         _whole_numbers(ax.xaxis)
         _hidden_note(ax, hidden)
         return _svg(fig)
+
+
+def reach_title(target=100.0) -> str:
+    return _("Bereik per gemeente tegen het doel van %(pct)s%%", pct=format(float(target), "g"))

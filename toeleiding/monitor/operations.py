@@ -17,7 +17,7 @@ from ..users.models import User
 from ..workflow import current_workflow
 from .models import MonitorPublication, MonitorSnapshotCell, RecodeCategory, Recoding
 from .access import parse_peildatum, region_for
-from .util import CLOSED_REASON, compute_monitor
+from .util import CLOSED_REASON, FIGURE_COLUMNS, compute_monitor
 
 CATEGORY_CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 
@@ -39,10 +39,12 @@ def publish_monitor(user: User, region_slug: Any, peildatum: Any) -> MonitorPubl
         for column, value in cells.items():
             pub.cells.append(MonitorSnapshotCell(part="monitor", row=row, column=column, value=value))
     for row, figures in data.figures.items():
-        for column in ("cbs_target_group", "goab_budget"):
+        for column in FIGURE_COLUMNS:
             pub.cells.append(MonitorSnapshotCell(part="figures", row=row, column=column, value=figures[column]))
-        pub.cells.append(MonitorSnapshotCell(part="figures", row=row, column="cbs_suppressed",
-                                             value=int(figures["cbs_suppressed"])))
+        for column in ("cbs_suppressed", "entered"):
+            pub.cells.append(MonitorSnapshotCell(part="figures", row=row, column=column, value=int(figures[column])))
+    for kind, pct in data.targets.items():   # the targets in force at P, as drawn and reported then
+        pub.cells.append(MonitorSnapshotCell(part="targets", row="total", column=kind, value=pct))
     for row, cols in data.flows.items():
         for column, value in cols.items():
             pub.cells.append(MonitorSnapshotCell(part="flows", row=row, column=column, value=value))

@@ -86,6 +86,7 @@ def present(data: MonitorData, threshold: int | None) -> dict:
         else:
             per_child = (Decimal(budget) / counts["target_group"]).quantize(Decimal(1))
             cells["budget_per_target_child"] = {"value": int(per_child), "display": _euros(per_child)}
+        cells.update(figure_cells(data, row, cells))
         rows[row] = cells
     flows = {row: {col: cell(("flows", row, col)) for col in data.flows[row]} for row in data.flows}
     return {"rows": rows, "flows": flows, "hidden": len(hidden)}
@@ -95,7 +96,7 @@ def cell_names(reasons: list[str]) -> list[str]:
     """Every cell of a row, in the documented column order of the API and the downloads."""
     head = list(COUNT_CELLS_HEAD)
     return [*head, *(f"not_reached_{r}" for r in reasons), "not_yet_placed", "reach_pct", "placed_elsewhere",
-            "cbs_target_group", "goab_budget", "budget_per_target_child"]
+            "cbs_target_group", "goab_budget", "budget_per_target_child", *FIGURE_TARGET_CELLS]
 
 
 def monitor_json(data: MonitorData, threshold: int | None, presented: dict | None = None) -> dict:
@@ -152,4 +153,50 @@ def differences(live: MonitorData, published: MonitorData, threshold: int | None
             d = a["value"] - b["value"]
             cells[name] = {"value": d, "display": f"{d:+d}" if d else "0"}
         out[row] = cells
+    return out
+
+
+# --- Yearly figures and targets (issue 12): cells appended after the budget cells ---------------
+
+FIGURE_TARGET_CELLS = ("jgz_target_group", "toddlers", "ve_places", "toddler_reach_pct", "reach_vs_target",
+                       "toddler_reach_vs_target")
+
+
+def figures_entered(data: MonitorData, row: str) -> bool:
+    """Whether the year's figures were entered for ``row`` (a publication from before the flag was
+    kept: whether it holds any figure)."""
+    fig = data.figures.get(row, {})
+    if "entered" in fig:
+        return bool(fig["entered"])
+    return any(fig.get(c) is not None for c in ("cbs_target_group", "goab_budget")) or bool(fig.get("cbs_suppressed"))
+
+
+def _number(v) -> dict:
+    return {"value": None, "display": "-"} if v is None else {"value": int(v), "display": str(int(v))}
+
+
+def _points(diff: float | None) -> dict:
+    return {"value": None, "display": "-"} if diff is None else {"value": diff, "display": f"{diff:+.1f}"}
+
+
+def figure_cells(data: MonitorData, row: str, cells: dict) -> dict:
+    """The JGZ count entered for the year beside the live target group and CBS, the toddlers aged
+    2.5-4 and VE places, the all-toddler reach (VE places per 100 toddlers) and each reach minus
+    its target in percentage points (``reach_vs_target``: a hidden reach hides it too)."""
+    fig = data.figures.get(row, {})
+    toddlers, places = fig.get("toddlers"), fig.get("ve_places")
+    toddler_pct = _pct(int(places), int(toddlers)) if places is not None and toddlers else None
+    out = {"jgz_target_group": _number(fig.get("jgz_target_group")), "toddlers": _number(toddlers),
+           "ve_places": _number(places),
+           "toddler_reach_pct": {"value": toddler_pct, "display": "-" if toddler_pct is None else f"{toddler_pct:.1f}%"}}
+    target = data.targets.get("target_group_placed")
+    reach = cells["reach_pct"]
+    if reach["value"] is None and reach["display"] != "-":
+        out["reach_vs_target"] = {"value": None, "display": "x"}
+    else:
+        out["reach_vs_target"] = _points(None if target is None or reach["value"] is None
+                                         else round(reach["value"] - float(target), 1))
+    toddler_target = data.targets.get("all_toddlers")
+    out["toddler_reach_vs_target"] = _points(None if toddler_target is None or toddler_pct is None
+                                             else round(toddler_pct - float(toddler_target), 1))
     return out

@@ -38,6 +38,7 @@ from ..cases.residence import MOVE_TRIGGER
 from ..errors import N_, ValidationError
 from ..extensions import db
 from ..organisations.models import Location, Municipality, MunicipalityFigures, Region
+from ..organisations.util import municipalities_on, targets_on
 from ..workflow import current_workflow
 from ..workflow.definition import Status
 from ..workflow.definition import CORRECT_EVENT, RENAME_EVENT as RENAME_TRIGGER
@@ -84,6 +85,7 @@ class MonitorData:
     counts: dict[str, dict[str, int]]             # row (code or "total") -> count cell -> value
     flows: dict[str, dict[str, int]]              # residence code -> location municipality code -> placed
     figures: dict[str, dict] = field(default_factory=dict)   # code or "total" -> cbs/goab figures
+    targets: dict[str, Decimal] = field(default_factory=dict)   # target kind -> percentage in force at P
 
     @property
     def rows(self) -> list[str]:
@@ -187,8 +189,9 @@ def compute_monitors(regions: list[Region], peildatum: dt.date) -> list[MonitorD
     """The monitors of several regions at ``peildatum``, all municipalities in one query."""
     prepared, ids, youngest, reasons, categories = [], [], {}, [], {}
     for region in regions:
-        municipalities = list(db.session.scalars(select(Municipality).where(Municipality.region_id == region.id)
-                                                 .order_by(Municipality.name)))
+        # The municipalities of the region at P (dated memberships): one that joins later, or left
+        # earlier, changes no monitor before that date.
+        municipalities = municipalities_on(region.id, peildatum)
         region_reasons, labels = reason_keys(region)
         prepared.append((region, municipalities, region_reasons, labels))
         reasons += [r for r in region_reasons if r not in reasons]
@@ -210,6 +213,7 @@ def compute_monitors(regions: list[Region], peildatum: dt.date) -> list[MonitorD
         data = MonitorData(region=region, peildatum=peildatum, municipalities=[(m.code, m.name) for m in municipalities],
                            reasons=region_reasons, reason_labels=labels, counts=counts, flows=flows)
         data.figures = figures_for(municipalities, peildatum.year)
+        data.targets = targets_for(region, peildatum)
         out.append(data)
     return out
 
@@ -254,8 +258,16 @@ def _fill(counts, flows, rows, code_of: dict[int, str], reasons: list[str]) -> N
                 flows["total"][where] += n
 
 
+# Figures entered per municipality and year (organisations.MunicipalityFigures), as the monitor
+# shows them; ``entered`` is False for a municipality without a row for the year ("niet ingevoerd").
+FIGURE_COLUMNS = ("cbs_target_group", "goab_budget", "jgz_target_group", "toddlers", "ve_places")
+# Without a target of the region the reach is drawn against 100% of the target group placed, the
+# line the monitor always had.
+DEFAULT_TARGETS = {"target_group_placed": Decimal(100)}
+
+
 def figures_for(municipalities, year: int) -> dict[str, dict]:
-    """CBS target group and GOAB budget of ``year`` per municipality, and their region totals.
+    """The figures of ``year`` per municipality, and their region totals.
 
     A region total is only given when every municipality has its figure; a CBS "<10" makes the
     CBS total unknown too.
@@ -266,15 +278,22 @@ def figures_for(municipalities, year: int) -> dict[str, dict]:
     out: dict[str, dict] = {}
     for m in municipalities:
         f = rows.get(m.id)
-        out[m.code] = {"cbs_target_group": f.cbs_target_group if f else None,
-                       "cbs_suppressed": bool(f and f.cbs_suppressed), "goab_budget": f.goab_budget if f else None}
+        out[m.code] = {**{c: getattr(f, c) if f else None for c in FIGURE_COLUMNS},
+                       "cbs_suppressed": bool(f and f.cbs_suppressed), "entered": f is not None}
     entries = list(out.values())
-    cbs_known = bool(entries) and all(x["cbs_target_group"] is not None and not x["cbs_suppressed"] for x in entries)
-    goab_known = bool(entries) and all(x["goab_budget"] is not None for x in entries)
-    out["total"] = {"cbs_target_group": sum(x["cbs_target_group"] for x in entries) if cbs_known else None,
-                    "cbs_suppressed": False,
-                    "goab_budget": sum((x["goab_budget"] for x in entries), Decimal(0)) if goab_known else None}
+    total = {"cbs_suppressed": False, "entered": bool(entries) and all(x["entered"] for x in entries)}
+    for c in FIGURE_COLUMNS:
+        known = bool(entries) and all(x[c] is not None for x in entries)
+        if c == "cbs_target_group":
+            known = known and not any(x["cbs_suppressed"] for x in entries)
+        total[c] = sum((x[c] for x in entries), Decimal(0) if c == "goab_budget" else 0) if known else None
+    out["total"] = total
     return out
+
+
+def targets_for(region: Region, peildatum: dt.date) -> dict[str, Decimal]:
+    """The region's targets in force at P; without any, the default line (100% placed)."""
+    return targets_on(region.id, peildatum) or dict(DEFAULT_TARGETS)
 
 
 # --- Presentation: cells as the API, the page and the downloads show them ---------------------
@@ -299,30 +318,37 @@ def find_publication(region: Region, peildatum: dt.date):
 
 def published_data(pub) -> MonitorData:
     """The frozen numbers of a publication, as they were computed when it was published."""
-    municipalities = list(db.session.scalars(select(Municipality).where(Municipality.region_id == pub.region_id)
+    # The municipalities the publication has rows for (those of the region at its reference date).
+    codes = {c.row for c in pub.cells if c.part == "monitor"}
+    municipalities = list(db.session.scalars(select(Municipality).where(Municipality.code.in_(codes))
                                              .order_by(Municipality.name)))
     current, labels = reason_keys(pub.region)
     counts: dict = defaultdict(dict)
     flows: dict = defaultdict(dict)
     figures: dict = defaultdict(dict)
+    targets: dict = {}
     for c in pub.cells:
         value = c.value
-        if c.part == "monitor":
+        if c.part == "targets":
+            targets[c.column] = value
+        elif c.part == "monitor":
             counts[c.row][c.column] = int(value)
         elif c.part == "flows":
             flows[c.row][c.column] = int(value)
-        elif c.column == "cbs_suppressed":
+        elif c.column in ("cbs_suppressed", "entered"):
             figures[c.row][c.column] = bool(value)
         else:
             figures[c.row][c.column] = (None if value is None else
-                                        int(value) if c.column == "cbs_target_group" else value)
+                                        value if c.column == "goab_budget" else int(value))
     stored = {col.removeprefix("not_reached_") for cells in counts.values() for col in cells
               if col.startswith("not_reached_")}
     reasons = [r for r in current if r in stored] + sorted(stored - set(current))
     known = [(m.code, m.name) for m in municipalities if m.code in counts]
     return MonitorData(region=pub.region, peildatum=pub.peildatum, municipalities=known, reasons=reasons,
                        reason_labels={r: labels.get(r, r) for r in reasons}, counts=dict(counts),
-                       flows=dict(flows), figures=dict(figures))
+                       flows=dict(flows), figures=dict(figures),
+                       # A publication from before targets were data was drawn against 100%.
+                       targets=targets or dict(DEFAULT_TARGETS))
 
 
 def refuse_ending_a_published_definition(definition, until: dt.date) -> None:

@@ -56,12 +56,16 @@ def index():
         flows=presented["flows"], cells=presentation.cell_names(data.reasons), own=own, names=names,
         publications=publications, published=published, diff=diff,
         choices=None if current_user.role == "admin" else access.peildatum_choices(region, day),
-        charts=[(_("Bereik per gemeente tegen het doel van 100%"), _data_uri(charts.reach_chart(chart_rows))),
+        charts=[(charts.reach_title(data.targets.get("target_group_placed", 100)),
+                 _data_uri(charts.reach_chart(chart_rows, data.targets.get("target_group_placed", 100),
+                                              data.targets.get("all_toddlers")))),
                 (_("Redenen van niet-bereik per gemeente"),
                  _data_uri(charts.reasons_chart(chart_rows, data.reasons, reason_texts(data.reason_labels)))),
                 (_("Doelgroep volgens CBS en volgens JGZ"), _data_uri(charts.cbs_jgz_chart(chart_rows[:-1]))),
                 (_("Budget per doelgroepkind"), _data_uri(charts.budget_chart(chart_rows)))],
-        labels=cell_labels(data))
+        labels=cell_labels(data),
+        not_entered=[name for code, name in data.municipalities if not presentation.figures_entered(data, code)],
+        figure_cells=("cbs_target_group", "goab_budget", "jgz_target_group", "toddlers", "ve_places"))
 
 
 def _for_page(rows: dict) -> dict:
@@ -86,7 +90,11 @@ def cell_labels(data) -> dict[str, str]:
     labels = {"target_group": _("Doelgroep"), "placed": _("Geplaatst"), "waitlisted": _("Wachtlijst"),
               "not_reached": _("Niet bereikt"), "not_yet_placed": _("Nog niet geplaatst"), "reach_pct": _("Bereik"),
               "placed_elsewhere": _("Geplaatst in andere gemeente"), "cbs_target_group": _("Doelgroep CBS"),
-              "goab_budget": _("GOAB-budget"), "budget_per_target_child": _("Budget per doelgroepkind")}
+              "goab_budget": _("GOAB-budget"), "budget_per_target_child": _("Budget per doelgroepkind"),
+              "jgz_target_group": _("Doelgroep JGZ (ingevoerd)"), "toddlers": _("Peuters 2,5-4 jaar"),
+              "ve_places": _("VE-plaatsen"), "toddler_reach_pct": _("VE-plaatsen per 100 peuters"),
+              "reach_vs_target": _("Bereik t.o.v. doel (procentpunt)"),
+              "toddler_reach_vs_target": _("Alle peuters t.o.v. doel (procentpunt)")}
     texts = reason_texts(data.reason_labels)
     for r in data.reasons:
         labels[f"not_reached_{r}"] = f"– {texts.get(r, r)}"

@@ -8,7 +8,7 @@ from sqlalchemy import (CheckConstraint, Column, Date, ForeignKey, Integer, JSON
                         Table, Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import UTCDateTime, db
 
 ORGANISATION_KINDS = ("jgz", "ve_provider", "cjg", "municipality", "school")
 
@@ -60,7 +60,9 @@ class Municipality(db.Model):
 
 
 class MunicipalityFigures(db.Model):
-    """Yearly figures entered by the region: CBS target-group count, JGZ count, GOAB budget."""
+    """Yearly figures entered by the region (admin page, API, ``flask figures import``): the CBS
+    target-group count, JGZ count, GOAB budget, toddlers aged 2.5-4 and VE places. The row holds the
+    current values; every change is also kept in FiguresChange (who, when, what)."""
     __tablename__ = "municipality_figures"
     __table_args__ = (UniqueConstraint("municipality_id", "year"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -70,6 +72,64 @@ class MunicipalityFigures(db.Model):
     cbs_suppressed: Mapped[bool] = mapped_column(default=False)   # CBS published "<10"
     jgz_target_group: Mapped[int | None]
     goab_budget: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    toddlers: Mapped[int | None]      # all children aged 2.5-4 (30-47 months), for the all-toddler target
+    ve_places: Mapped[int | None]     # recognised VE places in the municipality
+    # Who entered the current values, and when (the user id, not a relationship: users sit above
+    # organisations; NULL for the demo loader or a CLI import without --by).
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    municipality: Mapped["Municipality"] = relationship()
+
+
+class FiguresChange(db.Model):
+    """One change of a municipality's yearly figures: the values after it, who and when (history)."""
+    __tablename__ = "municipality_figures_changes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    figures_id: Mapped[int] = mapped_column(ForeignKey("municipality_figures.id", ondelete="CASCADE"), index=True)
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    source: Mapped[str] = mapped_column(String(20))        # page, api, import, demo
+    values: Mapped[dict] = mapped_column(JSON)             # the figures after the change
+
+
+class RegionMembership(db.Model):
+    """A municipality belongs to a region from ``valid_from`` to ``valid_until`` (inclusive; open
+    when NULL). The monitor of a reference date P reads the memberships in force at P, so a
+    municipality joining or leaving changes no monitor before that date."""
+    __tablename__ = "region_memberships"
+    __table_args__ = (CheckConstraint("valid_until IS NULL OR valid_until >= valid_from", name="period"),
+                      UniqueConstraint("municipality_id", "valid_from"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"), index=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    valid_until: Mapped[dt.date | None] = mapped_column(Date)
+    municipality: Mapped["Municipality"] = relationship()
+    region: Mapped[Region] = relationship()
+
+    def covers(self, day: dt.date) -> bool:
+        return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
+
+
+TARGET_KINDS = ("target_group_placed", "all_toddlers")
+
+
+class RegionTarget(db.Model):
+    """A region's target for a period: the share of the target group placed (``target_group_placed``,
+    reach_pct) or of all toddlers aged 2.5-4 for whom there is a VE place (``all_toddlers``)."""
+    __tablename__ = "region_targets"
+    __table_args__ = (CheckConstraint("kind IN ('target_group_placed','all_toddlers')", name="kind"),
+                      CheckConstraint("valid_until IS NULL OR valid_until >= valid_from", name="period"),
+                      UniqueConstraint("region_id", "kind", "valid_from"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    pct: Mapped[Decimal] = mapped_column(Numeric(5, 1))
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    valid_until: Mapped[dt.date | None] = mapped_column(Date)
+    set_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    region: Mapped[Region] = relationship()
 
 
 class Organisation(db.Model):

@@ -7,9 +7,15 @@ from typing import Callable
 
 from sqlalchemy import func, select
 
+from decimal import Decimal, InvalidOperation
+
+from .. import clock
+from ..dates import parse_date
 from ..errors import N_, ValidationError
 from ..extensions import db
-from .models import (ORGANISATION_KINDS, Location, Municipality, Organisation, Region, TargetGroupDefinition)
+from ..numbers import parse_whole_number
+from .models import (ORGANISATION_KINDS, TARGET_KINDS, FiguresChange, Location, Municipality, MunicipalityFigures,
+                     Organisation, Region, RegionMembership, RegionTarget, TargetGroupDefinition)
 
 LRK_RE = re.compile(r"^[0-9]{9,12}$")
 
@@ -173,3 +179,260 @@ def reactivate_organisation(organisation: Organisation) -> Organisation:
     organisation.active = True
     db.session.flush()
     return organisation
+
+
+# --- Yearly figures (issue 12.1) ---------------------------------------------------------------
+
+# The figures a region enters per municipality and year, in the order of the page, the API and the
+# import's columns. ``cbs_suppressed``: CBS published "<10" instead of a count.
+FIGURE_FIELDS = ("cbs_target_group", "cbs_suppressed", "jgz_target_group", "goab_budget", "toddlers", "ve_places")
+_COUNT_FIELDS = ("cbs_target_group", "jgz_target_group", "toddlers", "ve_places")
+MAX_COUNT = 1_000_000
+MAX_BUDGET = Decimal("9999999999.99")
+YEARS = (2000, 2100)
+
+
+def parse_year(raw, field: str = "year") -> int:
+    return parse_whole_number(raw, field, minimum=YEARS[0], maximum=YEARS[1],
+                              message=N_("Jaar: een getal van %(min)s tot en met %(max)s."))
+
+
+def _parse_figures(values: dict) -> dict:
+    """The figures of ``values`` (strings from a form or CSV, or JSON values), checked; a field that
+    is empty or absent is "not entered" (None). Raises a ValidationError naming the first bad field."""
+    out: dict = {}
+    for name in _COUNT_FIELDS:
+        raw = values.get(name)
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            out[name] = None
+        else:
+            out[name] = parse_whole_number(raw, name, minimum=0, maximum=MAX_COUNT,
+                                           message=N_("Vul een aantal van %(min)s tot en met %(max)s in."))
+    raw = values.get("cbs_suppressed")
+    if raw is None or raw == "" or raw is False or (isinstance(raw, str) and raw.strip().lower() in ("0", "false", "nee", "no")):
+        out["cbs_suppressed"] = False
+    elif raw is True or (isinstance(raw, str) and raw.strip().lower() in ("1", "true", "ja", "yes", "on", "<10")):
+        out["cbs_suppressed"] = True
+    else:
+        raise ValidationError(N_("CBS <10: ja of nee."), "cbs_suppressed")
+    if out["cbs_suppressed"] and out["cbs_target_group"] is not None:
+        raise ValidationError(N_("Vul bij CBS <10 geen aantal in."), "cbs_target_group")
+    raw = values.get("goab_budget")
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        out["goab_budget"] = None
+    else:
+        try:
+            if isinstance(raw, bool) or not isinstance(raw, (str, int, float, Decimal)):
+                raise InvalidOperation
+            budget = Decimal(raw.strip().replace(",", ".") if isinstance(raw, str) else str(raw))
+            if not budget.is_finite() or budget < 0 or budget > MAX_BUDGET or budget != budget.quantize(Decimal("0.01")):
+                raise InvalidOperation
+        except (InvalidOperation, ValueError):
+            raise ValidationError(N_("GOAB-budget: een bedrag in euro's (bijv. 125000 of 125000.50)."),
+                                  "goab_budget") from None
+        out["goab_budget"] = budget.quantize(Decimal("0.01"))
+    return out
+
+
+def figures_of(municipality: Municipality, year: int) -> MunicipalityFigures | None:
+    return db.session.scalar(select(MunicipalityFigures).where(MunicipalityFigures.municipality_id == municipality.id,
+                                                               MunicipalityFigures.year == year))
+
+
+def figures_dict(f: MunicipalityFigures | None) -> dict:
+    """The figures as JSON values (budget as a string of euros and cents)."""
+    if f is None:
+        return dict.fromkeys(FIGURE_FIELDS) | {"cbs_suppressed": False}
+    return {"cbs_target_group": f.cbs_target_group, "cbs_suppressed": bool(f.cbs_suppressed),
+            "jgz_target_group": f.jgz_target_group,
+            "goab_budget": None if f.goab_budget is None else f"{Decimal(f.goab_budget):.2f}",
+            "toddlers": f.toddlers, "ve_places": f.ve_places}
+
+
+def check_figures(values: dict) -> dict:
+    """``values`` checked as set_figures would, without storing anything (the import's dry run)."""
+    return _parse_figures(values)
+
+
+def set_figures(municipality: Municipality, year, by: int | None = None, source: str = "page",
+                **values) -> tuple[MunicipalityFigures, bool]:
+    """Enter or correct the figures of ``municipality`` for ``year``: every field is replaced (an
+    absent one becomes "not entered"). Keeps who (user id ``by``) and when, and a history row for
+    each change; storing the same values again changes nothing (returns ``changed`` False), so an
+    import can be run twice."""
+    year = parse_year(year)
+    unknown = sorted(set(values) - set(FIGURE_FIELDS))
+    if unknown:
+        raise ValidationError(N_("Onbekend veld %(name)s."), unknown[0], params={"name": unknown[0]})
+    parsed = _parse_figures(values)
+    f = figures_of(municipality, year)
+    if f is None:
+        f = MunicipalityFigures(municipality_id=municipality.id, year=year)
+        db.session.add(f)
+    elif figures_dict(f) == figures_dict(MunicipalityFigures(**parsed)):
+        return f, False
+    for name, value in parsed.items():
+        setattr(f, name, value)
+    f.updated_at, f.updated_by_id = clock.now(), by
+    db.session.flush()
+    db.session.add(FiguresChange(figures_id=f.id, changed_at=f.updated_at, changed_by_id=by, source=source[:20],
+                                 values=figures_dict(f)))
+    db.session.flush()
+    return f, True
+
+
+def figures_history(f: MunicipalityFigures | None) -> list[FiguresChange]:
+    if f is None:
+        return []
+    return list(db.session.scalars(select(FiguresChange).where(FiguresChange.figures_id == f.id)
+                                   .order_by(FiguresChange.changed_at.desc(), FiguresChange.id.desc())))
+
+
+# --- Municipalities and dated region memberships (issue 12.2) -----------------------------------
+
+# The start of a membership that existed before memberships were dated: from the beginning.
+SINCE_EVER = dt.date(1900, 1, 1)
+CODE_RE = re.compile(r"^GM[0-9]{4}$")
+
+
+def memberships_of(municipality: Municipality, store: bool = True) -> list[RegionMembership]:
+    """The municipality's memberships by date; one without any row belongs to its ``region_id``
+    since ever (installs before dated memberships), made explicit (stored) before it is changed;
+    ``store=False`` only shows it (pages and listings do not write)."""
+    rows = list(db.session.scalars(select(RegionMembership).where(RegionMembership.municipality_id == municipality.id)
+                                   .order_by(RegionMembership.valid_from)))
+    if not rows:
+        implicit = RegionMembership(municipality_id=municipality.id, region_id=municipality.region_id,
+                                    valid_from=SINCE_EVER)
+        if store:
+            db.session.add(implicit)
+            db.session.flush()
+        else:
+            implicit.region = municipality.region
+        rows = [implicit]
+    return rows
+
+
+def sync_current_region(municipality: Municipality, today: dt.date | None = None) -> None:
+    """Keep ``municipalities.region_id`` the region of the membership in force today (else the next
+    one to start, else the last one): code that asks for a municipality's region now reads it."""
+    today = today or clock.today()
+    rows = memberships_of(municipality)
+    now = next((m for m in rows if m.covers(today)), None) or next((m for m in rows if m.valid_from > today), None)
+    municipality.region_id = (now or rows[-1]).region_id
+    db.session.flush()
+
+
+def sync_current_regions(today: dt.date | None = None) -> int:
+    """``sync_current_region`` for every municipality with dated memberships (the nightly job: a
+    membership starting today becomes the current region); returns how many changed."""
+    changed = 0
+    dated = select(RegionMembership.municipality_id)
+    for m in db.session.scalars(select(Municipality).where(Municipality.id.in_(dated))):
+        before = m.region_id
+        sync_current_region(m, today)
+        changed += m.region_id != before
+    return changed
+
+
+def join_region(municipality: Municipality, region: Region, valid_from) -> RegionMembership:
+    """``municipality`` belongs to ``region`` from ``valid_from``; an open membership of another
+    region ends the day before. Monitors before ``valid_from`` keep their municipalities."""
+    day = parse_date(valid_from, "valid_from")
+    rows = memberships_of(municipality)
+    for m in rows:
+        if m.valid_from >= day:
+            raise ValidationError(N_("%(municipality)s heeft al een indeling vanaf %(date)s; kies een latere datum."),
+                                  "valid_from", params={"municipality": municipality.name,
+                                                        "date": m.valid_from.isoformat()})
+    current = rows[-1]
+    if current.valid_until is None or current.valid_until >= day:
+        if current.region_id == region.id:
+            raise ValidationError(N_("%(municipality)s hoort op %(date)s al bij %(region)s."), "region",
+                                  params={"municipality": municipality.name, "date": day.isoformat(),
+                                          "region": region.name})
+        current.valid_until = day - dt.timedelta(days=1)
+    membership = RegionMembership(municipality_id=municipality.id, region_id=region.id, valid_from=day)
+    db.session.add(membership)
+    db.session.flush()
+    sync_current_region(municipality)
+    return membership
+
+
+def leave_region(municipality: Municipality, region: Region, valid_from) -> RegionMembership:
+    """``municipality`` no longer belongs to ``region`` from ``valid_from`` (its last day is the day before)."""
+    day = parse_date(valid_from, "valid_from")
+    rows = memberships_of(municipality)
+    current = next((m for m in rows if m.region_id == region.id and m.covers(day - dt.timedelta(days=1))), None)
+    if current is None or day <= current.valid_from:
+        raise ValidationError(N_("%(municipality)s hoort op %(date)s niet bij %(region)s."), "valid_from",
+                              params={"municipality": municipality.name, "date": day.isoformat(),
+                                      "region": region.name})
+    if any(m.valid_from > current.valid_from for m in rows):
+        raise ValidationError(N_("%(municipality)s heeft al een latere indeling; beëindig die eerst."), "valid_from",
+                              params={"municipality": municipality.name})
+    current.valid_until = day - dt.timedelta(days=1)
+    db.session.flush()
+    sync_current_region(municipality)
+    return current
+
+
+def create_municipality(code, name, region: Region, valid_from) -> Municipality:
+    """A municipality new to the application, member of ``region`` from ``valid_from``."""
+    code = (code or "").strip().upper() if isinstance(code, str) else ""
+    if not CODE_RE.match(code):
+        raise ValidationError(N_("CBS-code: GM en vier cijfers, bijv. GM0716."), "code")
+    if db.session.scalar(select(Municipality.id).where(Municipality.code == code)):
+        raise ValidationError(N_("Gemeente %(code)s bestaat al."), "code", params={"code": code})
+    if not isinstance(name, str) or not name.strip():
+        raise ValidationError(N_("Naam is verplicht."), "name")
+    if len(name.strip()) > 120:
+        raise ValidationError(N_("Hoogstens 120 tekens."), "name")
+    day = parse_date(valid_from, "valid_from")
+    m = Municipality(code=code, name=name.strip(), region_id=region.id)
+    db.session.add(m)
+    db.session.flush()
+    db.session.add(RegionMembership(municipality_id=m.id, region_id=region.id, valid_from=day))
+    db.session.flush()
+    return m
+
+
+# --- Region targets (issue 12.3) ----------------------------------------------------------------
+
+def set_target(region: Region, kind, pct, valid_from, valid_until=None, by: int | None = None) -> RegionTarget:
+    """A target of ``region`` from ``valid_from`` (to ``valid_until``, inclusive, or open). An open
+    target of the same kind that started earlier ends the day before; periods may not overlap."""
+    if kind not in TARGET_KINDS:
+        raise ValidationError(N_("Onbekend doel; kies uit %(choices)s."), "kind",
+                              params={"choices": ", ".join(TARGET_KINDS)})
+    try:
+        if isinstance(pct, bool) or not isinstance(pct, (str, int, float, Decimal)):
+            raise InvalidOperation
+        value = Decimal(pct.strip().replace(",", ".").rstrip("%") if isinstance(pct, str) else str(pct))
+        if not value.is_finite() or not 0 < value <= 100:
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        raise ValidationError(N_("Doel: een percentage groter dan 0 en hoogstens 100."), "pct") from None
+    start = parse_date(valid_from, "valid_from")
+    end = None if valid_until in (None, "") else parse_date(valid_until, "valid_until")
+    if end is not None and end < start:
+        raise ValidationError(N_("Einddatum ligt vóór de begindatum."), "valid_until")
+    existing = list(db.session.scalars(select(RegionTarget).where(RegionTarget.region_id == region.id,
+                                                                  RegionTarget.kind == kind)
+                                       .order_by(RegionTarget.valid_from)))
+    for t in existing:
+        if t.valid_until is None and t.valid_from < start:
+            t.valid_until = start - dt.timedelta(days=1)   # the new period takes over
+        elif (t.valid_until is None or t.valid_until >= start) and (end is None or end >= t.valid_from):
+            raise ValidationError(N_("Overlapt met het doel vanaf %(date)s."), "valid_from",
+                                  params={"date": t.valid_from.isoformat()})
+    target = RegionTarget(region_id=region.id, kind=kind, pct=value.quantize(Decimal("0.1")), valid_from=start,
+                          valid_until=end, set_at=clock.now(), set_by_id=by)
+    db.session.add(target)
+    db.session.flush()
+    return target
+
+
+def list_targets(region: Region) -> list[RegionTarget]:
+    return list(db.session.scalars(select(RegionTarget).where(RegionTarget.region_id == region.id)
+                                   .order_by(RegionTarget.kind, RegionTarget.valid_from)))

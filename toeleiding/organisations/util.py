@@ -1,12 +1,15 @@
 """Read-only look-ups of the region's configuration."""
 from __future__ import annotations
 
-from sqlalchemy import select
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import and_, or_, select
 
 from ..errors import N_, ValidationError
 from ..extensions import db
 from ..numbers import whole_number
-from .models import Location, Municipality, Organisation, organisation_municipalities
+from .models import Location, Municipality, Organisation, RegionMembership, RegionTarget, organisation_municipalities
 
 
 def get_municipality(code: str | None, field: str = "municipality") -> Municipality:
@@ -66,3 +69,50 @@ def organisation_in_region(region_id: int, raw_id, field: str = "organisation") 
     if org is None or org.region_id != region_id or not org.active:
         raise ValidationError(N_("Kies een organisatie van uw regio."), field)
     return org
+
+
+def municipalities_on(region_id: int, day: dt.date) -> list[Municipality]:
+    """The region's municipalities on ``day``, by name: the memberships in force that day; a
+    municipality without any membership row belongs to its ``region_id`` since ever."""
+    dated = select(RegionMembership.municipality_id)
+    member = select(RegionMembership.municipality_id).where(
+        RegionMembership.region_id == region_id, RegionMembership.valid_from <= day,
+        or_(RegionMembership.valid_until.is_(None), RegionMembership.valid_until >= day))
+    return list(db.session.scalars(select(Municipality).where(or_(
+        Municipality.id.in_(member), and_(Municipality.region_id == region_id, Municipality.id.not_in(dated))))
+        .order_by(Municipality.name)))
+
+
+def targets_on(region_id: int, day: dt.date) -> dict[str, Decimal]:
+    """The region's targets in force on ``day``: kind -> percentage."""
+    rows = db.session.scalars(select(RegionTarget).where(
+        RegionTarget.region_id == region_id, RegionTarget.valid_from <= day,
+        or_(RegionTarget.valid_until.is_(None), RegionTarget.valid_until >= day)))
+    return {t.kind: t.pct for t in rows}
+
+
+def ever_in_region(municipality: Municipality, region_id: int) -> bool:
+    """Whether ``municipality`` belongs, belonged or will belong to the region (an administrator
+    keeps the figures of every municipality the region's monitors show)."""
+    if municipality.region_id == region_id:
+        return True
+    return db.session.scalar(select(RegionMembership.id).where(RegionMembership.municipality_id == municipality.id,
+                                                               RegionMembership.region_id == region_id)) is not None
+
+
+def region_municipality(region_id: int, code, field: str = "municipality") -> Municipality:
+    """The municipality with CBS ``code`` if it is (or was, or will be) the region's; else NotFound
+    (out of scope looks like unknown)."""
+    from ..errors import NotFound
+    m = db.session.scalar(select(Municipality).where(Municipality.code == str(code or "").upper()[:10]))
+    if m is None or not ever_in_region(m, region_id):
+        raise NotFound(N_("Onbekende gemeente %(code)r."), params={"code": str(code)[:10]})
+    return m
+
+
+def region_municipalities(region_id: int) -> list[Municipality]:
+    """Every municipality that is, was or will be the region's, by name."""
+    members = select(RegionMembership.municipality_id).where(RegionMembership.region_id == region_id)
+    return list(db.session.scalars(select(Municipality).where(or_(Municipality.region_id == region_id,
+                                                                  Municipality.id.in_(members)))
+                                   .order_by(Municipality.name)))
