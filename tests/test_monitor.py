@@ -73,7 +73,7 @@ def histories(app, api, region):
         "W": _new(jgz, "GM0396", "2022-08-08", "2025-02-01", "2025-02-01", w.ids["loc_heemskerk"]),
     }
     c["F"] = jgz.fire(c["F"], "reject")
-    c["W"] = ve.fire(c["W"], "waitlist")
+    c["W"] = ve.fire(c["W"], "waitlist", waitlist_date=days_ago(0))
 
     at(app, "2025-03-01")
     ve = api("ve")

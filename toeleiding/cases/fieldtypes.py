@@ -20,7 +20,8 @@ from ..extensions import db
 from ..numbers import whole_number
 from ..organisations.models import Location, Municipality, Organisation
 from ..workflow.definition import Field, Transition, Workflow
-from ..workflow.labels import outcome_label, reason_label
+from ..workflow import current_workflow
+from ..workflow.labels import label
 from .validation import parse_date, text_value
 
 MISSING = object()   # a form left the field empty
@@ -101,7 +102,7 @@ class DateType(FieldType):
 
     def offer(self, wf, f, ff, case, user):
         ff.hint = _("Dag-maand-jaar; uw browser toont een kalender.")
-        if f.not_future and f.required:
+        if f.default == "today" or (f.not_future and f.required):
             ff.default = clock.today().isoformat()
 
     def show(self, f, value, shown):
@@ -186,7 +187,8 @@ class ChoiceType(FieldType):
 
     @staticmethod
     def _label(f: Field):
-        return reason_label if f.choices_list == "reasons" else outcome_label
+        kind = current_workflow().choice_kind(f)
+        return lambda code: label(kind, code)
 
     def parse(self, wf, f, case, raw, values):
         if raw not in wf.choices_for(f):
