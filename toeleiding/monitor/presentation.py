@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .util import COUNT_CELLS_HEAD, MonitorData
+from .util import COUNT_CELLS_HEAD, STEP_CELLS, MonitorData
 
 
 def _count_display(v: int) -> str:
@@ -91,17 +91,19 @@ def present(data: MonitorData, threshold: int | None) -> dict:
     return {"rows": rows, "flows": flows, "hidden": len(hidden)}
 
 
-def cell_names(reasons: list[str]) -> list[str]:
-    """Every cell of a row, in the documented column order of the API and the downloads."""
+def cell_names(reasons: list[str], data: MonitorData | None = None) -> list[str]:
+    """Every cell of a row, in the documented column order of the API and the downloads (of
+    ``data``: a publication made before the step cells existed has none)."""
     head = list(COUNT_CELLS_HEAD)
+    steps = [c for c in STEP_CELLS if data is None or c in data.count_cells]
     return [*head, *(f"not_reached_{r}" for r in reasons), "not_yet_placed", "reach_pct", "placed_elsewhere",
-            "cbs_target_group", "goab_budget", "budget_per_target_child"]
+            "cbs_target_group", "goab_budget", "budget_per_target_child", *steps]
 
 
 def monitor_json(data: MonitorData, threshold: int | None, presented: dict | None = None) -> dict:
     """The API's shape: ``{"peildatum", "region", "threshold", "municipalities", "total"}``."""
     presented = presented or present(data, threshold)
-    names = cell_names(data.reasons)
+    names = cell_names(data.reasons, data)
     return {
         "peildatum": data.peildatum.isoformat(),
         "region": data.region.slug,

@@ -39,7 +39,7 @@ from ..errors import N_, ValidationError
 from ..extensions import db
 from ..organisations.models import Location, Municipality, MunicipalityFigures, Region
 from ..workflow import current_workflow
-from ..workflow.definition import Status
+from ..workflow.definition import STEP_MEANINGS, Status
 from ..workflow.definition import RENAME_EVENT as RENAME_TRIGGER
 from .models import RecodeCategory, Recoding
 
@@ -55,11 +55,14 @@ STATUS_CODES = {Status.OUTSIDE: OUTSIDE, Status.NOT_YET_PLACED: NOT_YET_PLACED, 
                 Status.PLACED: PLACED, Status.NOT_REACHED: NOT_REACHED}
 CLOSED_REASON = "closed"   # the monitor's own reason cell (not_reached_closed), not a workflow name
 
-# Layout of the packed arg-max value: seq | status (3 bits) | reason (8 bits) | location id (32 bits).
-_LOC_BITS, _REASON_BITS, _STATUS_BITS = 32, 8, 3
+# Layout of the packed arg-max value: seq | stopped early (1 bit) | status (3 bits) | reason (8 bits)
+# | location id (32 bits). "Stopped early": the state event is a step the workflow file marks so
+# (transitions: monitor: stopped_early).
+_LOC_BITS, _REASON_BITS, _STATUS_BITS, _FLAG_BITS = 32, 8, 3, 1
 _REASON_SHIFT = 2 ** _LOC_BITS
 _STATUS_SHIFT = 2 ** (_LOC_BITS + _REASON_BITS)
-_SEQ_SHIFT = 2 ** (_LOC_BITS + _REASON_BITS + _STATUS_BITS)
+_FLAG_SHIFT = 2 ** (_LOC_BITS + _REASON_BITS + _STATUS_BITS)
+_SEQ_SHIFT = 2 ** (_LOC_BITS + _REASON_BITS + _STATUS_BITS + _FLAG_BITS)
 _HOME_SHIFT = 2 ** 32
 
 
@@ -70,6 +73,12 @@ def _big(n: int):
 
 COUNT_CELLS_HEAD = ("target_group", "placed", "waitlisted", "not_reached")
 COUNT_CELLS_TAIL = ("not_yet_placed", "placed_elsewhere")
+# Counts of steps (issue 11): children of the target group whose referral a provider declined by
+# P; children not reached at P because they stopped VE early. The workflow file's step meanings
+# (transitions: monitor) say which triggers these are. A publication made before these cells
+# existed has none (MonitorData.count_cells leaves them out there).
+STEP_CELLS = ("referrals_declined", "stopped_early")
+DECLINED_MEANING, STOPPED_MEANING = STEP_MEANINGS
 FIGURE_CELLS = ("reach_pct", "cbs_target_group", "goab_budget", "budget_per_target_child")
 
 
@@ -91,11 +100,12 @@ class MonitorData:
 
     @property
     def count_cells(self) -> list[str]:
-        return count_cells(self.reasons)
+        present = self.counts.get("total", {})
+        return [c for c in count_cells(self.reasons) if c not in STEP_CELLS or c in present]
 
 
 def count_cells(reasons: list[str]) -> list[str]:
-    return [*COUNT_CELLS_HEAD, *(f"not_reached_{r}" for r in reasons), *COUNT_CELLS_TAIL]
+    return [*COUNT_CELLS_HEAD, *(f"not_reached_{r}" for r in reasons), *COUNT_CELLS_TAIL, *STEP_CELLS]
 
 
 def reason_keys(region: Region) -> tuple[list[str], dict[str, str]]:
@@ -141,11 +151,16 @@ def monitor_query(peildatum: dt.date, municipality_ids: list[int], youngest: dic
         *(((and_(e.c.to_state.in_(wf.final_states), e.c.from_state != wf.initial,
                  e.c.data[outcome].as_string().in_(closed_unplaced)), NOT_REACHED),) if outcome else ()),
         else_=OUTSIDE)
+    stopped = wf.triggers_meaning(STOPPED_MEANING)
+    flag = case((e.c.trigger.in_(stopped), 1), else_=0) if stopped else literal(0)
     state_key = func.max(case(
         (and_(e.c.trigger.not_in((MOVE_TRIGGER, RENAME_TRIGGER)), on_p),
-         cast(e.c.seq, BigInteger) * _big(_SEQ_SHIFT) + status * _big(_STATUS_SHIFT)
+         cast(e.c.seq, BigInteger) * _big(_SEQ_SHIFT) + flag * _big(_FLAG_SHIFT) + status * _big(_STATUS_SHIFT)
          + reason_code * _big(_REASON_SHIFT) + func.coalesce(e.c.location_id, 0)),
         else_=None)).label("state_key")
+    declining = wf.triggers_meaning(DECLINED_MEANING)
+    declined_key = (func.max(case((and_(e.c.trigger.in_(declining), on_p), 1), else_=0)) if declining
+                    else literal(0)).label("declined")
     home_key = func.max(case(
         (or_(e.c.seq == 1, and_(e.c.trigger == MOVE_TRIGGER, on_p)), cast(e.c.seq, BigInteger) * _big(_HOME_SHIFT) + e.c.municipality_id),
         else_=None)).label("home_key")
@@ -155,7 +170,7 @@ def monitor_query(peildatum: dt.date, municipality_ids: list[int], youngest: dic
     # The history alone, no join with the cases: each row carries the birth month, and its
     # municipality of residence at the time, which always lies in the case's region (a move out
     # of the region closes the case), so filtering rows on it keeps whole histories.
-    per_case = (select(e.c.case_id, e.c.birth_month, state_key, home_key)
+    per_case = (select(e.c.case_id, e.c.birth_month, state_key, home_key, declined_key)
                 .select_from(e.outerjoin(r, r.c.case_event_id == e.c.id))
                 .where(e.c.birth_month >= oldest, e.c.birth_month <= latest,
                        e.c.municipality_id.in_(municipality_ids), or_(on_p, e.c.seq == 1),
@@ -169,12 +184,13 @@ def monitor_query(peildatum: dt.date, municipality_ids: list[int], youngest: dic
     status_col = ((per_case.c.state_key // _big(_STATUS_SHIFT)) % (2 ** _STATUS_BITS)).label("status")
     reason_col = ((per_case.c.state_key // _big(_REASON_SHIFT)) % (2 ** _REASON_BITS)).label("reason")
     location_col = per_case.c.state_key % _big(_REASON_SHIFT)
+    flag_col = ((per_case.c.state_key // _big(_FLAG_SHIFT)) % (2 ** _FLAG_BITS)).label("stopped")
     admits = case(*((home == mid, literal(day)) for mid, day in youngest.items()), else_=None)
     located = (select(home, status_col, reason_col, Location.municipality_id.label("location_municipality"),
-                      func.count().label("n"))
+                      flag_col, per_case.c.declined, func.count().label("n"))
                .select_from(per_case.outerjoin(Location, Location.id == location_col))
                .where(per_case.c.state_key.is_not(None), per_case.c.birth_month <= admits)
-               .group_by(home, status_col, reason_col, Location.municipality_id))
+               .group_by(home, status_col, reason_col, Location.municipality_id, flag_col, per_case.c.declined))
     return located
 
 
@@ -235,7 +251,7 @@ def _fill(counts, flows, rows, code_of: dict[int, str], reasons: list[str]) -> N
     """Aggregate rows (a few per municipality) into the cells, row totals and the region total."""
     status_cell = {NOT_YET_PLACED: "not_yet_placed", WAITLISTED: "waitlisted", PLACED: "placed",
                    NOT_REACHED: "not_reached"}
-    for home, status, reason, location_municipality, n in rows:
+    for home, status, reason, location_municipality, stopped, declined, n in rows:
         code = code_of.get(home)
         if code is None or status == OUTSIDE:
             continue
@@ -247,6 +263,10 @@ def _fill(counts, flows, rows, code_of: dict[int, str], reasons: list[str]) -> N
                 target[f"not_reached_{reasons[reason - 1]}"] += n
             if status == PLACED and location_municipality != home:
                 target["placed_elsewhere"] += n
+            if declined:
+                target[STEP_CELLS[0]] += n
+            if stopped and status == NOT_REACHED:
+                target[STEP_CELLS[1]] += n
         if status == PLACED:
             where = code_of.get(location_municipality)
             if where is not None:
