@@ -155,3 +155,25 @@ def differences(live: MonitorData, published: MonitorData, threshold: int | None
             cells[name] = {"value": d, "display": f"{d:+d}" if d else "0"}
         out[row] = cells
     return out
+
+
+def declines_json(table, threshold: int | None) -> dict:
+    """The per-provider table of declined referrals (util.DeclineTable), suppressed like the
+    monitor: each row sums its reasons to its total, each column sums over the providers."""
+    from .suppression import LARGE, SMALL, suppress, table_lines
+    rows = [p for p, _ in table.providers]
+    values = {("declines", row, c): v for row, cells in table.counts.items() for c, v in cells.items()}
+    lines = table_lines(rows, [("total", tuple(table.reasons))], [*table.reasons, "total"], part="declines")
+    hidden = suppress(values, lines, threshold) if threshold is not None else {}
+
+    def cell(row, c) -> dict:
+        key = ("declines", row, c)
+        if key in hidden:
+            return {"value": None, "display": {SMALL: f"<{threshold}", LARGE: "x"}.get(hidden[key], ".")}
+        return {"value": values[key], "display": str(values[key])}
+    names = [*table.reasons, "total"]
+    return {"peildatum": table.peildatum.isoformat(), "region": table.region.slug, "threshold": threshold,
+            "reasons": table.reasons,
+            "providers": [{"id": int(pid), "name": name, "cells": {c: cell(pid, c) for c in names}}
+                          for pid, name in table.providers],
+            "total": {"cells": {c: cell("total", c) for c in names}}}

@@ -361,3 +361,57 @@ def refuse_ending_a_published_definition(definition, until: dt.date) -> None:
         raise ValidationError(N_("De monitor is gepubliceerd op peildatum %(date)s met deze definitie; "
                                  "laat de periode niet eerder eindigen."), "valid_until",
                               params={"date": published.isoformat()})
+
+
+# --- Declined referrals per provider (issue 11) ---------------------------------------------
+
+
+@dataclass
+class DeclineTable:
+    """Referrals declined by each provider, by reason: every decline (a step the workflow file
+    marks ``monitor: referral_declined``) with an effective date up to P, of a child of the region
+    (its residence then) who is under 4 at P. One child declined twice counts twice."""
+    region: Region
+    peildatum: dt.date
+    providers: list[tuple[str, str]]            # (organisation id as text, name), by name
+    reasons: list[str]                           # the decline reasons' codes, in the file's order
+    counts: dict[str, dict[str, int]]            # provider id or "total" -> reason or "total" -> n
+
+
+def decline_reason_field(wf) -> tuple[str | None, list[str]]:
+    """The choice field in which the declining steps record their reason, and its codes."""
+    for trigger in wf.triggers_meaning(DECLINED_MEANING):
+        for f in wf.transitions[trigger].fields.values():
+            if f.type == "choice":
+                return f.name, list(wf.choices_for(f))
+    return None, []
+
+
+def compute_declines(region: Region, peildatum: dt.date) -> DeclineTable:
+    from ..organisations.models import Organisation
+    wf = current_workflow()
+    field_name, reasons = decline_reason_field(wf)
+    declining = wf.triggers_meaning(DECLINED_MEANING)
+    e = CaseEvent.__table__
+    oldest = clock.add_months(peildatum.replace(day=1), -(MAX_AGE_MONTHS - 1))
+    rows = []
+    if declining:
+        reason = e.c.data[field_name].as_string() if field_name else literal(None)
+        q = (select(e.c.organisation_id, reason.label("reason"), func.count().label("n"))
+             .where(e.c.trigger.in_(declining), e.c.effective_date <= peildatum, e.c.birth_month >= oldest,
+                    e.c.municipality_id.in_(select(Municipality.id).where(Municipality.region_id == region.id)))
+             .group_by(e.c.organisation_id, reason))
+        rows = db.session.execute(q).all()
+    names = dict(db.session.execute(select(Organisation.id, Organisation.name)
+                                    .where(Organisation.id.in_({r.organisation_id for r in rows}))).all())
+    providers = sorted(((str(oid), name) for oid, name in names.items()), key=lambda p: p[1])
+    cells = [*reasons, "total"]
+    counts = {row: dict.fromkeys(cells, 0) for row in [p for p, _ in providers] + ["total"]}
+    fallback = reasons[-1] if reasons else "total"
+    for oid, code, n in rows:
+        code = code if code in reasons else fallback
+        for row in (str(oid), "total"):
+            if code != "total":
+                counts[row][code] += n
+            counts[row]["total"] += n
+    return DeclineTable(region=region, peildatum=peildatum, providers=providers, reasons=reasons, counts=counts)

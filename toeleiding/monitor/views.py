@@ -49,10 +49,13 @@ def index():
         pub_threshold = None if threshold is None else published.threshold
         diff = presentation.differences(data, util.published_data(published), threshold, pub_threshold)
     own = [c for c in _own_codes() if c in rows]
+    declines = (presentation.declines_json(util.compute_declines(region, day), threshold)
+                if current_user.role in access.DECLINE_ROLES else None)
     return render_template(
         "monitor/index.html", region=region, peildatum=day, threshold=threshold, data=data, rows=rows,
         flows=presented["flows"], cells=presentation.cell_names(data.reasons), own=own, names=names,
-        publications=publications, published=published, diff=diff,
+        publications=publications, published=published, diff=diff, declines=declines,
+        decline_labels=_decline_labels(),
         choices=None if current_user.role == "admin" else access.peildatum_choices(region, day),
         charts=[(_("Bereik per gemeente tegen het doel van 100%"), _data_uri(charts.reach_chart(chart_rows))),
                 (_("Redenen van niet-bereik per gemeente"),
@@ -60,6 +63,17 @@ def index():
                 (_("Doelgroep volgens CBS en volgens JGZ"), _data_uri(charts.cbs_jgz_chart(chart_rows[:-1]))),
                 (_("Budget per doelgroepkind"), _data_uri(charts.budget_chart(chart_rows)))],
         labels=cell_labels(data))
+
+
+def _decline_labels() -> dict[str, str]:
+    """The decline reasons' labels in the reader's language (the workflow file's choice list)."""
+    from ..workflow.labels import label
+    wf = util.current_workflow()
+    field_name, codes = util.decline_reason_field(wf)
+    if field_name is None:
+        return {}
+    f = next(f for t in wf.transitions.values() for f in t.fields.values() if f.name == field_name)
+    return {code: label(wf.choice_kind(f), code) for code in codes}
 
 
 def _data_uri(svg: str) -> str:
@@ -72,7 +86,9 @@ def cell_labels(data) -> dict[str, str]:
     labels = {"target_group": _("Doelgroep"), "placed": _("Geplaatst"), "waitlisted": _("Wachtlijst"),
               "not_reached": _("Niet bereikt"), "not_yet_placed": _("Nog niet geplaatst"), "reach_pct": _("Bereik"),
               "placed_elsewhere": _("Geplaatst in andere gemeente"), "cbs_target_group": _("Doelgroep CBS"),
-              "goab_budget": _("GOAB-budget"), "budget_per_target_child": _("Budget per doelgroepkind")}
+              "goab_budget": _("GOAB-budget"), "budget_per_target_child": _("Budget per doelgroepkind"),
+              "referrals_declined": _("Toeleiding afgewezen door aanbieder"),
+              "stopped_early": _("Voortijdig gestopt met VE")}
     texts = reason_texts(data.reason_labels)
     for r in data.reasons:
         labels[f"not_reached_{r}"] = f"– {texts.get(r, r)}"
