@@ -42,8 +42,8 @@ def monitor_flows():
 @bp.get("/monitor/declines")
 def monitor_declines():
     """Declined referrals per provider and reason: the municipality's and the administrator's."""
+    access.require_decline_reader(current_user)   # the role first: 403 whatever it asks
     region, day = _monitor_args()
-    access.require_decline_reader(current_user)
     return jsonify(presentation.declines_json(util.compute_declines(region, day), _threshold()))
 
 
