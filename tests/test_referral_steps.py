@@ -288,3 +288,42 @@ def test_only_jgz_and_cjg_transfer_and_only_a_placed_child(at, world):
         "data": {"location_id": world.ids["loc2"], "consent": True, "referral_date": _day(0)}})
     assert r.status_code == 409
 
+
+
+# --- the engine's new capabilities refuse mistakes, naming the key ---------------------------
+
+def _load_changed(tmp_path, change):
+    import yaml
+    from toeleiding.config import PROJECT_ROOT
+    from toeleiding.workflow import WorkflowError, load_workflow
+    data = yaml.safe_load((PROJECT_ROOT / "workflows" / "toeleiding.yaml").read_text(encoding="utf-8"))
+    change(data)
+    path = tmp_path / "changed.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(WorkflowError) as info:
+        load_workflow(path)
+    return str(info.value)
+
+
+def _transition(data, trigger):
+    return next(t for t in data["transitions"] if t["trigger"] == trigger)
+
+
+@pytest.mark.parametrize("change,expected", [
+    (lambda d: _transition(d, "stop_placement")["fields"]["stop_reason"].update(only=["sleepy"]),
+     "fields.stop_reason.only: 'sleepy' is not in the list 'reasons'"),
+    (lambda d: _transition(d, "decline_referral")["fields"]["decline_reason"].update(choices="excuses"),
+     "fields.decline_reason.choices: a choice field names its list"),
+    (lambda d: _transition(d, "refer")["fields"]["consent"].update(default="today"),
+     "fields.consent.default: only a date field starts at today"),
+    (lambda d: _transition(d, "decline_referral").update(ends_access="everyone"), "ends_access"),
+    (lambda d: _transition(d, "decline_referral").update(monitor="declined"), "monitor"),
+    (lambda d: d["reminders"][-2].update(after_step="decline"), "after_step: unknown trigger 'decline'"),
+    (lambda d: d["reminders"][-2].update(after_step="place"), "does not lead to a state of the rule"),
+    (lambda d: d["reminders"].append({**d["reminders"][-1], "name": "twice"}),
+     "already covers 'not_reached'"),
+    (lambda d: d.update(choice_lists={"reasons": {"x": "X"}}), "choice_lists.reasons"),
+])
+def test_the_new_capabilities_refuse_mistakes(tmp_path, change, expected):
+    message = _load_changed(tmp_path, change)
+    assert expected in message, message
