@@ -70,6 +70,7 @@ API = {
     ("api.meeting_note", "POST"): expect("/api/v1/bereik-overleg/GM0375/notes", **api(404, **INBOX)),
     ("api.monitor", "GET"): expect("/api/v1/monitor", **api(422, **MONITOR_READERS)),
     ("api.monitor_flows", "GET"): expect("/api/v1/monitor/flows", **api(422, **MONITOR_READERS)),
+    ("api.monitor_declines", "GET"): expect("/api/v1/monitor/declines", **api(422, **MONITOR_READERS, cjg=403)),
     ("api.monitor_categories", "GET"): expect("/api/v1/monitor/categories", **api(422, **MONITOR_READERS)),
     ("api.monitor_publications", "GET"): expect("/api/v1/monitor/publications", **api(422, **MONITOR_READERS)),
     ("api.monitor_publication", "GET"): expect("/api/v1/monitor/publications/2026-01-01",

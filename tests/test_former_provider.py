@@ -21,7 +21,7 @@ def leave(api, world) -> dict:
     r = jgz.post("/bereik-overleg/GM0375/notes", {"case_id": case["id"], "text": "Duinroos belt nog een keer."})
     assert r.status_code == 201, r.json
     case = jgz.fire(case, "re_refer", location_id=world.ids["loc2"], consent=True, referral_date=days_ago(15))
-    case = ve2.fire(case, "waitlist")
+    case = ve2.fire(case, "waitlist", waitlist_date=days_ago(0))
     r = ve2.post("/bereik-overleg/GM0375/notes", {"case_id": case["id"], "text": "Strandgaper plaatst na de zomer."})
     assert r.status_code == 201, r.json
     return case

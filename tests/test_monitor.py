@@ -20,7 +20,8 @@ from toeleiding.organisations.operations import add_definition
 from .factories import CRITERIA
 
 P1, P2, P3 = "2025-06-30", "2025-12-31", "2026-02-01"
-REASONS = ("parents_declined", "no_contact", "moved", "regular_childcare", "medical", "waiting_list", "other", "closed")
+REASONS = ("parents_declined", "no_contact", "moved", "regular_childcare", "medical", "waiting_list", "other",
+           "parents_stopped", "attendance", "closed")
 
 
 def at(app, day: str) -> None:
@@ -74,7 +75,7 @@ def histories(app, api, region):
         "W": _new(jgz, "GM0396", "2022-08-08", "2025-02-01", "2025-02-01", w.ids["loc_heemskerk"]),
     }
     c["F"] = jgz.fire(c["F"], "reject")
-    c["W"] = ve.fire(c["W"], "waitlist")
+    c["W"] = ve.fire(c["W"], "waitlist", waitlist_date="2025-02-01")
 
     at(app, "2025-03-01")
     ve = api("ve")
@@ -107,6 +108,7 @@ def expect(target_group=0, placed=0, waitlisted=0, not_reached=0, not_yet_placed
     row.update({f"not_reached_{r}": 0 for r in REASONS})
     row["not_reached_other"] = other
     row["reach_pct"] = round(100 * placed / target_group, 1) if target_group else None
+    row.update(referrals_declined=0, stopped_early=0)   # the steps of issue 11: tests/test_monitor_steps.py
     row.update(figures)
     return row
 

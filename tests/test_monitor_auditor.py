@@ -318,7 +318,7 @@ def add_child(users: dict, region: dict, home: int, path: str, other_place: int)
     where = codes[other_place % len(codes)] if path == "placed_elsewhere" else codes[home]
     case = jgz.fire(case, "refer", location_id=region["locations"][where], consent=True, referral_date=days_ago(20))
     if path == "waitlisted":
-        ve.fire(case, "waitlist")
+        ve.fire(case, "waitlist", waitlist_date=days_ago(0))
     elif path.startswith("placed"):
         ve.fire(case, "place", start_date=days_ago(10), hours_per_week=16)
 

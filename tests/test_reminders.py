@@ -128,7 +128,7 @@ def test_referral_unanswered_goes_to_the_provider_twice_then_escalates_to_jgz(re
 
 def test_waitlisted_reminds_the_provider_every_28_days_and_after_3_the_cjg(region):
     case = _referred(region)
-    region.who("ve").fire(case, "waitlist")   # effective today: T0
+    region.who("ve").fire(case, "waitlist", waitlist_date=day(0).isoformat())   # effective today: T0
     for n, count in [(27, 0), (28, 1), (56, 2), (84, 3), (112, 3)]:
         region.sweep(n)
         assert region.rules("ve", case).count("waitlisted_long") == count, n
@@ -380,7 +380,7 @@ def _overleg_world(region):
     stuck = _indicated(region)
     stuck = jgz.fire(stuck, "report_not_reached", reason="no_contact", date=day(0).isoformat())
     waiting = _referred(region)
-    waiting = region.who("ve").fire(waiting, "waitlist")
+    waiting = region.who("ve").fire(waiting, "waitlist", waitlist_date=day(0).isoformat())
     placed = _referred(region)
     placed = region.who("ve").fire(placed, "place", start_date=day(0).isoformat(), hours_per_week=16)
     elsewhere = region.register(municipality="GM0396")
@@ -498,7 +498,7 @@ def test_referral_unanswered_repeats_and_escalation_not_a_minute_early(region):
 
 
 def test_waitlisted_long_repeats_and_escalation_not_a_minute_early(region):
-    case = region.who("ve").fire(_referred(region), "waitlist")
+    case = region.who("ve").fire(_referred(region), "waitlist", waitlist_date=day(0).isoformat())
     for n, ve, cjg in [(28, 1, 0), (56, 2, 0), (84, 3, 0), (112, 3, 1), (140, 3, 2)]:
         region.sweep(n - 1, 23, 59)          # the minute before: still the previous count
         before = (ve - 1, cjg) if cjg == 0 else (ve, cjg - 1)
@@ -510,7 +510,7 @@ def test_waitlisted_long_repeats_and_escalation_not_a_minute_early(region):
 
 
 def test_waitlisted_long_stops_when_the_child_is_placed(region, app):
-    case = region.who("ve").fire(_referred(region), "waitlist")
+    case = region.who("ve").fire(_referred(region), "waitlist", waitlist_date=day(0).isoformat())
     region.sweep(28)
     assert region.rules("ve", case) == ["waitlisted_long"]
     ve = region.who("ve")
@@ -598,7 +598,7 @@ def test_an_escalation_to_a_missing_cjg_goes_to_the_regions_jgz(region, caplog):
     case = jgz.fire(case, "indicate", criteria=["home_language"], indication_date=day(0).isoformat())
     case = jgz.fire(case, "refer", location_id=region.world.ids["loc_goes"], consent=True,
                     referral_date=day(0).isoformat())
-    region.who("ve_bev").fire(case, "waitlist")
+    region.who("ve_bev").fire(case, "waitlist", waitlist_date=day(0).isoformat())
     for n in (28, 56, 84):
         region.sweep(n)
     assert region.rules("ve_bev", case) == ["waitlisted_long"] * 3

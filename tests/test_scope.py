@@ -11,7 +11,7 @@ from .factories import days_ago
 def test_cjg_sees_a_waiting_child_once_the_reminders_escalate_to_it(app, api, world, runner):
     jgz, ve = api("jgz"), api("ve")
     case = jgz.referred(world.ids["loc"], indicated_days_ago=3)
-    case = ve.fire(case, "waitlist")
+    case = ve.fire(case, "waitlist", waitlist_date=days_ago(0))
     assert api("cjg").get(f"/cases/{case['id']}").status_code == 404
     start = clock.now()
     # Waitlisted: the provider is reminded after 28 days and every 28 days; after 3, the CJG.

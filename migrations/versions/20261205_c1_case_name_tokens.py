@@ -1,7 +1,7 @@
 """case_name_tokens: blind-index tokens of family-name parts and their prefixes
 
 Revision ID: c1_case_name_tokens
-Revises: j1_organisation_active
+Revises: b1_meeting_note_context
 Create Date: 2026-12-05
 
 Search by part of a family name ("Berg" finds "van den Berg-Jansen") without names in clear:
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'c1_case_name_tokens'
-down_revision = 'j1_organisation_active'
+down_revision = 'b1_meeting_note_context'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """municipalities: the public text parents read on /ve/<code> (what VE is here, how to apply, the JGZ contact)
 
 Revision ID: d1_municipality_public_text
-Revises: j1_organisation_active
+Revises: c1_case_name_tokens
 Create Date: 2026-12-05
 
 The public page showed the target-group criteria (wording for professionals) and no way to apply
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'd1_municipality_public_text'
-down_revision = 'j1_organisation_active'
+down_revision = 'c1_case_name_tokens'
 branch_labels = None
 depends_on = None
 

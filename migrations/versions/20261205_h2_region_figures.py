@@ -1,7 +1,7 @@
 """Yearly figures with history, dated region memberships and region targets (issue 12, points 1-3)
 
 Revision ID: h2_region_figures
-Revises: j1_organisation_active
+Revises: f1_referral_steps
 Create Date: 2026-12-05
 
 municipality_figures gains the toddlers aged 2.5-4 and the VE places (the all-toddler target) and
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'h2_region_figures'
-down_revision = 'j1_organisation_active'
+down_revision = 'f1_referral_steps'
 branch_labels = None
 depends_on = None
 

@@ -77,8 +77,10 @@ def cases(api, world):
 
 BAD_TRANSITION_INPUT = [
     # (who, case, trigger, form data, field at fault, Dutch message)
-    ("ve", "referred", "waitlist", {"expected_start_date": "31-02-2026"}, "expected_start_date", "Ongeldige datum"),
-    ("ve", "referred", "waitlist", {"expected_start_date": days_ago(-800)}, "expected_start_date",
+    ("ve", "referred", "waitlist", {"waitlist_date": days_ago(0), "expected_start_date": "31-02-2026"},
+     "expected_start_date", "Ongeldige datum"),
+    ("ve", "referred", "waitlist", {"waitlist_date": days_ago(0), "expected_start_date": days_ago(-800)},
+     "expected_start_date",
      "Deze datum ligt te ver vooruit (hoogstens 730 dagen)."),
     ("jgz", "signalled", "reject", {"reason_text": "x" * 2001}, "reason_text",
      "Toelichting is te lang (maximaal 2000 tekens)."),

@@ -309,7 +309,9 @@ def test_two_children_across_three_roles(browser, live_server, world):
     ve.page.keyboard.press("Enter")
     assert ve.page.locator("#actie-waitlist").get_attribute("open") is not None
     ve.page.keyboard.press("Tab")
-    assert ve.page.evaluate("document.activeElement.id") == "f-waitlist-expected_start_date"
+    assert ve.page.evaluate("document.activeElement.id") == "f-waitlist-waitlist_date"
+    assert ve.page.locator("#f-waitlist-waitlist_date").input_value() == clock.today().isoformat()   # starts at today
+    ve.tab_to("#f-waitlist-expected_start_date", limit=5)   # past the date field's own parts
     # A day equal to its month: headless chromium's date field takes dd-mm or mm/dd depending on
     # its UI language (not the page's locale), and such a date types the same either way.
     start = next(d for d in (clock.today() + dt.timedelta(days=n) for n in range(30, 400)) if d.day == d.month)

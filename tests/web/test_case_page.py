@@ -276,7 +276,7 @@ def test_former_provider_cannot_act_through_the_api(api, moved_to_other_provider
                        {"trigger": "waitlist", "version": case["version"], "data": {}})
     assert r.status_code == 403 and r.json["error"]["code"] == "forbidden"
     assert api("jgz").get(f"/cases/{case['id']}").json["state"] == "referred"
-    api("ve2").fire(case, "waitlist")   # the provider it is referred to now still can
+    api("ve2").fire(case, "waitlist", waitlist_date=days_ago(0))   # the provider it is referred to now still can
 
 
 def test_meeting_notes_are_shown_on_the_case_page(web, api, world):

@@ -20,7 +20,8 @@ from ..extensions import db
 from ..numbers import whole_number
 from ..organisations.models import Location, Municipality, Organisation
 from ..workflow.definition import Field, Transition, Workflow
-from ..workflow.labels import field_label, outcome_label, reason_label
+from ..workflow import current_workflow
+from ..workflow.labels import field_label, label, outcome_label, reason_label
 from .validation import parse_date, text_value
 
 MISSING = object()   # a form left the field empty
@@ -112,7 +113,7 @@ class DateType(FieldType):
             ff.hint = _("Dag-maand-jaar; uiterlijk binnen %(days)s dagen.", days=f.max_days_ahead)
         else:
             ff.hint = _("Dag-maand-jaar; uw browser toont een kalender.")
-        if f.not_future and f.required:
+        if f.default == "today" or (f.not_future and f.required):
             ff.default = clock.today().isoformat()
 
     def show(self, f, value, shown):
@@ -201,7 +202,8 @@ class ChoiceType(FieldType):
 
     @staticmethod
     def _label(f: Field):
-        return reason_label if f.choices_list == "reasons" else outcome_label
+        kind = current_workflow().choice_kind(f)
+        return lambda code: label(kind, code)
 
     def parse(self, wf, f, case, raw, values):
         if raw not in wf.choices_for(f):

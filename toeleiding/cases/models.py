@@ -43,6 +43,9 @@ class Case(db.Model):
     not_reached_reason: Mapped[str | None] = mapped_column(String(40))
     outcome: Mapped[str | None] = mapped_column(String(40))
     ever_not_reached: Mapped[bool] = mapped_column(default=False)   # CJG's scope
+    # The trigger of the last transition: reminder rules may apply only after a given step
+    # (reminders: after_step), e.g. JGZ's reminder to refer again after a provider declined.
+    last_trigger: Mapped[str | None] = mapped_column(String(40))
     bsn_index: Mapped[str | None] = mapped_column(String(64), index=True)  # keyed HMAC of the BSN
     # Set when the retention job erased the personal data; the anonymous history stays.
     erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
@@ -91,6 +94,9 @@ class CaseLocation(db.Model):
     __tablename__ = "case_locations"
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), primary_key=True, index=True)
+    # From this day on the location's provider no longer sees the case (a step with ends_access:
+    # it declined the referral, or the child was placed with another provider); None: it does.
+    access_ends_on: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class CaseNameToken(db.Model):

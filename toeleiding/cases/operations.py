@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from flask_babel import LazyString
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -240,8 +240,13 @@ def fire_transition(user: User, case_id: Any, trigger: Any, version: Any, data: 
         raise NotPermitted(N_("Uw rol mag '%(action)s' niet uitvoeren vanuit deze status."),
                            params={"action": LazyString(trigger_label, t.trigger)})
     _apply(case, t, values)
+    if t.ends_access == "current" and from_location is not None:
+        # The provider hands the child back: it sees the case no more from the step's date on.
+        _end_access(case, effective, provider_of=from_location)
+        case.location_id = None
     case.state_since = effective
     case.updated_at = clock.now()
+    case.last_trigger = trigger
 
     clear = {k: _plain(v) for k, v in values.items() if not t.fields[k].encrypted}
     secret = {k: v for k, v in values.items() if t.fields[k].encrypted}
@@ -257,6 +262,10 @@ def fire_transition(user: User, case_id: Any, trigger: Any, version: Any, data: 
     if location is not None and location.id != from_location:
         # The case's current location is in its scope already (it got there through here).
         _remember_location(case, location)
+    if t.ends_access == "others" and case.location_id is not None:
+        # Placed with this provider: any other that ever had the child keeps no access after
+        # the start date (it read the history up to then, as a former provider does).
+        _end_access(case, effective + dt.timedelta(days=1), except_provider_of=case.location_id)
     hooks.after_step(case, seq)   # e.g. reminders: cancel what no longer applies, start what does
     return case
 
@@ -321,6 +330,17 @@ def _apply(case: Case, t, values: dict) -> None:
         case.not_reached_reason = None
 
 
+def _end_access(case: Case, day: dt.date, provider_of: int | None = None,
+                except_provider_of: int | None = None) -> None:
+    """End, from ``day`` on, the access of the provider of location ``provider_of`` (or of every
+    provider but that of ``except_provider_of``) to ``case``: their case_locations rows."""
+    provider = select(Location.provider_id).where(Location.id == (provider_of or except_provider_of)).scalar_subquery()
+    theirs = select(Location.id).where(Location.provider_id == provider if provider_of else Location.provider_id != provider)
+    db.session.execute(update(CaseLocation).where(
+        CaseLocation.case_id == case.id, CaseLocation.location_id.in_(theirs),
+        or_(CaseLocation.access_ends_on.is_(None), CaseLocation.access_ends_on > day)).values(access_ends_on=day))
+
+
 def _remember_location(case: Case, location: Location) -> None:
     """The provider's scope: every location the case was ever referred to or placed at.
 
@@ -329,8 +349,10 @@ def _remember_location(case: Case, location: Location) -> None:
     it altogether when the location did not change (a placement at the referred location).
     """
     dialect_insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    db.session.execute(dialect_insert(CaseLocation).values(case_id=case.id, location_id=location.id)
-                       .on_conflict_do_nothing())
+    # A location the child comes back to opens to its provider again (access_ends_on cleared).
+    stmt = dialect_insert(CaseLocation).values(case_id=case.id, location_id=location.id)
+    db.session.execute(stmt.on_conflict_do_update(index_elements=[CaseLocation.case_id, CaseLocation.location_id],
+                                                  set_={"access_ends_on": None}))
 
 
 def _plain(value: Any) -> Any:

@@ -46,15 +46,18 @@ def in_region(region):
 BREAK_GLASS = "admin:break_glass"
 
 
-def _scope(role: str, organisation, region, user_id, now):
+def _scope(role: str, organisation, region, user_id, now, today):
     """The scope rule of ``role`` as a WHERE criterion; the other arguments are values, or bind
     parameters for a statement built once (``find_case``). The one place that decides who sees
     which case."""
     if role == "jgz" or role == BREAK_GLASS:
         return in_region(region)
     if role == "ve":
+        # A provider whose access a step ended (it declined the referral; the child was placed
+        # with another provider) no longer sees the child from that day on (access_ends_on).
         own = (select(CaseLocation.case_id).join(Location, CaseLocation.location_id == Location.id)
-               .where(CaseLocation.case_id == Case.id, Location.provider_id == organisation))
+               .where(CaseLocation.case_id == Case.id, Location.provider_id == organisation,
+                      or_(CaseLocation.access_ends_on.is_(None), CaseLocation.access_ends_on > today)))
         # A withdrawn consent stops all sharing with the provider, history included: the
         # workflow file marks such outcomes (ends_sharing).
         wf = current_workflow()
@@ -82,7 +85,7 @@ def _scope_values(user: User) -> dict:
     """What ``_scope`` needs to know of ``user``; the region only for JGZ and admins (it costs a
     lookup)."""
     from .. import clock
-    return {"organisation": user.organisation_id, "user_id": user.id, "now": clock.now(),
+    return {"organisation": user.organisation_id, "user_id": user.id, "now": clock.now(), "today": clock.today(),
             "region": user.organisation.region_id if user.role in ("jgz", "admin") else None}
 
 
@@ -94,7 +97,8 @@ def _find_statement(role: str, for_update: bool):
 @functools.lru_cache(maxsize=32)
 def _find_statement_of(final_states, sharing_ending_outcomes, role: str, for_update: bool):
     """``find_case``'s query per workflow and role, built once: it runs on every request about a case."""
-    types = {"organisation": Integer, "region": Integer, "user_id": Integer, "now": Case.updated_at.type}
+    types = {"organisation": Integer, "region": Integer, "user_id": Integer, "now": Case.updated_at.type,
+             "today": CaseLocation.access_ends_on.type}
     params = {key: bindparam(f"scope_{key}", type_=type_) for key, type_ in types.items()}
     # The municipality in the same round trip: every caller needs it (its rules, its code in
     # every answer), and a lazy load would cost a query of its own on every transition.

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import clock
-from ..errors import N_, DuplicateCase, InvalidTransition, NotPermitted, StaleVersion, ValidationError
+from ..errors import N_, DuplicateCase, InvalidTransition, NotFound, NotPermitted, StaleVersion, ValidationError
 from ..extensions import db
 from ..numbers import parse_whole_number
 from ..organisations.models import Location, Municipality, Organisation
@@ -120,6 +120,13 @@ def act(case_id, trigger):
         return _render_case(find_case(current_user, case_id), None, {}, notice=exc.message, status=403)
     from ..web.i18n import trigger_label
     flash(_("Opgeslagen: %(action)s.", action=trigger_label(trigger)), "success")
+    try:
+        find_case(current_user, case_id)
+    except NotFound:
+        # The step ended the user's own access (a provider declined the referral): the case page
+        # would answer 404, so the work list it acts from comes next.
+        flash(_("Dit dossier staat niet meer in uw overzicht."), "info")
+        return redirect(url_for("cases.worklist"))
     return redirect(url_for("cases.show", case_id=case_id))
 
 

@@ -221,6 +221,13 @@ def plan_story(rng: random.Random, m: Municipality, locations: list[Location], s
         location = rng.choice([loc for loc in locations if loc.municipality_id == home.id] or locations)
     if not step((5, 45), "jgz", "refer", {"location_id": location.id, "consent": True, "referral_date": DAY}, location):
         return story
+    if rng.random() < 0.05:   # the provider is full and declines; JGZ refers to the other provider
+        if not step((3, 20), "ve", "decline_referral", {"decline_reason": "no_capacity", "date": DAY}):
+            return story
+        location = rng.choice([loc for loc in locations if loc.provider_id != location.provider_id] or locations)
+        if not step((2, 14), "jgz", "refer", {"location_id": location.id, "consent": True, "referral_date": DAY},
+                    location):
+            return story
     if rng.random() < 0.06:   # moving house within the region
         target = rng.choice([x for x in elsewhere if x.region_id == home.region_id and x.id != home.id])
         if step((5, 40), "jgz", MOVE_TRIGGER, {"to": target.code}):
@@ -243,7 +250,7 @@ def plan_story(rng: random.Random, m: Municipality, locations: list[Location], s
     if rng.random() < 0.2:
         reason = rng.choices(list(REASON_WEIGHTS), weights=list(REASON_WEIGHTS.values()))[0]
         if reason == "waiting_list":
-            if not step((3, 15), "ve", "waitlist", {}) or not not_reached(reason, "ve"):
+            if not step((3, 15), "ve", "waitlist", {"waitlist_date": DAY}) or not not_reached(reason, "ve"):
                 return story
         elif not not_reached(reason, "jgz"):
             return story
@@ -262,7 +269,7 @@ def plan_story(rng: random.Random, m: Municipality, locations: list[Location], s
     old_enough = clock.add_months(birth, min_age)
     if rng.random() < 0.25:
         expected = day + dt.timedelta(days=rng.randint(60, 150))
-        if not step((3, 15), "ve", "waitlist", {"expected_start_date": expected.isoformat()}):
+        if not step((3, 15), "ve", "waitlist", {"waitlist_date": DAY, "expected_start_date": expected.isoformat()}):
             return story
         day = max(day, old_enough - dt.timedelta(days=20))
         if not step((20, 160), "ve", "place", {"start_date": DAY, "hours_per_week": 16}):
@@ -274,6 +281,25 @@ def plan_story(rng: random.Random, m: Municipality, locations: list[Location], s
     if clock.months_between(birth, day) >= MAX_AGE_MONTHS:
         steps.pop()   # too old for VE by then (rare): the referral stays open
         return story
+    after_placement = rng.random()
+    if after_placement < 0.04:   # a drop-out: the CJG follows the family up
+        step((30, 200), "ve", "stop_placement", {"stop_reason": rng.choice(("attendance", "parents_stopped")),
+                                                 "stop_date": DAY})
+        return story
+    if after_placement < 0.07:   # the provider moves the child to another of its own locations
+        own = [loc for loc in locations if loc.provider_id == location.provider_id and loc.id != location.id]
+        if own:
+            location = rng.choice(own)
+            if not step((20, 120), "ve", "change_location", {"location_id": location.id, "transfer_date": DAY},
+                        location):
+                return story
+    elif after_placement < 0.10:   # JGZ transfers the child to the other provider, who places it
+        location = rng.choice([loc for loc in locations if loc.provider_id != location.provider_id] or locations)
+        if not step((20, 120), "jgz", "transfer_to_provider",
+                    {"location_id": location.id, "consent": True, "referral_date": DAY}, location):
+            return story
+        if not step((5, 30), "ve", "place", {"start_date": DAY, "hours_per_week": 16}):
+            return story
     if rng.random() < 0.05:
         return story   # no handover recorded: the reminders ask for it
     day = max(day, clock.add_months(birth, 46))

@@ -32,6 +32,16 @@ def region_for(user, slug) -> Region:
     return region
 
 
+# Who reads the declines per provider: the municipality and the administrator (not the CJG,
+# which reads the monitor to recode reasons, not to compare providers).
+DECLINE_ROLES = ("gemeente", "admin")
+
+
+def require_decline_reader(user) -> None:
+    if user.role not in DECLINE_ROLES:
+        raise NotPermitted(N_("Uw rol heeft geen toegang tot de afwijzingen per aanbieder."))
+
+
 def threshold_for(user, want_suppressed: bool = False) -> int | None:
     """The suppression threshold applied for ``user``: none for an admin (unless asked for)."""
     from flask import current_app

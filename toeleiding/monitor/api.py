@@ -39,6 +39,14 @@ def monitor_flows():
     return jsonify(presentation.flows_json(util.compute_monitor(region, day), _threshold()))
 
 
+@bp.get("/monitor/declines")
+def monitor_declines():
+    """Declined referrals per provider and reason: the municipality's and the administrator's."""
+    access.require_decline_reader(current_user)   # the role first: 403 whatever it asks
+    region, day = _monitor_args()
+    return jsonify(presentation.declines_json(util.compute_declines(region, day), _threshold()))
+
+
 def _publication_json(pub) -> dict:
     return {"region": pub.region.slug, "peildatum": pub.peildatum.isoformat(),
             "published_at": pub.published_at.isoformat(), "threshold": pub.threshold}
@@ -158,6 +166,20 @@ def openapi_paths(std: dict, error) -> dict:
         "/monitor/flows": {"get": {
             "summary": "Placed target-group children by municipality of residence (rows) and of the VE location (cells)",
             "parameters": [region_q, peildatum_q, suppressed_q], "responses": {**ok, **refused}}},
+        "/monitor/declines": {"get": {
+            "summary": "Referrals declined by each VE provider, by reason (gemeente, admin; suppressed like the monitor)",
+            "parameters": [region_q, peildatum_q, suppressed_q],
+            "responses": {"200": {"description": "The table", "content": {"application/json": {"schema": {
+                "type": "object", "required": ["peildatum", "region", "threshold", "reasons", "providers", "total"],
+                "properties": {
+                    "peildatum": {"type": "string", "format": "date"}, "region": {"type": "string"},
+                    "threshold": {"type": ["integer", "null"]},
+                    "reasons": {"type": "array", "items": {"type": "string"}},
+                    "providers": {"type": "array", "items": {"type": "object", "properties": {
+                        "id": {"type": "integer"}, "name": {"type": "string"},
+                        "cells": {"type": "object", "additionalProperties": cell}}}},
+                    "total": {"type": "object", "properties": {"cells": {"type": "object", "additionalProperties": cell}}}}}}}},
+                **refused}}},
         "/monitor/publications": {
             "get": {"summary": "The region's published monitors", "parameters": [region_q],
                     "responses": {"200": {"description": "List"}, **refused}},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .util import COUNT_CELLS_HEAD, MonitorData
+from .util import COUNT_CELLS_HEAD, STEP_CELLS, MonitorData
 
 
 def _count_display(v: int) -> str:
@@ -92,17 +92,19 @@ def present(data: MonitorData, threshold: int | None) -> dict:
     return {"rows": rows, "flows": flows, "hidden": len(hidden)}
 
 
-def cell_names(reasons: list[str]) -> list[str]:
-    """Every cell of a row, in the documented column order of the API and the downloads."""
+def cell_names(reasons: list[str], data: MonitorData | None = None) -> list[str]:
+    """Every cell of a row, in the documented column order of the API and the downloads (of
+    ``data``: a publication made before the step cells existed has none)."""
     head = list(COUNT_CELLS_HEAD)
+    steps = [c for c in STEP_CELLS if data is None or c in data.count_cells]
     return [*head, *(f"not_reached_{r}" for r in reasons), "not_yet_placed", "reach_pct", "placed_elsewhere",
-            "cbs_target_group", "goab_budget", "budget_per_target_child", *FIGURE_TARGET_CELLS]
+            "cbs_target_group", "goab_budget", "budget_per_target_child", *FIGURE_TARGET_CELLS, *steps]
 
 
 def monitor_json(data: MonitorData, threshold: int | None, presented: dict | None = None) -> dict:
     """The API's shape: ``{"peildatum", "region", "threshold", "municipalities", "total"}``."""
     presented = presented or present(data, threshold)
-    names = cell_names(data.reasons)
+    names = cell_names(data.reasons, data)
     return {
         "peildatum": data.peildatum.isoformat(),
         "region": data.region.slug,
@@ -200,3 +202,24 @@ def figure_cells(data: MonitorData, row: str, cells: dict) -> dict:
     out["toddler_reach_vs_target"] = _points(None if toddler_target is None or toddler_pct is None
                                              else round(toddler_pct - float(toddler_target), 1))
     return out
+
+def declines_json(table, threshold: int | None) -> dict:
+    """The per-provider table of declined referrals (util.DeclineTable), suppressed like the
+    monitor: each row sums its reasons to its total, each column sums over the providers."""
+    from .suppression import LARGE, SMALL, suppress, table_lines
+    rows = [p for p, _ in table.providers]
+    values = {("declines", row, c): v for row, cells in table.counts.items() for c, v in cells.items()}
+    lines = table_lines(rows, [("total", tuple(table.reasons))], [*table.reasons, "total"], part="declines")
+    hidden = suppress(values, lines, threshold) if threshold is not None else {}
+
+    def cell(row, c) -> dict:
+        key = ("declines", row, c)
+        if key in hidden:
+            return {"value": None, "display": {SMALL: f"<{threshold}", LARGE: "x"}.get(hidden[key], ".")}
+        return {"value": values[key], "display": str(values[key])}
+    names = [*table.reasons, "total"]
+    return {"peildatum": table.peildatum.isoformat(), "region": table.region.slug, "threshold": threshold,
+            "reasons": table.reasons,
+            "providers": [{"id": int(pid), "name": name, "cells": {c: cell(pid, c) for c in names}}
+                          for pid, name in table.providers],
+            "total": {"cells": {c: cell("total", c) for c in names}}}

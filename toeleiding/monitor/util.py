@@ -40,7 +40,7 @@ from ..extensions import db
 from ..organisations.models import Location, Municipality, MunicipalityFigures, Region
 from ..organisations.util import municipalities_on, targets_on
 from ..workflow import current_workflow
-from ..workflow.definition import Status
+from ..workflow.definition import STEP_MEANINGS, Status
 from ..workflow.definition import CORRECT_EVENT, RENAME_EVENT as RENAME_TRIGGER
 from .models import RecodeCategory, Recoding
 
@@ -56,11 +56,14 @@ STATUS_CODES = {Status.OUTSIDE: OUTSIDE, Status.NOT_YET_PLACED: NOT_YET_PLACED, 
                 Status.PLACED: PLACED, Status.NOT_REACHED: NOT_REACHED}
 CLOSED_REASON = "closed"   # the monitor's own reason cell (not_reached_closed), not a workflow name
 
-# Layout of the packed arg-max value: seq | status (3 bits) | reason (8 bits) | location id (32 bits).
-_LOC_BITS, _REASON_BITS, _STATUS_BITS = 32, 8, 3
+# Layout of the packed arg-max value: seq | stopped early (1 bit) | status (3 bits) | reason (8 bits)
+# | location id (32 bits). "Stopped early": the state event is a step the workflow file marks so
+# (transitions: monitor: stopped_early).
+_LOC_BITS, _REASON_BITS, _STATUS_BITS, _FLAG_BITS = 32, 8, 3, 1
 _REASON_SHIFT = 2 ** _LOC_BITS
 _STATUS_SHIFT = 2 ** (_LOC_BITS + _REASON_BITS)
-_SEQ_SHIFT = 2 ** (_LOC_BITS + _REASON_BITS + _STATUS_BITS)
+_FLAG_SHIFT = 2 ** (_LOC_BITS + _REASON_BITS + _STATUS_BITS)
+_SEQ_SHIFT = 2 ** (_LOC_BITS + _REASON_BITS + _STATUS_BITS + _FLAG_BITS)
 _HOME_SHIFT = 2 ** 32
 
 
@@ -71,6 +74,12 @@ def _big(n: int):
 
 COUNT_CELLS_HEAD = ("target_group", "placed", "waitlisted", "not_reached")
 COUNT_CELLS_TAIL = ("not_yet_placed", "placed_elsewhere")
+# Counts of steps (issue 11): children of the target group whose referral a provider declined by
+# P; children not reached at P because they stopped VE early. The workflow file's step meanings
+# (transitions: monitor) say which triggers these are. A publication made before these cells
+# existed has none (MonitorData.count_cells leaves them out there).
+STEP_CELLS = ("referrals_declined", "stopped_early")
+DECLINED_MEANING, STOPPED_MEANING = STEP_MEANINGS
 FIGURE_CELLS = ("reach_pct", "cbs_target_group", "goab_budget", "budget_per_target_child")
 
 
@@ -93,11 +102,12 @@ class MonitorData:
 
     @property
     def count_cells(self) -> list[str]:
-        return count_cells(self.reasons)
+        present = self.counts.get("total", {})
+        return [c for c in count_cells(self.reasons) if c not in STEP_CELLS or c in present]
 
 
 def count_cells(reasons: list[str]) -> list[str]:
-    return [*COUNT_CELLS_HEAD, *(f"not_reached_{r}" for r in reasons), *COUNT_CELLS_TAIL]
+    return [*COUNT_CELLS_HEAD, *(f"not_reached_{r}" for r in reasons), *COUNT_CELLS_TAIL, *STEP_CELLS]
 
 
 def reason_keys(region: Region) -> tuple[list[str], dict[str, str]]:
@@ -143,11 +153,16 @@ def monitor_query(peildatum: dt.date, municipality_ids: list[int], youngest: dic
         *(((and_(e.c.to_state.in_(wf.final_states), e.c.from_state != wf.initial,
                  e.c.data[outcome].as_string().in_(closed_unplaced)), NOT_REACHED),) if outcome else ()),
         else_=OUTSIDE)
+    stopped = wf.triggers_meaning(STOPPED_MEANING)
+    flag = case((e.c.trigger.in_(stopped), 1), else_=0) if stopped else literal(0)
     state_key = func.max(case(
         (and_(e.c.trigger.not_in((MOVE_TRIGGER, RENAME_TRIGGER, CORRECT_EVENT)), on_p),
-         cast(e.c.seq, BigInteger) * _big(_SEQ_SHIFT) + status * _big(_STATUS_SHIFT)
+         cast(e.c.seq, BigInteger) * _big(_SEQ_SHIFT) + flag * _big(_FLAG_SHIFT) + status * _big(_STATUS_SHIFT)
          + reason_code * _big(_REASON_SHIFT) + func.coalesce(e.c.location_id, 0)),
         else_=None)).label("state_key")
+    declining = wf.triggers_meaning(DECLINED_MEANING)
+    declined_key = (func.max(case((and_(e.c.trigger.in_(declining), on_p), 1), else_=0)) if declining
+                    else literal(0)).label("declined")
     home_key = func.max(case(
         (or_(e.c.seq == 1, and_(e.c.trigger == MOVE_TRIGGER, on_p)), cast(e.c.seq, BigInteger) * _big(_HOME_SHIFT) + e.c.municipality_id),
         else_=None)).label("home_key")
@@ -157,7 +172,7 @@ def monitor_query(peildatum: dt.date, municipality_ids: list[int], youngest: dic
     # The history alone, no join with the cases: each row carries the birth month, and its
     # municipality of residence at the time, which always lies in the case's region (a move out
     # of the region closes the case), so filtering rows on it keeps whole histories.
-    per_case = (select(e.c.case_id, e.c.birth_month, state_key, home_key)
+    per_case = (select(e.c.case_id, e.c.birth_month, state_key, home_key, declined_key)
                 .select_from(e.outerjoin(r, r.c.case_event_id == e.c.id))
                 .where(e.c.birth_month >= oldest, e.c.birth_month <= latest,
                        e.c.municipality_id.in_(municipality_ids), or_(on_p, e.c.seq == 1),
@@ -171,12 +186,13 @@ def monitor_query(peildatum: dt.date, municipality_ids: list[int], youngest: dic
     status_col = ((per_case.c.state_key // _big(_STATUS_SHIFT)) % (2 ** _STATUS_BITS)).label("status")
     reason_col = ((per_case.c.state_key // _big(_REASON_SHIFT)) % (2 ** _REASON_BITS)).label("reason")
     location_col = per_case.c.state_key % _big(_REASON_SHIFT)
+    flag_col = ((per_case.c.state_key // _big(_FLAG_SHIFT)) % (2 ** _FLAG_BITS)).label("stopped")
     admits = case(*((home == mid, literal(day)) for mid, day in youngest.items()), else_=None)
     located = (select(home, status_col, reason_col, Location.municipality_id.label("location_municipality"),
-                      func.count().label("n"))
+                      flag_col, per_case.c.declined, func.count().label("n"))
                .select_from(per_case.outerjoin(Location, Location.id == location_col))
                .where(per_case.c.state_key.is_not(None), per_case.c.birth_month <= admits)
-               .group_by(home, status_col, reason_col, Location.municipality_id))
+               .group_by(home, status_col, reason_col, Location.municipality_id, flag_col, per_case.c.declined))
     return located
 
 
@@ -239,7 +255,7 @@ def _fill(counts, flows, rows, code_of: dict[int, str], reasons: list[str]) -> N
     """Aggregate rows (a few per municipality) into the cells, row totals and the region total."""
     status_cell = {NOT_YET_PLACED: "not_yet_placed", WAITLISTED: "waitlisted", PLACED: "placed",
                    NOT_REACHED: "not_reached"}
-    for home, status, reason, location_municipality, n in rows:
+    for home, status, reason, location_municipality, stopped, declined, n in rows:
         code = code_of.get(home)
         if code is None or status == OUTSIDE:
             continue
@@ -251,6 +267,10 @@ def _fill(counts, flows, rows, code_of: dict[int, str], reasons: list[str]) -> N
                 target[f"not_reached_{reasons[reason - 1]}"] += n
             if status == PLACED and location_municipality != home:
                 target["placed_elsewhere"] += n
+            if declined:
+                target[STEP_CELLS[0]] += n
+            if stopped and status == NOT_REACHED:
+                target[STEP_CELLS[1]] += n
         if status == PLACED:
             where = code_of.get(location_municipality)
             if where is not None:
@@ -367,3 +387,57 @@ def refuse_ending_a_published_definition(definition, until: dt.date) -> None:
         raise ValidationError(N_("De monitor is gepubliceerd op peildatum %(date)s met deze definitie; "
                                  "laat de periode niet eerder eindigen."), "valid_until",
                               params={"date": published})
+
+
+# --- Declined referrals per provider (issue 11) ---------------------------------------------
+
+
+@dataclass
+class DeclineTable:
+    """Referrals declined by each provider, by reason: every decline (a step the workflow file
+    marks ``monitor: referral_declined``) with an effective date up to P, of a child of the region
+    (its residence then) who is under 4 at P. One child declined twice counts twice."""
+    region: Region
+    peildatum: dt.date
+    providers: list[tuple[str, str]]            # (organisation id as text, name), by name
+    reasons: list[str]                           # the decline reasons' codes, in the file's order
+    counts: dict[str, dict[str, int]]            # provider id or "total" -> reason or "total" -> n
+
+
+def decline_reason_field(wf) -> tuple[str | None, list[str]]:
+    """The choice field in which the declining steps record their reason, and its codes."""
+    for trigger in wf.triggers_meaning(DECLINED_MEANING):
+        for f in wf.transitions[trigger].fields.values():
+            if f.type == "choice":
+                return f.name, list(wf.choices_for(f))
+    return None, []
+
+
+def compute_declines(region: Region, peildatum: dt.date) -> DeclineTable:
+    from ..organisations.models import Organisation
+    wf = current_workflow()
+    field_name, reasons = decline_reason_field(wf)
+    declining = wf.triggers_meaning(DECLINED_MEANING)
+    e = CaseEvent.__table__
+    oldest = clock.add_months(peildatum.replace(day=1), -(MAX_AGE_MONTHS - 1))
+    rows = []
+    if declining:
+        reason = e.c.data[field_name].as_string() if field_name else literal(None)
+        q = (select(e.c.organisation_id, reason.label("reason"), func.count().label("n"))
+             .where(e.c.trigger.in_(declining), e.c.effective_date <= peildatum, e.c.birth_month >= oldest,
+                    e.c.municipality_id.in_(select(Municipality.id).where(Municipality.region_id == region.id)))
+             .group_by(e.c.organisation_id, reason))
+        rows = db.session.execute(q).all()
+    names = dict(db.session.execute(select(Organisation.id, Organisation.name)
+                                    .where(Organisation.id.in_({r.organisation_id for r in rows}))).all())
+    providers = sorted(((str(oid), name) for oid, name in names.items()), key=lambda p: p[1])
+    cells = [*reasons, "total"]
+    counts = {row: dict.fromkeys(cells, 0) for row in [p for p, _ in providers] + ["total"]}
+    fallback = reasons[-1] if reasons else "total"
+    for oid, code, n in rows:
+        code = code if code in reasons else fallback
+        for row in (str(oid), "total"):
+            if code != "total":
+                counts[row][code] += n
+            counts[row]["total"] += n
+    return DeclineTable(region=region, peildatum=peildatum, providers=providers, reasons=reasons, counts=counts)

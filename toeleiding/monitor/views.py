@@ -51,10 +51,13 @@ def index():
         pub_threshold = None if threshold is None else published.threshold
         diff = presentation.differences(data, util.published_data(published), threshold, pub_threshold)
     own = [c for c in _own_codes() if c in rows]
+    declines = (presentation.declines_json(util.compute_declines(region, day), threshold)
+                if current_user.role in access.DECLINE_ROLES else None)
     return render_template(
         "monitor/index.html", region=region, peildatum=day, threshold=threshold, data=data, rows=_for_page(rows),
         flows=presented["flows"], cells=presentation.cell_names(data.reasons), own=own, names=names,
-        publications=publications, published=published, diff=diff,
+        publications=publications, published=published, diff=diff, declines=declines,
+        decline_labels=_decline_labels(),
         choices=None if current_user.role == "admin" else access.peildatum_choices(region, day),
         charts=[(charts.reach_title(data.targets.get("target_group_placed", 100)),
                  _data_uri(charts.reach_chart(chart_rows, data.targets.get("target_group_placed", 100),
@@ -80,6 +83,17 @@ def _for_page(rows: dict) -> dict:
     return out
 
 
+def _decline_labels() -> dict[str, str]:
+    """The decline reasons' labels in the reader's language (the workflow file's choice list)."""
+    from ..workflow.labels import label
+    wf = util.current_workflow()
+    field_name, codes = util.decline_reason_field(wf)
+    if field_name is None:
+        return {}
+    f = next(f for t in wf.transitions.values() for f in t.fields.values() if f.name == field_name)
+    return {code: label(wf.choice_kind(f), code) for code in codes}
+
+
 def _data_uri(svg: str) -> str:
     """An <img> source: the page's CSP allows data: images, and keeps the SVG's own styles out of the page."""
     import base64
@@ -94,7 +108,9 @@ def cell_labels(data) -> dict[str, str]:
               "jgz_target_group": _("Doelgroep JGZ (ingevoerd)"), "toddlers": _("Peuters 2,5-4 jaar"),
               "ve_places": _("VE-plaatsen"), "toddler_reach_pct": _("VE-plaatsen per 100 peuters"),
               "reach_vs_target": _("Bereik t.o.v. doel (procentpunt)"),
-              "toddler_reach_vs_target": _("Alle peuters t.o.v. doel (procentpunt)")}
+              "toddler_reach_vs_target": _("Alle peuters t.o.v. doel (procentpunt)"),
+              "referrals_declined": _("Toeleiding afgewezen door aanbieder"),
+              "stopped_early": _("Voortijdig gestopt met VE")}
     texts = reason_texts(data.reason_labels)
     for r in data.reasons:
         labels[f"not_reached_{r}"] = f"– {texts.get(r, r)}"

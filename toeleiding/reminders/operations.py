@@ -50,7 +50,7 @@ def sync_reminders(case: Case, entered_seq: int | None = None) -> None:
     workflow, now = current_workflow(), clock.now()
     stay = entered_seq   # the caller knows it when it has just moved the case into its state
     wanted: dict[str, tuple[Any, int]] = {}
-    for rule in applicable_rules(workflow, case.state, case.not_reached_reason):
+    for rule in applicable_rules(workflow, case.state, case.not_reached_reason, case.last_trigger):
         if rule.at_age_months is None:
             if stay is None:   # the event that entered the current state
                 # A rename of a stored name or a correction of the child's data leaves the
@@ -141,7 +141,7 @@ def deliver_due(now: dt.datetime, batch_size: int = 500,
     # Core on the tables, not ORM entities: a sweep moves many rows and needs no objects.
     r, c = Reminder.__table__.c, Case.__table__.c
     q = (select(r.id, r.case_id, r.rule, r.stay, r.anchor, r.occurrence, r.deliveries, r.role, r.organisation_id,
-                c.state.label("case_state"), c.not_reached_reason, c.registered_by_organisation_id,
+                c.state.label("case_state"), c.not_reached_reason, c.last_trigger, c.registered_by_organisation_id,
                 c.location_id, c.municipality_id)
          .select_from(Reminder.__table__.join(Case.__table__, c.id == r.case_id))
          .where(r.wake_at <= now).order_by(r.wake_at, r.id).limit(batch_size))
@@ -157,7 +157,7 @@ def deliver_due(now: dt.datetime, batch_size: int = 500,
     deliver, cancel, defer, created = [], [], [], []
     dues: dict[tuple, dt.datetime | None] = {}
     for row in rows:
-        key = (row.case_state, row.not_reached_reason)
+        key = (row.case_state, row.not_reached_reason, row.last_trigger)
         if key not in rules_for:
             rules_for[key] = [x.name for x in applicable_rules(workflow, *key)]
         rule = find_rule(workflow, row.rule)

@@ -22,14 +22,17 @@ log = logging.getLogger(__name__)
 
 # Roles that act on reminders and so have an inbox and see the bereik-overleg.
 INBOX_ROLES = ("jgz", "ve", "cjg")
-def applicable_rules(workflow: Workflow, state: str, reason: str | None) -> list[ReminderRule]:
-    """The rules for a case in ``state`` (with non-reach ``reason``): at most one counted in days
-    (the reason-specific one beats the generic one; the loader guarantees no ties) plus every
-    age milestone of the state."""
+def applicable_rules(workflow: Workflow, state: str, reason: str | None,
+                     last_step: str | None = None) -> list[ReminderRule]:
+    """The rules for a case in ``state`` (with non-reach ``reason``, after the step
+    ``last_step``): at most one counted in days (one for the last step beats a reason-specific
+    one, which beats the generic one; the loader guarantees no ties) plus every age milestone
+    of the state."""
     in_state = [r for r in workflow.reminders if state in r.states]
     timed = [r for r in in_state if r.after_days is not None]
-    chosen = [r for r in timed if r.reason is not None and r.reason == reason][:1] or \
-             [r for r in timed if r.reason is None][:1]
+    chosen = [r for r in timed if r.after_step and last_step in r.after_step][:1] or \
+             [r for r in timed if not r.after_step and r.reason is not None and r.reason == reason][:1] or \
+             [r for r in timed if not r.after_step and r.reason is None][:1]
     return chosen + [r for r in in_state if r.at_age_months is not None]
 
 

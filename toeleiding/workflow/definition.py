@@ -57,6 +57,16 @@ class Status:
 MONITOR_STATUSES = (Status.OUTSIDE, Status.NOT_YET_PLACED, Status.WAITLISTED, Status.PLACED, Status.NOT_REACHED)
 # What an outcome means for the monitor: the first three count outside the target group.
 OUTCOME_MEANINGS = ("left_for_school", "moved_out_of_region", "not_target_group", "closed_without_placement")
+# What a step means for the monitor (transitions[].monitor): a provider declining a referral, a
+# placed child that stopped before school. The monitor counts children by these, never by trigger.
+STEP_MEANINGS = ("referral_declined", "stopped_early")
+# Whose access a step ends (transitions[].ends_access): ``current``, the provider of the case's
+# location before the step, from the step's effective date on (the location is cleared);
+# ``others``, every provider but the one of the case's location after the step, from the day
+# after the effective date.
+ENDS_ACCESS = ("current", "others")
+# The two lists every file may name in a choice field besides its own ``choice_lists``.
+BUILT_IN_LISTS = ("reasons", "outcomes")
 SCHEMA: dict = {
     "type": "object",
     "required": ["name", "roles", "initial", "states", "transitions"],
@@ -86,6 +96,9 @@ SCHEMA: dict = {
                 "properties": {"key": _name, "label": _label, "states": _names,
                                "min_age_months": {"type": "integer", "minimum": 0, "maximum": 72}}}}},
         "field_labels": {"type": "object", "propertyNames": _name, "additionalProperties": _label},
+        # Further lists of codes a choice field may name (choices: <list>), each code with its label.
+        "choice_lists": {"type": "object", "propertyNames": _name, "additionalProperties": {
+            "type": "object", "minProperties": 1, "propertyNames": _name, "additionalProperties": _label}},
         "transitions": {"type": "array", "minItems": 1, "items": {
             "type": "object", "required": ["trigger", "source", "dest", "roles"], "additionalProperties": False,
             "properties": {
@@ -96,6 +109,8 @@ SCHEMA: dict = {
                 "effective_date": _name,
                 "checks": {"type": "array", "items": _name},
                 "set_on_case": {"type": "object", "additionalProperties": {"type": "string"}},
+                "ends_access": {"enum": list(ENDS_ACCESS)},
+                "monitor": {"enum": list(STEP_MEANINGS)},
                 "fields": {"type": "object", "propertyNames": _name, "additionalProperties": {
                     "type": "object", "required": ["type"], "additionalProperties": False,
                     "properties": {
@@ -111,6 +126,8 @@ SCHEMA: dict = {
                         "min": {"type": "integer"}, "max": {"type": "integer"},
                         "max_length": {"type": "integer", "minimum": 1},
                         "choices": {"type": "string"},
+                        "only": _names,   # a choice field offers only these codes of its list
+                        "default": {"enum": ["today"]},   # a date field's form starts at today
                         "on_date": _name,
                         "case_attribute": {"type": "string"},
                         "default_from_case": {"type": "string"},
@@ -120,6 +137,8 @@ SCHEMA: dict = {
             "type": "object", "required": ["name", "state", "role"], "additionalProperties": False,
             "properties": {
                 "name": _name, "label": _label, "state": {"oneOf": [_name, _names]}, "reason": _name, "role": _name,
+                # Only while the case's last step was one of these triggers; beats a reason rule.
+                "after_step": {"oneOf": [_name, _names]},
                 "after_days": {"type": "integer", "minimum": 0},
                 "at_age_months": {"type": "integer", "minimum": 0, "maximum": 72},
                 "repeat_days": {"type": "integer", "minimum": 1},
@@ -149,6 +168,8 @@ class Field:
     on_date: str | None = None
     case_attribute: str | None = None
     default_from_case: str | None = None
+    only: tuple[str, ...] | None = None
+    default: str | None = None
 
     @property
     def encrypted(self) -> bool:
@@ -168,6 +189,8 @@ class Transition:
     effective_date: str | None
     checks: tuple[str, ...]
     set_on_case: Mapping[str, str]
+    ends_access: str | None = None
+    monitor: str | None = None
 
     def roles_for(self, source: str) -> tuple[str, ...]:
         return self.roles_from.get(source, self.roles)
@@ -188,6 +211,7 @@ class ReminderRule:
     again_days: tuple[int, ...]
     escalate_after: int | None
     escalate_role: str | None
+    after_step: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -218,6 +242,7 @@ class Workflow:
     labels: Mapping[tuple[str, str], Mapping[str, str]]
     role_organisation: Mapping[str, str | None]   # role -> kind of organisation its users belong to
     machine: Machine = dc_field(repr=False, compare=False)
+    choice_lists: Mapping[str, Mapping[str, str]] = dc_field(default_factory=dict)   # the file's own lists
 
     def label(self, kind: str, name: str, lang: str = "nl") -> str:
         """The label of a ``role``, ``state``, ``trigger``, ``reason``, ``outcome``, ``reminder``,
@@ -266,8 +291,18 @@ class Workflow:
         return [t.trigger for t in self.triggers_from(state) if role in t.roles_for(state)]
 
     def choices_for(self, f: Field) -> Mapping[str, str]:
-        """Codes and Dutch labels of a choice field's list."""
-        return {"reasons": self.reasons, "outcomes": self.outcomes}[f.choices_list]
+        """Codes and Dutch labels of a choice field's list (only those it offers)."""
+        full = {"reasons": self.reasons, "outcomes": self.outcomes}.get(f.choices_list) \
+            or self.choice_lists[f.choices_list]
+        return MappingProxyType({c: full[c] for c in f.only}) if f.only else full
+
+    def choice_kind(self, f: Field) -> str:
+        """The label kind of a choice field's codes (``label(kind, code)``)."""
+        return {"reasons": "reason", "outcomes": "outcome"}.get(f.choices_list) or f"choice:{f.choices_list}"
+
+    def triggers_meaning(self, meaning: str) -> tuple[str, ...]:
+        """The triggers whose steps the monitor counts as ``meaning`` (STEP_MEANINGS)."""
+        return tuple(t.trigger for t in self.transitions.values() if t.monitor == meaning)
 
     def fire(self, row, trigger: str, role: str) -> bool:
         """Move ``row.state`` along ``trigger`` through the shared machine; False if the role may not."""
@@ -378,6 +413,12 @@ def _compile(path: str, data: dict) -> Workflow:
     for fname, raw in (data.get("field_labels") or {}).items():
         label("field", fname, raw)
     lists = {"reasons": reasons, "outcomes": outcomes}
+    choice_lists = {}
+    for lname, codes in (data.get("choice_lists") or {}).items():
+        if lname in BUILT_IN_LISTS:
+            fail(f"choice_lists.{lname}", f"{lname!r} is a list of its own (top level)")
+        choice_lists[lname] = MappingProxyType({code: label(f"choice:{lname}", code, raw) for code, raw in codes.items()})
+    lists.update(choice_lists)
 
     transitions: dict[str, Transition] = {}
     for i, raw in enumerate(data["transitions"]):
@@ -408,9 +449,16 @@ def _compile(path: str, data: dict) -> Workflow:
                 fail(f"{fkey}.type", f"unknown field type {spec['type']!r} (known: {', '.join(FIELD_TYPES)})")
             if spec["type"] == "choice":
                 if spec.get("choices") not in lists:
-                    fail(f"{fkey}.choices", "a choice field names its list: reasons or outcomes")
+                    fail(f"{fkey}.choices", "a choice field names its list: " + ", ".join(lists))
                 if not lists[spec["choices"]]:
                     fail(f"{fkey}.choices", f"the list {spec['choices']!r} is empty")
+                for code in spec.get("only") or ():
+                    if code not in lists[spec["choices"]]:
+                        fail(f"{fkey}.only", f"{code!r} is not in the list {spec['choices']!r}")
+            elif "only" in spec:
+                fail(f"{fkey}.only", "only a choice field offers a part of its list")
+            if "default" in spec and spec["type"] != "date":
+                fail(f"{fkey}.default", "only a date field starts at today")
             for attr in ("case_attribute", "default_from_case"):
                 if spec.get(attr) and spec[attr] not in CASE_ATTRIBUTES:
                     fail(f"{fkey}.{attr}", f"unknown case attribute {spec[attr]!r}")
@@ -425,7 +473,8 @@ def _compile(path: str, data: dict) -> Workflow:
                 max_days_ahead=spec.get("max_days_ahead"), must_be=spec.get("must_be"),
                 min=spec.get("min"), max=spec.get("max"), max_length=spec.get("max_length"),
                 choices_list=spec.get("choices"), on_date=spec.get("on_date"),
-                case_attribute=spec.get("case_attribute"), default_from_case=spec.get("default_from_case"))
+                case_attribute=spec.get("case_attribute"), default_from_case=spec.get("default_from_case"),
+                only=tuple(spec["only"]) if spec.get("only") else None, default=spec.get("default"))
         for f in fields.values():
             if f.required_when and f.required_when[0] not in fields:
                 fail(f"{key}.fields.{f.name}.required_when", f"unknown field {f.required_when[0]!r}")
@@ -444,7 +493,8 @@ def _compile(path: str, data: dict) -> Workflow:
             trigger=trigger, label=label("trigger", trigger, raw.get("label")), sources=sources, dest=raw["dest"],
             roles=tuple(raw["roles"]), roles_from=MappingProxyType(roles_from),
             fields=MappingProxyType(fields), effective_date=eff, checks=tuple(raw.get("checks") or ()),
-            set_on_case=MappingProxyType(dict(raw.get("set_on_case") or {})))
+            set_on_case=MappingProxyType(dict(raw.get("set_on_case") or {})),
+            ends_access=raw.get("ends_access"), monitor=raw.get("monitor"))
 
     # Every state must be reachable from the initial one, or cases could never get there.
     reachable, frontier = {data["initial"]}, [data["initial"]]
@@ -490,6 +540,14 @@ def _compile(path: str, data: dict) -> Workflow:
                                           "so the rule would never fire")
         if raw["name"] in {r.name for r in reminders}:
             fail(f"{key}.name", f"duplicate reminder name {raw['name']!r}")
+        after_step = (raw["after_step"],) if isinstance(raw.get("after_step"), str) else tuple(raw.get("after_step") or ())
+        for trig in after_step:
+            if trig not in transitions:
+                fail(f"{key}.after_step", f"unknown trigger {trig!r}")
+            if not set(rstates) & {transitions[trig].dest}:
+                fail(f"{key}.after_step", f"{rule}: {trig!r} does not lead to a state of the rule")
+        if after_step and "at_age_months" in raw:
+            fail(f"{key}.after_step", f"{rule}: a last step goes with after_days, not with at_age_months")
         # again_days count from the same start as after_days (or the age milestone), so they must
         # come later and in order; an escalation needs a reminder after the N-th to go anywhere.
         first = raw.get("after_days", 0)
@@ -509,7 +567,8 @@ def _compile(path: str, data: dict) -> Workflow:
                     continue
                 if "at_age_months" in raw and prev.at_age_months == raw["at_age_months"]:
                     fail(f"{key}.state", f"rule {prev.name!r} already fires at {prev.at_age_months} months in {s!r}")
-                if "after_days" in raw and prev.after_days is not None and prev.reason == raw.get("reason"):
+                same_step = bool(set(prev.after_step) & set(after_step)) or (not prev.after_step and not after_step)
+                if "after_days" in raw and prev.after_days is not None and prev.reason == raw.get("reason") and same_step:
                     what = f"reason {prev.reason!r}" if prev.reason else "any reason"
                     fail(f"{key}.state", f"rule {prev.name!r} already covers {s!r} with {what}")
         label("reminder", raw["name"], raw.get("label"))
@@ -518,7 +577,7 @@ def _compile(path: str, data: dict) -> Workflow:
             after_days=raw.get("after_days"), at_age_months=raw.get("at_age_months"),
             repeat_days=raw.get("repeat_days"), again_days=tuple(raw.get("again_days") or ()),
             escalate_after=(raw.get("escalate") or {}).get("after"),
-            escalate_role=(raw.get("escalate") or {}).get("role")))
+            escalate_role=(raw.get("escalate") or {}).get("role"), after_step=after_step))
 
     work_lists: dict[str, tuple[WorkListDef, ...]] = {}
     for role, items in (data.get("work_lists") or {}).items():
@@ -548,7 +607,8 @@ def _compile(path: str, data: dict) -> Workflow:
         monitor_status=MappingProxyType(monitor_status), outcome_meaning=MappingProxyType(outcome_meaning),
         sharing_ending_outcomes=frozenset(ends_sharing), work_lists=MappingProxyType(work_lists),
         labels=MappingProxyType({k: MappingProxyType(v) for k, v in labels.items()}),
-        role_organisation=MappingProxyType(role_organisation), machine=machine)
+        role_organisation=MappingProxyType(role_organisation), choice_lists=MappingProxyType(choice_lists),
+        machine=machine)
 
 
 def _build_machine(states, initial, transitions: Mapping[str, Transition]) -> Machine:
