@@ -79,11 +79,14 @@ def test_every_kind_of_step_every_reason_and_every_outcome_is_in_the_histories(d
         triggers = set(db.session.scalars(select(CaseEvent.trigger).distinct()))
         assert set(wf.transitions) | {"register", "move"} <= triggers, set(wf.transitions) - triggers
         events = db.session.scalars(select(CaseEvent).where(CaseEvent.trigger.in_(("report_not_reached", "close",
-                                                                                     "waitlist", "move"))))
+                                                                                     "waitlist", "move",
+                                                                                     "stop_placement"))))
         reasons, outcomes, waits, moves = set(), set(), 0, 0
         for e in events:
             if e.trigger == "report_not_reached":
                 reasons.add(e.data["reason"])
+            elif e.trigger == "stop_placement":   # a drop-out's reasons (issue 11) are reasons too
+                reasons.add(e.data["stop_reason"])
             elif e.trigger == "close":
                 outcomes.add(e.data["outcome"])
             elif e.trigger == "waitlist":
