@@ -49,3 +49,23 @@ def test_every_error_at_once_and_one_submit(browser, live_server, world, api):  
 
     assert not problems, "Accessibility problems:\n" + "\n".join(problems)
     assert not jgz.csp, jgz.csp
+
+
+def test_a_sent_form_disables_its_button(browser, live_server, world):  # noqa: F811
+    """Point 3: the button of a sent form is disabled once the form is sent, so a second click
+    cannot send the step twice. The page counts the submits and keeps the browser from leaving
+    (a listener that runs before the page's own), so the button can be looked at afterwards."""
+    shots, problems = [], []
+    jgz = Person(browser, live_server, "eenmaal-jgz", shots, problems)
+    page = jgz.page
+    jgz.sign_in(world.emails["jgz"])
+    page.get_by_role("link", name="Kind registreren").click()
+    page.evaluate("""() => { window.__sent = 0; window.addEventListener('submit', e => {
+        window.__sent += 1; e.preventDefault(); }, true); }""")
+    button = page.get_by_role("button", name="Registreren")
+    assert button.is_enabled()
+    button.click()
+    page.wait_for_function("() => document.querySelector('button[data-once]').disabled")
+    assert button.get_attribute("aria-disabled") == "true"
+    page.evaluate("() => document.querySelector('button[data-once]').click()")   # the second click
+    assert page.evaluate("window.__sent") == 1
