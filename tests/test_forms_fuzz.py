@@ -118,6 +118,19 @@ FORMS = {
         min_age_months=st.one_of(st.sampled_from(["24", "30"]), anything), criteria=text)),
     "admin.definition_end": ("admin", False, lambda t: form(
         f"/beheer/doelgroepdefinities/{t['definition']}/beeindigen", valid_until=dates)),
+    "admin.figures_edit": ("admin", False, lambda t: form(
+        st.sampled_from(["GM0375/2026", "GM0375/1999", "GM9999/2026"]).map(lambda p: f"/beheer/jaarcijfers/{p}"),
+        cbs_target_group=st.one_of(digits, anything), cbs_suppressed=st.one_of(st.just("1"), text),
+        jgz_target_group=st.one_of(digits, anything), goab_budget=st.one_of(digits, anything),
+        toddlers=st.one_of(digits, anything), ve_places=st.one_of(digits, anything))),
+    "admin.municipality_create": ("admin", False, lambda t: form(
+        "/beheer/regio-indeling", code=st.one_of(st.just("GM0716"), text), name=text, valid_from=dates)),
+    "admin.membership_change": ("admin", False, lambda t: form(
+        "/beheer/regio-indeling/wijzigen", action=st.one_of(st.sampled_from(["join", "leave"]), text),
+        municipality=st.one_of(st.just("GM0375"), text), valid_from=dates)),
+    "admin.targets": ("admin", False, lambda t: form(
+        "/beheer/doelen", kind=st.one_of(st.sampled_from(["target_group_placed", "all_toddlers"]), text),
+        pct=st.one_of(digits, anything), valid_from=dates, valid_until=dates)),
     "reminders.done": ("cjg", False, lambda t: form(
         st.sampled_from([t["reminder"], 99999]).map(lambda r: f"/reminders/{r}/afgehandeld"), status=text)),
     "reminders.snooze": ("cjg", False, lambda t: form(
