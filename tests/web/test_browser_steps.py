@@ -30,7 +30,7 @@ def test_a_declined_referral_and_a_drop_out(browser, live_server, world):  # noq
     form.get_by_label("Anders").check()
     form.locator("button[type=submit]").click()
     ve.check("ve-afwijzen-fout")   # "Anders" needs its explanation, said beside the field
-    assert "Dit veld is verplicht." in ve.page.locator("#f-decline_referral-reason_text-error").inner_text()
+    assert "Toelichting is verplicht." in ve.page.locator("#f-decline_referral-reason_text-error").inner_text()
     form = ve.page.locator("#actie-decline_referral")
     form.get_by_label("Geen plaats").check()
     form.locator("button[type=submit]").click()

@@ -59,8 +59,8 @@ def test_declining_through_the_form_leads_back_to_the_work_list(web, referred):
 
 
 @pytest.mark.parametrize("data,field,message", [
-    ({"date": days_ago(0)}, "decline_reason", "Dit veld is verplicht."),
-    ({"decline_reason": "other", "date": days_ago(0)}, "reason_text", "Dit veld is verplicht."),
+    ({"date": days_ago(0)}, "decline_reason", "Reden van afwijzing is verplicht."),
+    ({"decline_reason": "other", "date": days_ago(0)}, "reason_text", "Toelichting is verplicht."),
     ({"decline_reason": "no_capacity", "date": days_ago(-2)}, "date", "niet in de toekomst"),
 ])
 def test_bad_decline_input_is_shown_beside_its_field(web, referred, data, field, message):

@@ -380,7 +380,7 @@ def figures():
                            users=_users_by_id(f.updated_by_id for _m, f in rows if f is not None))
 
 
-@bp.route("/jaarcijfers/<code>/<int:year>", methods=["GET", "POST"])
+@bp.route("/jaarcijfers/<code>/<id:year>", methods=["GET", "POST"])
 def figures_edit(code, year):
     municipality = region_municipality(_region_id(), code)
     year = parse_year(year)
