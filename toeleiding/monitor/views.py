@@ -110,7 +110,10 @@ def cell_labels(data) -> dict[str, str]:
               "reach_vs_target": _("Bereik t.o.v. doel (procentpunt)"),
               "toddler_reach_vs_target": _("Alle peuters t.o.v. doel (procentpunt)"),
               "referrals_declined": _("Toeleiding afgewezen door aanbieder"),
-              "stopped_early": _("Voortijdig gestopt met VE")}
+              "stopped_early": _("Voortijdig gestopt met VE"),
+              "location_places": _("VE-plaatsen op locaties"), "occupied_places": _("Bezette plaatsen"),
+              "waitlist_length": _("Wachtlijst op locaties"),
+              "waitlist_median_days": _("Mediaan dagen op wachtlijst")}
     texts = reason_texts(data.reason_labels)
     for r in data.reasons:
         labels[f"not_reached_{r}"] = f"– {texts.get(r, r)}"
