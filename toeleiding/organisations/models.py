@@ -8,14 +8,17 @@ from sqlalchemy import (CheckConstraint, Column, Date, ForeignKey, Integer, JSON
                         Table, Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..errors import N_
 from ..extensions import UTCDateTime, db
 
 ORGANISATION_KINDS = ("jgz", "ve_provider", "cjg", "municipality", "school")
 # A location's setting and VE programme (issue 12.4): reference data of the region's locations,
 # code -> Dutch label (English in the translations). "anders": a programme not in the list.
-LOCATION_SETTINGS = {"peuteropvang": "Peuteropvang", "kinderdagverblijf": "Kinderdagverblijf"}
+LOCATION_SETTINGS = {"peuteropvang": N_("Peuteropvang"), "kinderdagverblijf": N_("Kinderdagverblijf")}
 VE_PROGRAMMES = {"piramide": "Piramide", "uk_en_puk": "Uk & Puk", "kaleidoscoop": "Kaleidoscoop",
-                 "startblokken": "Startblokken", "ko_totaal": "Ko-totaal", "anders": "Anders"}
+                 "startblokken": "Startblokken", "ko_totaal": "Ko-totaal", "anders": N_("Ander programma")}
+WEEKDAY_LABELS = {1: N_("maandag"), 2: N_("dinsdag"), 3: N_("woensdag"), 4: N_("donderdag"), 5: N_("vrijdag"),
+                  6: N_("zaterdag"), 7: N_("zondag")}
 
 # The municipalities an organisation serves: a CJG's working area, a school's location.
 organisation_municipalities = Table(
