@@ -200,3 +200,12 @@ def test_public_page_shows_free_or_full_per_location_and_nothing_for_a_tiny_one(
         set_location_capacity(loc, ve_places=3)
         db.session.commit()
     assert "Plaats vrij" in text(client.get("/ve/GM0396"))
+
+
+def test_openapi_documents_the_capacity_route(client, world):
+    doc = client.get("/api/v1/openapi.json").json
+    path = doc["paths"]["/locations/{location_id}/capacity"]
+    assert set(path) == {"get", "put"}
+    fields = path["put"]["requestBody"]["content"]["application/json"]["schema"]["properties"]
+    assert set(fields) == {"ve_places", "opening_days", "setting", "ve_programme"}
+    assert "peuteropvang" in fields["setting"]["enum"] and {"403", "404", "422"} <= set(path["put"]["responses"])
