@@ -261,3 +261,11 @@ def test_the_push_job_is_on_the_one_scheduler(base_config, migrated):
     from toeleiding.reminders.scheduler import build_scheduler
     app = create_app(dict(base_config))
     assert build_scheduler(app, background=True).get_job("monitor_push") is not None
+
+
+def test_the_demo_pushes_each_region_to_the_instance_folder_once(app, runner):
+    for _ in range(2):
+        assert runner.invoke(args=["demo", "--no-cases"]).exit_code == 0
+    listed = runner.invoke(args=["push", "list"]).output.splitlines()
+    assert sorted(line.split("\t")[1] for line in listed) == ["bevelanden", "ijmond"]
+    assert all(line.split("\t")[5].endswith("monitor-push") for line in listed)
