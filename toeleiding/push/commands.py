@@ -8,19 +8,14 @@ import click
 from flask.cli import AppGroup
 
 from .. import clock
-from ..errors import AppError
 from ..extensions import db
+from ..unit_of_work import command_unit_of_work
 from . import operations as ops, util
 from .jobs import push_due
 from .models import FORMATS, KINDS
 from .send import SIGNATURE_HEADER
 
 push_cli = AppGroup("push", help="Push the published monitor to a directory or an HTTPS endpoint.")
-
-
-def _fail(exc: AppError):
-    db.session.rollback()
-    raise click.ClickException(f"--{exc.field}: {exc.message}" if exc.field else exc.message)
 
 
 @push_cli.command("add")
@@ -33,11 +28,8 @@ def _fail(exc: AppError):
 def add(region_slug, kind, destination, fmt, since):
     """Add a push target; prints its HMAC key once (give it to the receiver)."""
     start = None if since is None else dt.datetime.combine(since.date(), dt.time(), clock.LOCAL_TZ)
-    try:
+    with command_unit_of_work():
         target, key = ops.add_target(region_slug, kind, destination, fmt, start)
-        db.session.commit()
-    except AppError as exc:
-        _fail(exc)
     click.echo(f"push target {target.id}: {target.region.slug} -> {target.kind} {target.destination} ({target.format})")
     click.echo(f"HMAC key (shown once; the receiver checks {SIGNATURE_HEADER} with it): {key}")
 
@@ -56,10 +48,8 @@ def list_targets():
 @click.argument("target_id", type=int)
 def deliveries(target_id):
     """The last deliveries of a target: publication, state, tries, last error."""
-    try:
+    with command_unit_of_work():
         ops.get_target(target_id)
-    except AppError as exc:
-        _fail(exc)
     for d in util.deliveries_of(target_id):
         when = d.sent_at or d.next_attempt_at
         click.echo(f"{d.publication.peildatum.isoformat()}\t{d.state}\t{d.attempts} tries\t"
@@ -70,11 +60,8 @@ def deliveries(target_id):
 @click.argument("target_id", type=int)
 def rotate_secret(target_id):
     """A new HMAC key for the target (printed once; the old one stops working)."""
-    try:
+    with command_unit_of_work():
         key = ops.rotate_secret(target_id)
-        db.session.commit()
-    except AppError as exc:
-        _fail(exc)
     click.echo(f"new HMAC key for push target {target_id}: {key}")
 
 
@@ -82,11 +69,8 @@ def rotate_secret(target_id):
 @click.argument("target_id", type=int)
 def remove(target_id):
     """Stop pushing to a target (its deliveries stay listed)."""
-    try:
+    with command_unit_of_work():
         ops.deactivate_target(target_id)
-        db.session.commit()
-    except AppError as exc:
-        _fail(exc)
     click.echo(f"push target {target_id} deactivated")
 
 
