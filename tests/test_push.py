@@ -233,10 +233,10 @@ def test_since_also_pushes_earlier_publications(runner, published, tmp_path):
 
 
 @pytest.mark.parametrize("args, field", [
-    (["--kind", "https", "--to", "http://monitor.example/in"], "--destination"),
-    (["--kind", "https", "--to", "https://user:pw@monitor.example/in"], "--destination"),
-    (["--kind", "directory", "--to", "relative/dir"], "--destination"),
-    (["--kind", "directory", "--to", "/no/such/directory/here"], "--destination"),
+    (["--kind", "https", "--to", "http://monitor.example/in"], "destination:"),
+    (["--kind", "https", "--to", "https://user:pw@monitor.example/in"], "destination:"),
+    (["--kind", "directory", "--to", "relative/dir"], "destination:"),
+    (["--kind", "directory", "--to", "/no/such/directory/here"], "destination:"),
 ])
 def test_a_bad_destination_is_refused_naming_the_field(runner, world, args, field):
     result = runner.invoke(args=["push", "add", "--region", "ijmond", *args])
@@ -246,7 +246,7 @@ def test_a_bad_destination_is_refused_naming_the_field(runner, world, args, fiel
 
 def test_an_unknown_region_or_target_is_refused(runner, world, tmp_path):
     result = runner.invoke(args=["push", "add", "--region", "nowhere", "--kind", "directory", "--to", str(tmp_path)])
-    assert result.exit_code != 0 and "--region" in result.output
+    assert result.exit_code != 0 and "region:" in result.output
     for command in ("rotate-secret", "remove", "deliveries"):
         result = runner.invoke(args=["push", command, "99"])
         assert result.exit_code != 0 and "99" not in result.output.split("Error:")[0]

@@ -50,11 +50,11 @@ def _committing(view):
 @contextlib.contextmanager
 def command_unit_of_work():
     """A CLI command's one unit of work: committed when the block ends; a service's refusal rolls
-    it back and stops the command with the message, naming the option (``--field: …``)."""
+    it back and stops the command with the message, after the field it names (``field: …``)."""
     from .errors import AppError
     try:
         yield
         db.session.commit()
     except AppError as exc:
         db.session.rollback()
-        raise click.ClickException(f"--{exc.field}: {exc.message}" if exc.field else exc.message) from None
+        raise click.ClickException(f"{exc.field}: {exc.message}" if exc.field else exc.message) from None
