@@ -211,3 +211,14 @@ def test_batches_commit_separately_and_a_bad_row_does_not_stop_its_batch(app, ru
     assert result.exit_code == 0, result.output
     assert counts(app)["cases"] == 4
     assert "row 4:" in result.output
+
+
+def test_the_demo_leaves_an_example_export_that_imports_cleanly(app, runner):
+    loaded = runner.invoke(args=["demo", "--no-cases"])
+    assert loaded.exit_code == 0, loaded.output
+    command = loaded.output.split("flask cases import ", 1)[1].split(" [--apply]")[0].split()
+    dry = runner.invoke(args=["cases", "import", *command])
+    assert dry.exit_code == 0, dry.output
+    assert "valid (would be imported): 4" in dry.output and "with errors: 0" in dry.output
+    applied = runner.invoke(args=["cases", "import", *command, "--apply"])
+    assert "valid: 4" in applied.output
