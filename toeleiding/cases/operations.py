@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dc_field
 from typing import Any, Callable
 
 from flask_babel import LazyString
@@ -446,12 +446,9 @@ def import_columns() -> tuple[str, ...]:
 @dataclass
 class ImportResult:
     rows: int = 0
-    imported: list = None        # row numbers written (or, in a dry run, that would be)
-    duplicates: list = None      # row numbers skipped: the BSN's blind index is already known
-    errors: list = None          # (row, column, message)
-
-    def __post_init__(self):
-        self.imported, self.duplicates, self.errors = [], [], []
+    imported: list[int] = dc_field(default_factory=list)     # row numbers written (a dry run: that would be)
+    duplicates: list[int] = dc_field(default_factory=list)   # row numbers skipped: the BSN is already known
+    errors: list[tuple[int, str, str]] = dc_field(default_factory=list)   # (row, column, message)
 
 
 class _StepActor:
