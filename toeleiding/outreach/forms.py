@@ -6,7 +6,7 @@ from werkzeug.datastructures import MultiDict
 
 def attempt_data(form: MultiDict) -> dict:
     """Empty fields left out (the service names a missing one); the checkbox is on or off."""
-    data: dict = {"interpreter": form.get("interpreter") in ("1", "on", "true")}
+    data: dict = {"interpreter": form.get("interpreter") in ("ja", "1", "on", "true")}
     for name in ("date", "method", "outcome"):
         value = form.get(name, "")
         if value.strip():
