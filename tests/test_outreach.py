@@ -153,3 +153,11 @@ def test_a_refused_form_says_why_and_stores_nothing(app, api, world):
     page = web.get(f"/dossiers/{case['id']}").get_data(as_text=True)
     assert "Datum is verplicht." in page and "Manier van contact is verplicht." in page
     assert api("jgz").get(f"/cases/{case['id']}/contact-attempts").json["items"] == []
+
+
+def test_the_parents_export_holds_the_attempts(api, world):
+    case = referred(api, world)
+    attempt(api("ve"), case, method="letter", outcome="Brief verstuurd.")
+    r = api("jgz").get(f"/cases/{case['id']}/export")
+    assert r.status_code == 200
+    assert [(a["method"], a["outcome"]) for a in r.json["contact_attempts"]] == [("letter", "Brief verstuurd.")]

@@ -95,3 +95,10 @@ def minimum_contact_attempts(case, user, values: dict) -> None:
             N_("Voor de reden '%(reason)s' zijn eerst minstens %(minimum)s contactpogingen nodig "
                "(vastgelegd: %(found)s). Leg de pogingen vast onder 'Contactpogingen'."), rules.when_field,
             params={"reason": label(kind, values[rules.when_field]), "minimum": rules.minimum, "found": found})
+
+
+def export_section(case) -> list[dict]:
+    """Every contact attempt about one child, for the parents' export (AVG right of access)."""
+    rows = db.session.scalars(select(ContactAttempt).where(ContactAttempt.case_id == case.id)
+                              .order_by(ContactAttempt.attempt_date, ContactAttempt.recorded_at))
+    return [attempt_json(a) for a in rows]
