@@ -21,6 +21,7 @@ from ..cases.residence import MOVE_TRIGGER, record_move
 from ..extensions import db
 from ..organisations.models import Location, Municipality, MunicipalityFigures, Organisation, Region
 from ..organisations.operations import add_definition, create_location, create_organisation
+from ..outreach.operations import record_contact_attempt
 from ..users.models import User
 from ..users.operations import create_user
 from .data import (CRITERIA, FAMILY_NAMES, FIGURES_YEAR, GIVEN_NAMES, PERIODS, POSTCODE_LETTERS, POSTCODES,
@@ -269,7 +270,14 @@ def plan_story(rng: random.Random, m: Municipality, locations: list[Location], s
         data = {"reason": reason, "date": DAY}
         if reason == "other":
             data["reason_text"] = rng.choice(OTHER_TEXTS)
-        return step((14, 90), who, "report_not_reached", data)
+        before = day
+        if not step((14, 90), who, "report_not_reached", data):
+            return False
+        if reason == "no_contact":   # the workflow asks for 2 contact attempts first (outreach log)
+            _attempts(story, before, who, 2)
+        elif reason == "parents_declined" and _outreach_rng(story).random() < 0.4:
+            _attempts(story, before, who, 1)
+        return True
 
     if rng.random() < 0.2:
         reason = rng.choices(list(REASON_WEIGHTS), weights=list(REASON_WEIGHTS.values()))[0]
@@ -284,6 +292,8 @@ def plan_story(rng: random.Random, m: Municipality, locations: list[Location], s
                                              "reason_text": "Geen vervolg mogelijk (demotekst)."})
             return story
         if follow > 0.55:
+            if follow > 0.8 and day < today:   # the CJG tries to reach the family again
+                _attempts(story, day, "cjg", 1, last=today)
             return story   # still not reached
         location = rng.choice([loc for loc in locations if loc.municipality_id == home.id] or locations)
         if not step((14, 60), "cjg", "re_refer", {"location_id": location.id, "consent": True, "referral_date": DAY},
@@ -336,6 +346,34 @@ def plan_story(rng: random.Random, m: Municipality, locations: list[Location], s
 
 
 DAY = object()   # in a planned step's data: the step's own date
+
+# Outreach log: contact attempts in a story (a step with this marker instead of a trigger). Their
+# randomness is the story's own, so adding them moves no other child's history.
+CONTACT_STEP = "(contact attempt)"
+CONTACT_METHODS = ("phone", "letter", "home_visit", "partner")
+CONTACT_OUTCOMES = ["Geen gehoor (demotekst).", "Brief niet beantwoord (demotekst).",
+                    "Niemand thuis, kaartje achtergelaten (demotekst).",
+                    "Partner heeft ouders niet kunnen spreken (demotekst)."]
+
+
+def _outreach_rng(story: Story) -> random.Random:
+    return random.Random(f"outreach:{story.municipality}:{story.birth}:{story.signalled}")
+
+
+def _attempts(story: Story, since: dt.date, who: str, n: int, last: dt.date | None = None) -> None:
+    """``n`` contact attempts by ``who`` dated from ``since`` up to the last step's day (or
+    ``last``), placed before that step; varied methods, some with an interpreter."""
+    rng = _outreach_rng(story)
+    end = last or story.steps[-1].day
+    span = max(0, (end - since).days)
+    days = sorted(since + dt.timedelta(days=rng.randint(0, span)) for _ in range(n))
+    made = [Step(d, who, CONTACT_STEP, {"date": d.isoformat(), "method": CONTACT_METHODS[(i + rng.randrange(4)) % 4],
+                                        "interpreter": rng.random() < 0.3, "outcome": rng.choice(CONTACT_OUTCOMES)})
+            for i, d in enumerate(days)]
+    if last is None:
+        story.steps[-1:-1] = made
+    else:
+        story.steps.extend(made)
 
 
 @contextlib.contextmanager
@@ -405,7 +443,9 @@ def _tell(story: Story, users: dict, provider_user: dict, rng: random.Random, bs
         if s.provider_id is not None:
             ve = provider_user[s.provider_id]
         who = ve if s.who == "ve" else s.who
-        if s.trigger == MOVE_TRIGGER:
+        if s.trigger == CONTACT_STEP:
+            record_contact_attempt(users[who], case.id, s.data)
+        elif s.trigger == MOVE_TRIGGER:
             case = record_move(users[who], case.id, case.version, s.data["to"], s.day.isoformat())
         else:
             case = fire_transition(users[who], case.id, s.trigger, case.version, s.data)

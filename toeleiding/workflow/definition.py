@@ -21,7 +21,7 @@ from transitions import Machine
 
 FIELD_TYPES = ("date", "text", "boolean", "integer", "choice", "criteria", "location", "school")
 # Named checks a transition may ask for; implemented in cases/checks.py.
-KNOWN_CHECKS = ("placement_age", "location_of_own_provider")
+KNOWN_CHECKS = ("placement_age", "location_of_own_provider", "minimum_contact_attempts")
 CASE_ATTRIBUTES = ("location_id", "school_id", "not_reached_reason", "outcome")
 # History rows the application writes itself (registration, change of residence, rename of a
 # stored name): a transition of the same name would be read as one of them by the monitor.
@@ -133,6 +133,13 @@ SCHEMA: dict = {
                         "default_from_case": {"type": "string"},
                     }}},
             }}},
+        # Outreach log: the choice list of contact methods, and how many attempts a step with the
+        # check minimum_contact_attempts needs when its field has one of the listed codes.
+        "contact_attempts": {"type": "object", "required": ["methods"], "additionalProperties": False,
+                             "properties": {"methods": _name,
+                                            "minimum": {"type": "integer", "minimum": 0, "maximum": 20},
+                                            "when": {"type": "object", "minProperties": 1, "maxProperties": 1,
+                                                     "propertyNames": _name, "additionalProperties": _names}}},
         "reminders": {"type": "array", "items": {
             "type": "object", "required": ["name", "state", "role"], "additionalProperties": False,
             "properties": {
@@ -243,6 +250,19 @@ class WorkListDef:
     min_age_months: int | None = None
 
 
+DEFAULT_MINIMUM_CONTACT_ATTEMPTS = 2
+
+
+@dataclass(frozen=True)
+class ContactAttemptRules:
+    """The outreach log's settings (contact_attempts): the methods' choice list, and the attempts a
+    step with the check minimum_contact_attempts needs when ``when_field`` has one of ``when_codes``."""
+    methods: str
+    minimum: int = DEFAULT_MINIMUM_CONTACT_ATTEMPTS
+    when_field: str | None = None
+    when_codes: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class Workflow:
     name: str
@@ -264,6 +284,7 @@ class Workflow:
     role_organisation: Mapping[str, str | None]   # role -> kind of organisation its users belong to
     machine: Machine = dc_field(repr=False, compare=False)
     choice_lists: Mapping[str, Mapping[str, str]] = dc_field(default_factory=dict)   # the file's own lists
+    contact_attempts: "ContactAttemptRules | None" = None   # the outreach log's settings, if any
     import_steps: tuple[ImportStep, ...] = ()   # what `cases import` replays after registering, in order
 
     def label(self, kind: str, name: str, lang: str = "nl") -> str:
@@ -619,6 +640,7 @@ def _compile(path: str, data: dict) -> Workflow:
             defs.append(WorkListDef(raw["key"], tuple(raw["states"]), raw.get("min_age_months")))
         work_lists[role] = tuple(defs)
 
+    contact_attempts = _compile_contact_attempts(data, transitions, choice_lists, lists, fail)
     import_steps = _import_steps(data, transitions, roles, data["initial"], fail)
     machine = _build_machine(states, data["initial"], transitions)
     return Workflow(
@@ -631,7 +653,7 @@ def _compile(path: str, data: dict) -> Workflow:
         sharing_ending_outcomes=frozenset(ends_sharing), work_lists=MappingProxyType(work_lists),
         labels=MappingProxyType({k: MappingProxyType(v) for k, v in labels.items()}),
         role_organisation=MappingProxyType(role_organisation), choice_lists=MappingProxyType(choice_lists),
-        machine=machine, import_steps=import_steps)
+        machine=machine, contact_attempts=contact_attempts, import_steps=import_steps)
 
 
 def _import_steps(data: dict, transitions: Mapping[str, Transition], roles, initial: str, fail) -> tuple:
@@ -683,3 +705,35 @@ def _build_machine(states, initial, transitions: Mapping[str, Transition]) -> Ma
 
 def current_workflow() -> Workflow:
     return current_app.extensions["toeleiding.workflow"]
+
+
+def _compile_contact_attempts(data: dict, transitions: Mapping[str, Transition], choice_lists, lists,
+                              fail) -> ContactAttemptRules | None:
+    """The outreach log's settings, checked: the methods are one of the file's choice lists, and
+    every step with the check minimum_contact_attempts has the ``when`` field, a choice field
+    whose list holds the codes named."""
+    raw = data.get("contact_attempts")
+    with_check = [t for t in transitions.values() if "minimum_contact_attempts" in t.checks]
+    if raw is None:
+        if with_check:
+            fail(f"transitions.{with_check[0].trigger}.checks",
+                 "minimum_contact_attempts needs the top-level contact_attempts settings")
+        return None
+    if raw["methods"] not in choice_lists:
+        fail("contact_attempts.methods", f"unknown choice list {raw['methods']!r} (choice_lists)")
+    when_field, when_codes = None, ()
+    if raw.get("when"):
+        when_field, codes = next(iter(raw["when"].items()))
+        when_codes = tuple(codes)
+    if with_check and when_field is None:
+        fail("contact_attempts.when", "say which field's codes need the attempts (when: {field: [codes]})")
+    for t in with_check:
+        f = t.fields.get(when_field)
+        if f is None or f.type != "choice":
+            fail(f"contact_attempts.when.{when_field}", f"not a choice field of transition {t.trigger!r}")
+        known = lists.get(f.choices_list) or choice_lists.get(f.choices_list) or {}
+        for code in when_codes:
+            if code not in known:
+                fail(f"contact_attempts.when.{when_field}", f"unknown code {code!r} of list {f.choices_list!r}")
+    return ContactAttemptRules(methods=raw["methods"], minimum=raw.get("minimum", DEFAULT_MINIMUM_CONTACT_ATTEMPTS),
+                               when_field=when_field, when_codes=when_codes)
