@@ -72,6 +72,8 @@ def demo(no_cases: bool, scale: float, cases_per_region: int | None):
     db.session.commit()
     if pushed_to:
         click.echo(f"each published monitor is pushed to {pushed_to} (flask push list)")
+    example, organisation_id = demo_import_example()
+    click.echo(f"an export to try the import on: flask cases import {example} --organisation {organisation_id} [--apply]")
 
 
 def demo_push_targets() -> str | None:
@@ -447,3 +449,40 @@ def _tell(story: Story, users: dict, provider_user: dict, rng: random.Random, bs
             case = record_move(users[who], case.id, case.version, s.data["to"], s.day.isoformat())
         else:
             case = fire_transition(users[who], case.id, s.trigger, case.version, s.data)
+
+
+def demo_import_example() -> tuple[str, int]:
+    """A small JGZ export of invented children in the instance folder, to try `flask cases import`
+    on (README 'Importing existing cases'): one child per import stage in Beverwijk. Its BSNs
+    are from a range the demo's children do not use, so it imports cleanly once."""
+    import csv
+    import os
+
+    from ..cases.operations import import_columns
+    region = next(iter(REGIONS))
+    jgz = db.session.scalar(select(User).where(User.email == f"jgz@{region}.demo"))
+    municipality = db.session.scalar(select(Municipality).where(Municipality.code == "GM0375"))
+    location = db.session.scalar(select(Location).where(Location.municipality_id == municipality.id).order_by(Location.id))
+    today = clock.today()
+    codes = sorted(municipality.definition_on(today).criteria_codes)
+    day = lambda n: (today - dt.timedelta(days=n)).isoformat()   # noqa: E731
+    bsns = fictitious_bsns(5_000_000)
+    rows = []
+    for i, family in enumerate(("Voorbeeld", "Proefmans", "Testerink", "Oefenaar")):
+        row = {"bsn": next(bsns), "given_name": "Importkind", "family_name": family, "birth_date": day(1150 + 20 * i),
+               "postcode": "1941 AB", "house_number": str(10 + i), "municipality_code": municipality.code,
+               "parent_name": f"Ouder {family}", "parent_phone": "0612345678"}
+        if i >= 1:
+            row.update(indication_date=day(200), criteria=";".join(codes[:2]))
+        if i >= 2:
+            row.update(referral_date=day(150), location_lrk=location.lrk_number)
+        if i >= 3:
+            row.update(placement_start_date=day(100), hours_per_week="16")
+        rows.append(row)
+    path = os.path.join(current_app.instance_path, "import-example.csv")
+    os.makedirs(current_app.instance_path, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        out = csv.DictWriter(fh, fieldnames=list(import_columns()))
+        out.writeheader()
+        out.writerows(rows)
+    return path, jgz.organisation_id

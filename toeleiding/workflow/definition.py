@@ -154,6 +154,17 @@ SCHEMA: dict = {
                              "properties": {"after": {"type": "integer", "minimum": 1}, "role": _name}},
             },
             "oneOf": [{"required": ["after_days"]}, {"required": ["at_age_months"]}]}},
+        # Bulk import of existing cases (cases import): the steps a row replays after registering.
+        "import_steps": {"type": "array", "items": {
+            "type": "object", "required": ["trigger", "columns"], "additionalProperties": False,
+            "properties": {
+                "trigger": _name,
+                # CSV column -> the step's field; the first column decides whether the step is taken.
+                "columns": {"type": "object", "minProperties": 1, "propertyNames": _name,
+                            "additionalProperties": _name},
+                "values": {"type": "object", "propertyNames": _name},   # fixed values of other fields
+                "as_role": _name,   # recorded under this role (its organisation: the case location's provider)
+            }}},
     },
 }
 
@@ -222,6 +233,16 @@ class ReminderRule:
 
 
 @dataclass(frozen=True)
+class ImportStep:
+    """One step the bulk import replays (import_steps): ``columns`` maps a CSV column to a field of
+    the transition; the step is taken when its first column is filled."""
+    trigger: str
+    columns: Mapping[str, str]
+    values: Mapping[str, Any]
+    as_role: str | None = None
+
+
+@dataclass(frozen=True)
 class WorkListDef:
     """One heading of a role's work list: the cases in ``states`` (and old enough)."""
     key: str
@@ -264,6 +285,7 @@ class Workflow:
     machine: Machine = dc_field(repr=False, compare=False)
     choice_lists: Mapping[str, Mapping[str, str]] = dc_field(default_factory=dict)   # the file's own lists
     contact_attempts: "ContactAttemptRules | None" = None   # the outreach log's settings, if any
+    import_steps: tuple[ImportStep, ...] = ()   # what `cases import` replays after registering, in order
 
     def label(self, kind: str, name: str, lang: str = "nl") -> str:
         """The label of a ``role``, ``state``, ``trigger``, ``reason``, ``outcome``, ``reminder``,
@@ -619,6 +641,7 @@ def _compile(path: str, data: dict) -> Workflow:
         work_lists[role] = tuple(defs)
 
     contact_attempts = _compile_contact_attempts(data, transitions, choice_lists, lists, fail)
+    import_steps = _import_steps(data, transitions, roles, data["initial"], fail)
     machine = _build_machine(states, data["initial"], transitions)
     return Workflow(
         name=data["name"], path=path, roles=roles, initial=data["initial"], states=states,
@@ -630,7 +653,36 @@ def _compile(path: str, data: dict) -> Workflow:
         sharing_ending_outcomes=frozenset(ends_sharing), work_lists=MappingProxyType(work_lists),
         labels=MappingProxyType({k: MappingProxyType(v) for k, v in labels.items()}),
         role_organisation=MappingProxyType(role_organisation), choice_lists=MappingProxyType(choice_lists),
-        machine=machine, contact_attempts=contact_attempts)
+        machine=machine, contact_attempts=contact_attempts, import_steps=import_steps)
+
+
+def _import_steps(data: dict, transitions: Mapping[str, Transition], roles, initial: str, fail) -> tuple:
+    """The bulk import's steps: known triggers and fields, each step possible from where the
+    previous one (or the registration) left the case, no CSV column used twice."""
+    steps, state, used = [], initial, set()
+    for i, raw in enumerate(data.get("import_steps") or ()):
+        key = f"import_steps[{i}]"
+        t = transitions.get(raw["trigger"])
+        if t is None:
+            fail(f"{key}.trigger", f"unknown trigger {raw['trigger']!r}")
+        if state not in t.sources:
+            fail(f"{key}.trigger", f"{t.trigger!r} cannot follow {state!r}")
+        for column, fname in raw["columns"].items():
+            if fname not in t.fields:
+                fail(f"{key}.columns.{column}", f"{fname!r} is not a field of {t.trigger!r}")
+            if column in used:
+                fail(f"{key}.columns.{column}", f"column {column!r} is used twice")
+            used.add(column)
+        for fname in raw.get("values") or {}:
+            if fname not in t.fields:
+                fail(f"{key}.values.{fname}", f"{fname!r} is not a field of {t.trigger!r}")
+        as_role = raw.get("as_role")
+        if as_role is not None and as_role not in t.all_roles():
+            fail(f"{key}.as_role", f"role {as_role!r} may not fire {t.trigger!r}")
+        steps.append(ImportStep(t.trigger, MappingProxyType(dict(raw["columns"])),
+                                MappingProxyType(dict(raw.get("values") or {})), as_role))
+        state = t.dest
+    return tuple(steps)
 
 
 def _build_machine(states, initial, transitions: Mapping[str, Transition]) -> Machine:
