@@ -256,12 +256,12 @@ def test_a_reminder_condition_is_checked_when_the_file_is_loaded(tmp_path):
     from pathlib import Path
     base = (Path(__file__).resolve().parent.parent / "workflows" / "toeleiding.yaml").read_text(encoding="utf-8")
     for bad, problem in [
-        ("condition: {projected_hours_below: 960}, after_days: 0, role: ve, repeat_days: 90}",
+        ("condition: {projected_hours_below: 960}, after_days: 0, role: ve}",
          None),   # the rule as shipped loads
         ("condition: {projected_hours_above: 960}, after_days: 0, role: ve, repeat_days: 90}", "condition"),
         ("condition: {projected_hours_below: 960}, at_age_months: 40, role: ve}", "condition"),
     ]:
-        text = base.replace("condition: {projected_hours_below: 960}, after_days: 0, role: ve, repeat_days: 90}", bad)
+        text = base.replace("condition: {projected_hours_below: 960}, after_days: 0, role: ve}", bad)
         path = tmp_path / "wf.yaml"
         path.write_text(text, encoding="utf-8")
         if problem is None:
@@ -277,3 +277,8 @@ def test_a_reminder_condition_is_checked_when_the_file_is_loaded(tmp_path):
     with pytest.raises(WorkflowError) as info:
         load_workflow(path)
     assert "not counted as placed" in str(info.value)
+
+
+def test_the_reference_api_shows_each_locations_weeks_open(api, dose, world):
+    locs = {loc["id"]: loc for loc in api("ve").get("/locations?municipality=GM0375").json["items"]}
+    assert locs[world.ids["loc"]]["weeks_open"] == 40 and locs[world.ids["loc2"]]["weeks_open"] == 30

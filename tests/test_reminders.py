@@ -172,12 +172,14 @@ def test_handover_prepare_fires_on_the_day_the_placed_child_reaches_45_months(re
         row = db.session.scalar(select(Reminder).where(Reminder.rule == "handover_prepare"))
         # Stored: the first of the milestone month (the birth month is in clear anyway), not the day.
         assert row.anchor == dt.date(2026, 3, 1) and row.due_at.astimezone(clock.LOCAL_TZ).day == 1
+    # Placed at 44 months, the child cannot reach 960 hours: the dose reminder (tests/test_dose.py) is left out here.
+    rules = lambda: [r for r in region.rules("ve", case) if r != "dose_below_960"]   # noqa: E731
     region.sweep(14)                     # 16 March: past the first of the month, not yet the day
-    assert region.rules("ve", case) == []
+    assert rules() == []
     region.sweep(15, 0, 1)              # 17 March, just after midnight
-    assert region.rules("ve", case) == ["handover_prepare"]
+    assert rules() == ["handover_prepare"]
     region.sweep(100)
-    assert region.rules("ve", case) == ["handover_prepare"]      # once
+    assert rules() == ["handover_prepare"]      # once
 
 
 def test_turning_four_reminds_jgz_once_across_states_and_stops_at_closing(region, app):
