@@ -23,8 +23,8 @@ warm-up:
   reasons or flows: the latest event per case at P (``max(seq) GROUP BY case_id``) joined back
   and counted per municipality and state.
 
-Both floors carry the law's dose (issue 11) as the monitor does: the per-case dose (the ``place``
-and ``change_hours`` rows at P paired with the next one by a window, summed per case: hours by age
+Both floors carry the law's dose (issue 11) as the monitor does: the per-case dose (the ``place``,
+``change_hours`` and placement-ending rows at P, each paired with the next by a window, summed per case: hours by age
 4 against the location's weeks open, age at the start, hours now) and its three flags
 (below 960 hours, started after 30 months, below 16 hours a week) as GROUP BY columns: the plain
 floor adds them as a second GROUP BY of the dose per case (``UNION ALL``), the per-case floor
@@ -300,16 +300,17 @@ def dose_sql(backend: str) -> str:
     span = days.format(a=f"{least}(coalesce(nxt, e), e)", b="s")
     return (
         "SELECT case_id, max(municipality_id) AS municipality_id, "
-        f"  CASE WHEN sum(CASE WHEN seq >= start_seq THEN {least}(h, 30) * {greatest}(0, {span}) ELSE 0 END)"
+        f"  CASE WHEN sum({least}(h, 30) * {greatest}(0, {span}))"
         "   * max(weeks_open) < 960 * 364 THEN 1 ELSE 0 END AS below_960, "
         "  CASE WHEN min(age_months) > 30 THEN 1 ELSE 0 END AS late_start, "
         "  CASE WHEN max(seq * 64 + h) % 64 < 16 THEN 1 ELSE 0 END AS below_16 "
-        "FROM (SELECT ev.case_id, ev.seq, ev.municipality_id, ev.effective_date AS s, ev.age_months, "
-        f"        {hours} AS h, {end} AS e, l.weeks_open, "
-        "        lead(ev.effective_date) OVER (PARTITION BY ev.case_id ORDER BY ev.seq) AS nxt, "
-        "        max(CASE WHEN ev.trigger = 'place' THEN ev.seq END) OVER (PARTITION BY ev.case_id) AS start_seq "
+        "FROM (SELECT ev.case_id, ev.seq, ev.municipality_id, ev.effective_date AS s, "
+        "        CASE WHEN ev.trigger IN ('place', 'change_hours') THEN ev.age_months END AS age_months, "
+        f"        CASE WHEN ev.trigger IN ('place', 'change_hours') THEN {hours} ELSE 0 END AS h, {end} AS e, "
+        "        l.weeks_open, lead(ev.effective_date) OVER (PARTITION BY ev.case_id ORDER BY ev.seq) AS nxt "
         "      FROM case_events ev JOIN locations l ON l.id = ev.location_id "
-        "      WHERE ev.trigger IN ('place', 'change_hours') AND ev.effective_date <= :p) seg "
+        "      WHERE ev.trigger IN ('place', 'change_hours', 'stop_placement', 'transfer_to_provider') "
+        "        AND ev.effective_date <= :p) seg "
         "GROUP BY case_id")
 
 

@@ -137,17 +137,23 @@ def test_weeks_open_of_the_location_counts(api, app, world, dose):
     assert got["below_960_hours"] == 2
 
 
-def test_a_new_placement_counts_from_its_own_start(api, app, world, dose):
-    # C goes to the other provider (20 h at the first) and is placed there again at 8 h a week from
-    # 1 July 2025: 8 x 365 / 7 x 40 / 52 = 321 h to 1 July 2026, below 960 and below 16 a week.
+def test_every_placement_counts_and_the_time_between_them_does_not(api, app, world, dose):
+    # C (20 h at the first provider from 10 February) is referred to the other provider on 20 June
+    # and placed there at 8 h from 1 July 2025, a location open 30 weeks: 20 h x 130 days, nothing
+    # for the 11 days between, 8 h x 365 days to 1 July 2026: 5,520 / 7 x 30 / 52 = 455 h.
     at(app, "2025-07-01")
     c = api("jgz").fire(dose["C"], "transfer_to_provider", location_id=world.ids["loc2"], consent=True,
                         referral_date="2025-06-20")
-    api("ve2").fire(c, "place", start_date="2025-07-01", hours_per_week=8)
+    c = api("ve2").fire(c, "place", start_date="2025-07-01", hours_per_week=8)
     at(app, "2025-08-15")
     got, _ = _cells(api, "2025-07-31")
     assert got["below_960_hours"] == 4 and got["below_16_hours_per_week"] == 2
     assert got["started_after_30_months"] == 2      # still by its first start
+    from toeleiding.cases.dose import case_dose
+    from toeleiding.cases.models import Case
+    with app.app_context():
+        d = case_dose(db.session.get(Case, _uuid(c["id"])))
+        assert (d.hour_days, d.weeks_open, round(d.projected_hours)) == (20 * 130 + 8 * 365, 30, 455)
 
 
 def test_the_dose_cells_are_suppressed_for_the_municipality(api, dose):

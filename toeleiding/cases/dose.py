@@ -5,10 +5,11 @@ most 6 hours a day. How a case's hours are projected (the README's data dictiona
 monitor/util.py computes the same in SQL for every case at once, and the tests hold the two
 together):
 
-- *Hours a week over time*: the steps that record ``hours_per_week`` (workflow HOURS_FIELD: the
-  placement, and each change of hours), by their effective dates, from the latest step that
-  started the current placement. Each number of hours holds until the next such step; the last
-  one until the end of VE.
+- *Hours a week over time*: the steps that record ``hours_per_week`` (workflow HOURS_FIELD: a
+  placement, and each change of hours), by their effective dates. Each number of hours holds until
+  the next such step, or until the child left placement (a step from a placed state to one neither
+  placed nor final: a drop-out, a transfer to another provider), the last one until the end of VE.
+  Every placement counts, with an earlier provider too: the law counts the VE a child had.
 - *End of VE*: the child's 4th birthday. Only the birth month is in clear, so the end of the
   month the child turns 4 is taken: the projection gives the benefit of the doubt (at most one
   month too many), so a child flagged below 960 hours is short whatever its day of birth.
@@ -66,21 +67,18 @@ def dose_of(events, birth_month: dt.date, weeks_open: int, hours_triggers: tuple
             hours_field: str, on: dt.date | None = None) -> Dose:
     """The dose of one case from its history rows (``seq``, ``trigger``, ``effective_date``,
     ``age_months``, ``data``); only rows with an effective date up to ``on`` when given."""
-    steps, starting = hours_triggers
-    rows = sorted((e for e in events if e.trigger in steps and (on is None or e.effective_date <= on)),
+    steps, ending = hours_triggers
+    rows = sorted((e for e in events if e.trigger in (*steps, *ending) and (on is None or e.effective_date <= on)),
                   key=lambda e: e.seq)
-    if not rows:
-        return Dose(0, weeks_open, None, None)
-    latest_start = max((i for i, e in enumerate(rows) if e.trigger in starting), default=len(rows))
     end = end_of_ve(birth_month)
-    hour_days = 0
-    for i in range(latest_start, len(rows)):
-        e = rows[i]
+    hour_days, hours, ages = 0, None, []
+    for i, e in enumerate(rows):
+        hours = int(e.data.get(hours_field) or 0) if e.trigger in steps else 0
+        if e.trigger in steps and e.age_months is not None:
+            ages.append(e.age_months)
         until = min(rows[i + 1].effective_date, end) if i + 1 < len(rows) else end
-        hours = int(e.data.get(hours_field) or 0)
         hour_days += min(hours, WEEK_CAP) * max(0, (until - e.effective_date).days)
-    ages = [e.age_months for e in rows if e.age_months is not None]
-    return Dose(hour_days, weeks_open, int(rows[-1].data.get(hours_field) or 0), min(ages) if ages else None)
+    return Dose(hour_days, weeks_open, hours, min(ages) if ages else None)
 
 
 def case_dose(case, on: dt.date | None = None) -> Dose:

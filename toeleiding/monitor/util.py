@@ -223,32 +223,30 @@ def _end_of_ve(birth_month):
 
 
 def _dose_per_case(wf, peildatum: dt.date, municipality_ids: list[int], oldest: dt.date, latest: dt.date):
-    """Per case, from the steps recording hours a week with an effective date up to P (cases/dose.py):
-    ``hour_days`` (sum of min(hours, 30) x days from the latest placement start to the end of VE),
-    ``age_at_start`` (completed months at the first placement) and ``hours_now`` (the latest hours).
+    """Per case, from the steps recording hours a week and those ending a placement, with an
+    effective date up to P (cases/dose.py): ``hour_days`` (sum of min(hours, 30) x days to the end
+    of VE), ``age_at_start`` (completed months at the first placement) and ``hours_now``.
 
-    Only the hours steps are read (by the trigger index), paired with the next one by a window."""
-    steps, starting = wf.hours_triggers()
+    Only these steps are read (by the trigger index), each paired with the next by one window."""
+    steps, ending = wf.hours_triggers()
     h = CaseEvent.__table__.alias("h")
     if not steps:
         return (select(h.c.case_id, literal(0).label("hour_days"), literal(None, Integer).label("age_at_start"),
                        literal(None, Integer).label("hours_now")).where(literal(False)).subquery("dose"))
-    hours = h.c.data[HOURS_FIELD].as_integer()
-    seg = (select(h.c.case_id, h.c.seq, h.c.effective_date.label("start"), h.c.age_months, h.c.birth_month,
-                  hours.label("hours"),
-                  func.lead(h.c.effective_date).over(partition_by=h.c.case_id, order_by=h.c.seq).label("next"),
-                  func.max(case((h.c.trigger.in_(starting), h.c.seq), else_=None))
-                  .over(partition_by=h.c.case_id).label("start_seq"))
-           .where(h.c.trigger.in_(steps), h.c.effective_date <= peildatum, h.c.birth_month >= oldest,
+    hours = case((h.c.trigger.in_(steps), func.coalesce(h.c.data[HOURS_FIELD].as_integer(), 0)), else_=0)
+    seg = (select(h.c.case_id, h.c.seq, h.c.effective_date.label("start"), h.c.birth_month, hours.label("hours"),
+                  case((h.c.trigger.in_(steps), h.c.age_months), else_=None).label("age_months"),
+                  func.lead(h.c.effective_date).over(partition_by=h.c.case_id, order_by=h.c.seq).label("next"))
+           .where(h.c.trigger.in_((*steps, *ending)), h.c.effective_date <= peildatum, h.c.birth_month >= oldest,
                   h.c.birth_month <= latest, h.c.municipality_id.in_(municipality_ids))
            .subquery("seg"))
     end = _end_of_ve(seg.c.birth_month)
     until = case((seg.c.next < end, seg.c.next), else_=end)
     days = _day_count(until, seg.c.start)
-    capped = case((seg.c.hours > WEEK_CAP, WEEK_CAP), else_=func.coalesce(seg.c.hours, 0))
-    counted = case((and_(seg.c.seq >= seg.c.start_seq, days > 0), capped * days), else_=0)
+    capped = case((seg.c.hours > WEEK_CAP, WEEK_CAP), else_=seg.c.hours)
+    counted = case((days > 0, capped * days), else_=0)
     return (select(seg.c.case_id, func.sum(counted).label("hour_days"), func.min(seg.c.age_months).label("age_at_start"),
-                   (func.max(cast(seg.c.seq, BigInteger) * 64 + func.coalesce(seg.c.hours, 0)) % 64).label("hours_now"))
+                   (func.max(cast(seg.c.seq, BigInteger) * 64 + seg.c.hours) % 64).label("hours_now"))
             .group_by(seg.c.case_id).subquery("dose"))
 
 

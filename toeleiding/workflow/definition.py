@@ -316,12 +316,14 @@ class Workflow:
         return tuple(t.trigger for t in self.transitions.values() if t.monitor == meaning)
 
     def hours_triggers(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """The steps recording a child's hours a week (HOURS_FIELD): all of them, and those that
-        start a placement (from a state the monitor does not count as placed)."""
+        """The steps recording a child's hours a week (HOURS_FIELD) into a placed state, and the
+        steps that end a placement without closing the case (from a state counted as placed to
+        one that is neither placed nor final): a later placement may follow those."""
         placed = set(self.states_counted_as(Status.PLACED))
-        steps = [t for t in self.transitions.values() if HOURS_FIELD in t.fields and t.dest in placed]
-        return (tuple(t.trigger for t in steps),
-                tuple(t.trigger for t in steps if any(s not in placed for s in t.sources)))
+        steps = tuple(t.trigger for t in self.transitions.values() if HOURS_FIELD in t.fields and t.dest in placed)
+        ending = tuple(t.trigger for t in self.transitions.values()
+                       if t.dest not in placed and t.dest not in self.final_states and set(t.sources) & placed)
+        return steps, ending
 
     def fire(self, row, trigger: str, role: str) -> bool:
         """Move ``row.state`` along ``trigger`` through the shared machine; False if the role may not."""
