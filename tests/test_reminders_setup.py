@@ -46,7 +46,8 @@ def test_the_default_rules_load_with_one_rule_per_state_and_reason():
     assert names("not_reached", "parents_declined") == ["not_reached_declined", "turning_four"]
     assert names("not_reached", "other") == ["not_reached_other", "turning_four"]
     assert names("not_reached", "moved") == ["not_reached_any", "turning_four"]
-    assert names("placed") == ["handover_prepare", "turning_four"]
+    # A rule with a condition (the law's dose) comes on top; whether it holds is the case's.
+    assert names("placed") == ["handover_prepare", "turning_four", "dose_below_960"]
     assert names("closed") == []
 
 
