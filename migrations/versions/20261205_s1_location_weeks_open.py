@@ -1,7 +1,7 @@
 """The law's dose: weeks a year a VE location is open (issue 11, point 5)
 
 Revision ID: s1_location_weeks_open
-Revises: h2_region_figures
+Revises: s9_monitor_push
 Create Date: 2026-12-05
 
 locations.weeks_open (1..52, default 40): the monitor's projected VE hours by age 4 count a
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 's1_location_weeks_open'
-down_revision = 'h2_region_figures'
+down_revision = 's9_monitor_push'
 branch_labels = None
 depends_on = None
 
