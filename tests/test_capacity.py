@@ -33,18 +33,20 @@ def _api(client, world, who):
 def test_capacity_is_stored_with_who_and_when_and_the_same_values_change_nothing(ctx, world):
     loc = db.session.get(Location, world.ids["loc"])
     _loc, changed = set_location_capacity(loc, by=None, **{**GOOD, "opening_days": "4, 1,2"})
-    assert changed and capacity_dict(loc) == GOOD and loc.capacity_updated_at is not None
+    assert changed and capacity_dict(loc) == {**GOOD, "weeks_open": 40} and loc.capacity_updated_at is not None
     when = loc.capacity_updated_at
     _loc, again = set_location_capacity(loc, **GOOD)
     assert not again and loc.capacity_updated_at == when
     set_location_capacity(loc)   # every field replaced: nothing entered
-    assert capacity_dict(loc) == {"ve_places": None, "opening_days": [], "setting": None, "ve_programme": None}
+    assert capacity_dict(loc) == {"ve_places": None, "opening_days": [], "setting": None, "ve_programme": None,
+                                  "weeks_open": 40}   # weeks open is kept when absent
 
 
 @pytest.mark.parametrize("field,value", [("ve_places", -1), ("ve_places", "veel"), ("ve_places", 1001),
                                          ("ve_places", True), ("opening_days", [8]), ("opening_days", "ma"),
                                          ("opening_days", {"1": 1}), ("setting", "school"), ("setting", ["x"]),
-                                         ("ve_programme", "onbekend"), ("seats", 3)])
+                                         ("ve_programme", "onbekend"), ("seats", 3), ("weeks_open", 0),
+                                         ("weeks_open", 53), ("weeks_open", ""), ("weeks_open", None)])
 def test_bad_capacity_names_the_field_and_changes_nothing(ctx, world, field, value):
     loc = db.session.get(Location, world.ids["loc"])
     with pytest.raises(ValidationError) as exc:
@@ -65,13 +67,15 @@ def test_provider_keeps_its_own_locations_capacity_on_its_page(app, world, web_c
     page = ve.get("/organisatie/locaties")
     assert page.status_code == 200 and "Duinroos Centrum" in text(page) and "Strandgaper" not in text(page)
     r = ve.post(f"/organisatie/locaties/{world.ids['loc']}",
-                {"ve_places": "12", "opening_days": ["1", "3"], "setting": "kinderdagverblijf", "ve_programme": "anders"})
+                {"ve_places": "12", "opening_days": ["1", "3"], "setting": "kinderdagverblijf", "ve_programme": "anders",
+                 "weeks_open": "46"})
     assert r.status_code == 302
     page = ve.get(f"/organisatie/locaties/{world.ids['loc']}")
     assert "Laatst gewijzigd op" in text(page) and "Test ve" in text(page)
     with app.app_context():
         loc = db.session.get(Location, world.ids["loc"])
-        assert (loc.ve_places, loc.opening_days, loc.setting, loc.ve_programme) == (12, "1,3", "kinderdagverblijf", "anders")
+        assert (loc.ve_places, loc.opening_days, loc.setting, loc.ve_programme, loc.weeks_open) == (
+            12, "1,3", "kinderdagverblijf", "anders", 46)
 
 
 def test_provider_form_shows_the_error_at_the_field_and_keeps_what_was_typed(app, world, web_client):
@@ -207,5 +211,5 @@ def test_openapi_documents_the_capacity_route(client, world):
     path = doc["paths"]["/locations/{location_id}/capacity"]
     assert set(path) == {"get", "put"}
     fields = path["put"]["requestBody"]["content"]["application/json"]["schema"]["properties"]
-    assert set(fields) == {"ve_places", "opening_days", "setting", "ve_programme"}
+    assert set(fields) == {"ve_places", "opening_days", "setting", "ve_programme", "weeks_open"}
     assert "peuteropvang" in fields["setting"]["enum"] and {"403", "404", "422"} <= set(path["put"]["responses"])

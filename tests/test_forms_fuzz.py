@@ -88,6 +88,10 @@ FORMS = {
         st.sampled_from([t["case"], t["stuck"], "x"]).map(lambda c: f"/dossiers/{c}/verhuizing"),
         version=st.one_of(st.just(str(t["version"])), ids),
         move_municipality=st.one_of(st.sampled_from(["GM0396", "GM0664", "GM9999"]), text), move_effective_date=dates)),
+    "outreach.record": ("jgz", False, lambda t: form(
+        st.sampled_from([t["stuck"], t["case"], "x"]).map(lambda c: f"/dossiers/{c}/contactpogingen"),
+        date=dates, method=st.one_of(st.sampled_from(["phone", "home_visit", "x"]), text),
+        interpreter=st.one_of(st.sampled_from(["ja", ""]), text), outcome=text)),
     "reminders.case_note": ("cjg", False, lambda t: form(
         st.sampled_from([t["stuck"], t["case"], "x"]).map(lambda c: f"/reminders/dossiers/{c}/notities"), text=text)),
     "admin.organisations": ("admin", False, lambda t: form(
@@ -104,13 +108,15 @@ FORMS = {
         lrk_number=st.one_of(digits, text), address=text)),
     "admin.location": ("admin", False, lambda t: form(
         f"/beheer/locaties/{t['ids']['loc2']}", name=text, address=text, active=st.one_of(st.just("ja"), text),
+        weeks_open=st.one_of(st.integers(-5, 60).map(str), text),
         ve_places=st.one_of(digits, anything), opening_days=st.one_of(st.sampled_from(["1", "8"]), text),
         setting=st.one_of(st.just("peuteropvang"), text), ve_programme=st.one_of(st.just("piramide"), text))),
     "capacity.location": ("ve", False, lambda t: form(
         st.sampled_from([t["ids"]["loc"], t["ids"]["loc2"], 2**31]).map(lambda loc: f"/organisatie/locaties/{loc}"),
         ve_places=st.one_of(digits, anything), opening_days=st.one_of(st.sampled_from(["1", "7", "8", "0"]), text),
         setting=st.one_of(st.sampled_from(["peuteropvang", "kinderdagverblijf"]), text),
-        ve_programme=st.one_of(st.sampled_from(["piramide", "anders"]), text))),
+        ve_programme=st.one_of(st.sampled_from(["piramide", "anders"]), text),
+        weeks_open=st.one_of(st.integers(-5, 60).map(str), text))),
     "admin.users": ("admin", False, lambda t: form(
         "/beheer/gebruikers", email=st.one_of(st.emails(), text), name=text,
         role=st.one_of(st.sampled_from(["jgz", "ve", "admin"]), text), organisation=one_of_ids(t["ids"]["ve"]))),

@@ -158,7 +158,9 @@ def capacity_openapi_paths(std: dict, error) -> dict:
               "opening_days": {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 7},
                                "description": "ISO weekdays, Monday 1"},
               "setting": {"type": ["string", "null"], "enum": [*LOCATION_SETTINGS, None]},
-              "ve_programme": {"type": ["string", "null"], "enum": [*VE_PROGRAMMES, None]}}
+              "ve_programme": {"type": ["string", "null"], "enum": [*VE_PROGRAMMES, None]},
+              "weeks_open": {"type": "integer", "minimum": 1, "maximum": 52,
+                             "description": "weeks a year open (the law's dose); absent keeps the location's"}}
     answer = {"type": "object", "properties": {
         **fields, "location": {"type": "integer"}, "name": {"type": "string"}, "lrk_number": {"type": "string"},
         "updated_at": {"type": ["string", "null"], "format": "date-time"},

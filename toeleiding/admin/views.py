@@ -20,6 +20,7 @@ from ..organisations.operations import (FIGURE_FIELDS, SINCE_EVER, create_munici
                                         parse_year, set_figures, set_target)
 from ..organisations.util import ever_in_region, get_municipality, region_municipalities, region_municipality
 from .. import clock
+from .forms import parse_weeks_open
 from ..dates import parse_date
 from ..users.mail import send_set_password
 from ..users.models import User
@@ -192,8 +193,8 @@ def location(location_id):
     if request.method == "POST":
         try:
             update_location(loc, request.form.get("name", "")[:300], request.form.get("address", "")[:300],
-                            request.form.get("active") == "ja")
-            set_location_capacity(loc, by=current_user.id, **capacity_form_values())
+                            request.form.get("active") == "ja", parse_weeks_open(request.form.get("weeks_open")))
+            set_location_capacity(loc, by=current_user.id, **capacity_form_values(with_weeks=False))
             flash(_("Locatie %(name)s is bijgewerkt.", name=loc.name), "success")
             return redirect(url_for("admin.locations"))
         except ValidationError as exc:
@@ -202,7 +203,7 @@ def location(location_id):
             errors[exc.field or "_form"], status = exc.message, 422
     return render_template("admin/location.html", location=loc,
                            values=request.form if request.method == "POST" else {},
-                           **capacity_context(loc, errors, capacity_form_values() if request.method == "POST" else None)), status
+                           **capacity_context(loc, errors, capacity_form_values(with_weeks=False) if request.method == "POST" else None)), status
 
 
 # --- What parents read on the public page ----------------------------------------------------

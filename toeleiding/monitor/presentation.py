@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .util import CAPACITY_CELLS, COUNT_CELLS_HEAD, STEP_CELLS, MonitorData
+from .util import CAPACITY_CELLS, COUNT_CELLS_HEAD, DOSE_CELLS, STEP_CELLS, MonitorData
 
 
 def _count_display(v: int) -> str:
@@ -98,7 +98,7 @@ def cell_names(reasons: list[str], data: MonitorData | None = None) -> list[str]
     """Every cell of a row, in the documented column order of the API and the downloads (of
     ``data``: a publication made before the step cells existed has none)."""
     head = list(COUNT_CELLS_HEAD)
-    steps = [c for c in STEP_CELLS if data is None or c in data.count_cells]
+    steps = [c for c in (*STEP_CELLS, *DOSE_CELLS) if data is None or c in data.count_cells]
     return [*head, *(f"not_reached_{r}" for r in reasons), "not_yet_placed", "reach_pct", "placed_elsewhere",
             "cbs_target_group", "goab_budget", "budget_per_target_child", *FIGURE_TARGET_CELLS, *steps,
             *(c for c in CAPACITY_CELLS if data is None or data.capacity)]
@@ -226,6 +226,27 @@ def declines_json(table, threshold: int | None) -> dict:
             "providers": [{"id": int(pid), "name": name, "cells": {c: cell(pid, c) for c in names}}
                           for pid, name in table.providers],
             "total": {"cells": {c: cell("total", c) for c in names}}}
+
+
+def attempts_json(table, threshold: int | None) -> dict:
+    """Contact attempts before not reached, per reason (util.AttemptTable), suppressed like the
+    monitor: each reason's buckets sum to its total, each bucket sums over the reasons."""
+    from .suppression import LARGE, SMALL, suppress, table_lines
+    from .util import ATTEMPT_BUCKETS
+    buckets = [*ATTEMPT_BUCKETS, "total"]
+    values = {("attempts", row, c): v for row, cells in table.counts.items() for c, v in cells.items()}
+    lines = table_lines(table.reasons, [("total", tuple(ATTEMPT_BUCKETS))], buckets, part="attempts")
+    hidden = suppress(values, lines, threshold) if threshold is not None else {}
+
+    def cell(row, c) -> dict:
+        key = ("attempts", row, c)
+        if key in hidden:
+            return {"value": None, "display": {SMALL: f"<{threshold}", LARGE: "x"}.get(hidden[key], ".")}
+        return {"value": values[key], "display": str(values[key])}
+    return {"peildatum": table.peildatum.isoformat(), "region": table.region.slug, "threshold": threshold,
+            "buckets": list(ATTEMPT_BUCKETS),
+            "reasons": [{"code": r, "cells": {c: cell(r, c) for c in buckets}} for r in table.reasons],
+            "total": {"cells": {c: cell("total", c) for c in buckets}}}
 
 
 # --- Capacity per location (issue 12.4): cells appended after the step cells -------------------

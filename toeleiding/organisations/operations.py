@@ -81,15 +81,22 @@ def add_definition(municipality: Municipality, name: str, valid_from: dt.date, v
     return d
 
 
-def update_location(location: Location, name: str, address: str, active: bool) -> Location:
-    """Rename, move or (de)activate a VE location; cases keep pointing at it."""
+def update_location(location: Location, name: str, address: str, active: bool,
+                    weeks_open: int | None = None) -> Location:
+    """Rename, move or (de)activate a VE location; cases keep pointing at it. ``weeks_open``
+    (1..52; None keeps it): the weeks a year it is open, for the monitor's projected VE hours."""
     if not name or not name.strip():
         raise ValidationError(N_("Naam is verplicht."), "name")
     if len(name) > 200 or len(address or "") > 200:
         raise ValidationError(N_("Hoogstens 200 tekens."), "name" if len(name) > 200 else "address")
     if active and not location.active and not db.session.get(Organisation, location.provider_id).active:
         raise ValidationError(N_("De aanbieder van deze locatie is gedeactiveerd; activeer die eerst."), "active")
+    if weeks_open is not None and not 1 <= weeks_open <= 52:
+        raise ValidationError(N_("Vul een getal van %(min)s tot en met %(max)s in."), "weeks_open",
+                              params={"min": 1, "max": 52})
     location.name, location.address, location.active = name.strip(), (address or "").strip(), bool(active)
+    if weeks_open is not None:
+        location.weeks_open = weeks_open
     db.session.flush()
     return location
 
@@ -485,9 +492,15 @@ def check_location_capacity(values: dict) -> dict:
     """The capacity fields of ``values`` (form strings or JSON values), checked; empty or absent is
     "not entered". Raises a ValidationError naming the first bad field."""
     from .models import LOCATION_SETTINGS, VE_PROGRAMMES
-    unknown = sorted(set(values) - set(CAPACITY_FIELDS))
+    unknown = sorted(set(values) - set(CAPACITY_FIELDS) - {"weeks_open"})
     if unknown:
         raise ValidationError(N_("Onbekend veld %(name)s."), unknown[0], params={"name": unknown[0]})
+    out = {}
+    if "weeks_open" in values:   # the law's dose (issue 11): optional here, absent keeps the location's
+        raw = values["weeks_open"]
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            raise ValidationError(N_("Weken open per jaar is verplicht."), "weeks_open")
+        out["weeks_open"] = parse_whole_number(raw, "weeks_open", minimum=1, maximum=52)
     raw = values.get("ve_places")
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         places = None
@@ -496,18 +509,19 @@ def check_location_capacity(values: dict) -> dict:
                                     message=N_("Vul een aantal van %(min)s tot en met %(max)s in."))
     return {"ve_places": places, "opening_days": _parse_opening_days(values.get("opening_days")),
             "setting": _parse_code(values.get("setting"), LOCATION_SETTINGS, "setting"),
-            "ve_programme": _parse_code(values.get("ve_programme"), VE_PROGRAMMES, "ve_programme")}
+            "ve_programme": _parse_code(values.get("ve_programme"), VE_PROGRAMMES, "ve_programme"), **out}
 
 
 def capacity_dict(location: Location) -> dict:
     """A location's capacity as JSON values (opening days as a list of weekday numbers)."""
     return {"ve_places": location.ve_places,
             "opening_days": [int(d) for d in (location.opening_days or "").split(",") if d],
-            "setting": location.setting, "ve_programme": location.ve_programme}
+            "setting": location.setting, "ve_programme": location.ve_programme, "weeks_open": location.weeks_open}
 
 
 def set_location_capacity(location: Location, by: int | None = None, **values) -> tuple[Location, bool]:
-    """Enter or correct a location's capacity: every field is replaced (absent: not entered). Keeps
+    """Enter or correct a location's capacity: every field is replaced (absent: not entered; but an
+    absent ``weeks_open`` keeps the location's, as it is never "not entered"). Keeps
     who (user id ``by``) and when; the same values again change nothing (``changed`` False)."""
     parsed = check_location_capacity(values)
     if all(getattr(location, k) == v or (k == "opening_days" and (location.opening_days or "") == v)

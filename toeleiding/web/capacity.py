@@ -27,10 +27,14 @@ def own_provider_id() -> int | None:
     return org.id if org is not None and org.kind == PROVIDER_KIND and org.active else None
 
 
-def form_values() -> dict:
-    """The capacity fields as the form sends them (opening days: one checkbox a day)."""
-    return {"ve_places": request.form.get("ve_places", "")[:20], "opening_days": request.form.getlist("opening_days")[:7],
-            "setting": request.form.get("setting", "")[:40], "ve_programme": request.form.get("ve_programme", "")[:40]}
+def form_values(with_weeks: bool = True) -> dict:
+    """The capacity fields as the form sends them (opening days: one checkbox a day); weeks open
+    only when sent (the admin's page has its own field for it, handled by update_location)."""
+    values = {"ve_places": request.form.get("ve_places", "")[:20], "opening_days": request.form.getlist("opening_days")[:7],
+              "setting": request.form.get("setting", "")[:40], "ve_programme": request.form.get("ve_programme", "")[:40]}
+    if with_weeks and "weeks_open" in request.form:
+        values["weeks_open"] = request.form.get("weeks_open", "")[:20]
+    return values
 
 
 def capacity_context(location: Location, errors: dict, values: dict | None = None) -> dict:

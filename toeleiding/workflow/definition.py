@@ -21,8 +21,15 @@ from transitions import Machine
 
 FIELD_TYPES = ("date", "text", "boolean", "integer", "choice", "criteria", "location", "school")
 # Named checks a transition may ask for; implemented in cases/checks.py.
-KNOWN_CHECKS = ("placement_age", "location_of_own_provider")
+KNOWN_CHECKS = ("placement_age", "location_of_own_provider", "minimum_contact_attempts")
 CASE_ATTRIBUTES = ("location_id", "school_id", "not_reached_reason", "outcome")
+# The law's dose (issue 11): the field in which steps record a child's VE hours a week (an
+# integer); the monitor and the reminder condition below project the hours by age 4 from it.
+HOURS_FIELD = "hours_per_week"
+# Conditions a reminder rule may add (reminders[].condition: {name: threshold}); a rule with a
+# condition fires only while it holds for the case, besides the state's rule counted in days.
+# projected_hours_below: the placed child's projected VE hours by age 4 are below the threshold.
+KNOWN_CONDITIONS = ("projected_hours_below",)
 # History rows the application writes itself (registration, change of residence, rename of a
 # stored name): a transition of the same name would be read as one of them by the monitor.
 # History rows the application writes itself (not transitions): a file may not use these names.
@@ -133,12 +140,22 @@ SCHEMA: dict = {
                         "default_from_case": {"type": "string"},
                     }}},
             }}},
+        # Outreach log: the choice list of contact methods, and how many attempts a step with the
+        # check minimum_contact_attempts needs when its field has one of the listed codes.
+        "contact_attempts": {"type": "object", "required": ["methods"], "additionalProperties": False,
+                             "properties": {"methods": _name,
+                                            "minimum": {"type": "integer", "minimum": 0, "maximum": 20},
+                                            "when": {"type": "object", "minProperties": 1, "maxProperties": 1,
+                                                     "propertyNames": _name, "additionalProperties": _names}}},
         "reminders": {"type": "array", "items": {
             "type": "object", "required": ["name", "state", "role"], "additionalProperties": False,
             "properties": {
                 "name": _name, "label": _label, "state": {"oneOf": [_name, _names]}, "reason": _name, "role": _name,
                 # Only while the case's last step was one of these triggers; beats a reason rule.
                 "after_step": {"oneOf": [_name, _names]},
+                "condition": {"type": "object", "minProperties": 1, "maxProperties": 1,
+                              "propertyNames": {"enum": list(KNOWN_CONDITIONS)},
+                              "additionalProperties": {"type": "integer", "minimum": 1}},
                 "after_days": {"type": "integer", "minimum": 0},
                 "at_age_months": {"type": "integer", "minimum": 0, "maximum": 72},
                 "repeat_days": {"type": "integer", "minimum": 1},
@@ -147,6 +164,17 @@ SCHEMA: dict = {
                              "properties": {"after": {"type": "integer", "minimum": 1}, "role": _name}},
             },
             "oneOf": [{"required": ["after_days"]}, {"required": ["at_age_months"]}]}},
+        # Bulk import of existing cases (cases import): the steps a row replays after registering.
+        "import_steps": {"type": "array", "items": {
+            "type": "object", "required": ["trigger", "columns"], "additionalProperties": False,
+            "properties": {
+                "trigger": _name,
+                # CSV column -> the step's field; the first column decides whether the step is taken.
+                "columns": {"type": "object", "minProperties": 1, "propertyNames": _name,
+                            "additionalProperties": _name},
+                "values": {"type": "object", "propertyNames": _name},   # fixed values of other fields
+                "as_role": _name,   # recorded under this role (its organisation: the case location's provider)
+            }}},
     },
 }
 
@@ -212,6 +240,17 @@ class ReminderRule:
     escalate_after: int | None
     escalate_role: str | None
     after_step: tuple[str, ...] = ()
+    condition: tuple[str, int] | None = None   # (one of KNOWN_CONDITIONS, threshold)
+
+
+@dataclass(frozen=True)
+class ImportStep:
+    """One step the bulk import replays (import_steps): ``columns`` maps a CSV column to a field of
+    the transition; the step is taken when its first column is filled."""
+    trigger: str
+    columns: Mapping[str, str]
+    values: Mapping[str, Any]
+    as_role: str | None = None
 
 
 @dataclass(frozen=True)
@@ -220,6 +259,19 @@ class WorkListDef:
     key: str
     states: tuple[str, ...]
     min_age_months: int | None = None
+
+
+DEFAULT_MINIMUM_CONTACT_ATTEMPTS = 2
+
+
+@dataclass(frozen=True)
+class ContactAttemptRules:
+    """The outreach log's settings (contact_attempts): the methods' choice list, and the attempts a
+    step with the check minimum_contact_attempts needs when ``when_field`` has one of ``when_codes``."""
+    methods: str
+    minimum: int = DEFAULT_MINIMUM_CONTACT_ATTEMPTS
+    when_field: str | None = None
+    when_codes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -243,6 +295,8 @@ class Workflow:
     role_organisation: Mapping[str, str | None]   # role -> kind of organisation its users belong to
     machine: Machine = dc_field(repr=False, compare=False)
     choice_lists: Mapping[str, Mapping[str, str]] = dc_field(default_factory=dict)   # the file's own lists
+    contact_attempts: "ContactAttemptRules | None" = None   # the outreach log's settings, if any
+    import_steps: tuple[ImportStep, ...] = ()   # what `cases import` replays after registering, in order
 
     def label(self, kind: str, name: str, lang: str = "nl") -> str:
         """The label of a ``role``, ``state``, ``trigger``, ``reason``, ``outcome``, ``reminder``,
@@ -303,6 +357,16 @@ class Workflow:
     def triggers_meaning(self, meaning: str) -> tuple[str, ...]:
         """The triggers whose steps the monitor counts as ``meaning`` (STEP_MEANINGS)."""
         return tuple(t.trigger for t in self.transitions.values() if t.monitor == meaning)
+
+    def hours_triggers(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The steps recording a child's hours a week (HOURS_FIELD) into a placed state, and the
+        steps that end a placement without closing the case (from a state counted as placed to
+        one that is neither placed nor final): a later placement may follow those."""
+        placed = set(self.states_counted_as(Status.PLACED))
+        steps = tuple(t.trigger for t in self.transitions.values() if HOURS_FIELD in t.fields and t.dest in placed)
+        ending = tuple(t.trigger for t in self.transitions.values()
+                       if t.dest not in placed and t.dest not in self.final_states and set(t.sources) & placed)
+        return steps, ending
 
     def fire(self, row, trigger: str, role: str) -> bool:
         """Move ``row.state`` along ``trigger`` through the shared machine; False if the role may not."""
@@ -483,6 +547,8 @@ def _compile(path: str, data: dict) -> Workflow:
         eff = raw.get("effective_date")
         if eff and (eff not in fields or fields[eff].type != "date"):
             fail(f"{key}.effective_date", f"{eff!r} is not a date field of this transition")
+        if HOURS_FIELD in fields and fields[HOURS_FIELD].type != "integer":
+            fail(f"{key}.fields.{HOURS_FIELD}", f"{HOURS_FIELD!r} holds hours a week: type integer")
         for check in raw.get("checks") or ():
             if check not in KNOWN_CHECKS:
                 fail(f"{key}.checks", f"unknown check {check!r} (known: {', '.join(KNOWN_CHECKS)})")
@@ -548,6 +614,17 @@ def _compile(path: str, data: dict) -> Workflow:
                 fail(f"{key}.after_step", f"{rule}: {trig!r} does not lead to a state of the rule")
         if after_step and "at_age_months" in raw:
             fail(f"{key}.after_step", f"{rule}: a last step goes with after_days, not with at_age_months")
+        condition = tuple(next(iter(raw["condition"].items()))) if raw.get("condition") else None
+        if condition:
+            if "at_age_months" in raw or after_step or raw.get("reason"):
+                fail(f"{key}.condition", f"{rule}: a condition goes with after_days alone "
+                                         "(no age, reason or last step)")
+            not_placed = [s for s in rstates if monitor_status.get(s) != Status.PLACED]
+            if not_placed:
+                fail(f"{key}.condition", f"{rule}: projected hours are those of placed children; "
+                                         f"{not_placed[0]!r} is not counted as placed")
+            if not any(HOURS_FIELD in t.fields for t in transitions.values()):
+                fail(f"{key}.condition", f"{rule}: no transition records {HOURS_FIELD!r}")
         # again_days count from the same start as after_days (or the age milestone), so they must
         # come later and in order; an escalation needs a reminder after the N-th to go anywhere.
         first = raw.get("after_days", 0)
@@ -568,6 +645,8 @@ def _compile(path: str, data: dict) -> Workflow:
                 if "at_age_months" in raw and prev.at_age_months == raw["at_age_months"]:
                     fail(f"{key}.state", f"rule {prev.name!r} already fires at {prev.at_age_months} months in {s!r}")
                 same_step = bool(set(prev.after_step) & set(after_step)) or (not prev.after_step and not after_step)
+                if condition or prev.condition:
+                    continue   # a conditional rule comes on top of the state's own rule
                 if "after_days" in raw and prev.after_days is not None and prev.reason == raw.get("reason") and same_step:
                     what = f"reason {prev.reason!r}" if prev.reason else "any reason"
                     fail(f"{key}.state", f"rule {prev.name!r} already covers {s!r} with {what}")
@@ -577,7 +656,8 @@ def _compile(path: str, data: dict) -> Workflow:
             after_days=raw.get("after_days"), at_age_months=raw.get("at_age_months"),
             repeat_days=raw.get("repeat_days"), again_days=tuple(raw.get("again_days") or ()),
             escalate_after=(raw.get("escalate") or {}).get("after"),
-            escalate_role=(raw.get("escalate") or {}).get("role"), after_step=after_step))
+            escalate_role=(raw.get("escalate") or {}).get("role"), after_step=after_step,
+            condition=condition))
 
     work_lists: dict[str, tuple[WorkListDef, ...]] = {}
     for role, items in (data.get("work_lists") or {}).items():
@@ -597,6 +677,8 @@ def _compile(path: str, data: dict) -> Workflow:
             defs.append(WorkListDef(raw["key"], tuple(raw["states"]), raw.get("min_age_months")))
         work_lists[role] = tuple(defs)
 
+    contact_attempts = _compile_contact_attempts(data, transitions, choice_lists, lists, fail)
+    import_steps = _import_steps(data, transitions, roles, data["initial"], fail)
     machine = _build_machine(states, data["initial"], transitions)
     return Workflow(
         name=data["name"], path=path, roles=roles, initial=data["initial"], states=states,
@@ -608,7 +690,36 @@ def _compile(path: str, data: dict) -> Workflow:
         sharing_ending_outcomes=frozenset(ends_sharing), work_lists=MappingProxyType(work_lists),
         labels=MappingProxyType({k: MappingProxyType(v) for k, v in labels.items()}),
         role_organisation=MappingProxyType(role_organisation), choice_lists=MappingProxyType(choice_lists),
-        machine=machine)
+        machine=machine, contact_attempts=contact_attempts, import_steps=import_steps)
+
+
+def _import_steps(data: dict, transitions: Mapping[str, Transition], roles, initial: str, fail) -> tuple:
+    """The bulk import's steps: known triggers and fields, each step possible from where the
+    previous one (or the registration) left the case, no CSV column used twice."""
+    steps, state, used = [], initial, set()
+    for i, raw in enumerate(data.get("import_steps") or ()):
+        key = f"import_steps[{i}]"
+        t = transitions.get(raw["trigger"])
+        if t is None:
+            fail(f"{key}.trigger", f"unknown trigger {raw['trigger']!r}")
+        if state not in t.sources:
+            fail(f"{key}.trigger", f"{t.trigger!r} cannot follow {state!r}")
+        for column, fname in raw["columns"].items():
+            if fname not in t.fields:
+                fail(f"{key}.columns.{column}", f"{fname!r} is not a field of {t.trigger!r}")
+            if column in used:
+                fail(f"{key}.columns.{column}", f"column {column!r} is used twice")
+            used.add(column)
+        for fname in raw.get("values") or {}:
+            if fname not in t.fields:
+                fail(f"{key}.values.{fname}", f"{fname!r} is not a field of {t.trigger!r}")
+        as_role = raw.get("as_role")
+        if as_role is not None and as_role not in t.all_roles():
+            fail(f"{key}.as_role", f"role {as_role!r} may not fire {t.trigger!r}")
+        steps.append(ImportStep(t.trigger, MappingProxyType(dict(raw["columns"])),
+                                MappingProxyType(dict(raw.get("values") or {})), as_role))
+        state = t.dest
+    return tuple(steps)
 
 
 def _build_machine(states, initial, transitions: Mapping[str, Transition]) -> Machine:
@@ -631,3 +742,35 @@ def _build_machine(states, initial, transitions: Mapping[str, Transition]) -> Ma
 
 def current_workflow() -> Workflow:
     return current_app.extensions["toeleiding.workflow"]
+
+
+def _compile_contact_attempts(data: dict, transitions: Mapping[str, Transition], choice_lists, lists,
+                              fail) -> ContactAttemptRules | None:
+    """The outreach log's settings, checked: the methods are one of the file's choice lists, and
+    every step with the check minimum_contact_attempts has the ``when`` field, a choice field
+    whose list holds the codes named."""
+    raw = data.get("contact_attempts")
+    with_check = [t for t in transitions.values() if "minimum_contact_attempts" in t.checks]
+    if raw is None:
+        if with_check:
+            fail(f"transitions.{with_check[0].trigger}.checks",
+                 "minimum_contact_attempts needs the top-level contact_attempts settings")
+        return None
+    if raw["methods"] not in choice_lists:
+        fail("contact_attempts.methods", f"unknown choice list {raw['methods']!r} (choice_lists)")
+    when_field, when_codes = None, ()
+    if raw.get("when"):
+        when_field, codes = next(iter(raw["when"].items()))
+        when_codes = tuple(codes)
+    if with_check and when_field is None:
+        fail("contact_attempts.when", "say which field's codes need the attempts (when: {field: [codes]})")
+    for t in with_check:
+        f = t.fields.get(when_field)
+        if f is None or f.type != "choice":
+            fail(f"contact_attempts.when.{when_field}", f"not a choice field of transition {t.trigger!r}")
+        known = lists.get(f.choices_list) or choice_lists.get(f.choices_list) or {}
+        for code in when_codes:
+            if code not in known:
+                fail(f"contact_attempts.when.{when_field}", f"unknown code {code!r} of list {f.choices_list!r}")
+    return ContactAttemptRules(methods=raw["methods"], minimum=raw.get("minimum", DEFAULT_MINIMUM_CONTACT_ATTEMPTS),
+                               when_field=when_field, when_codes=when_codes)
