@@ -147,6 +147,11 @@ SCHEMA: dict = {
                              "properties": {"after": {"type": "integer", "minimum": 1}, "role": _name}},
             },
             "oneOf": [{"required": ["after_days"]}, {"required": ["at_age_months"]}]}},
+        # The bereik-overleg's agreed actions (meetings): each becomes a reminder of this kind
+        # for the organisation that owns it, due on the agreed day; ``roles``: whose
+        # organisations may own one.
+        "agreed_action": {"type": "object", "required": ["name", "roles"], "additionalProperties": False,
+                          "properties": {"name": _name, "label": _label, "roles": _names}},
     },
 }
 
@@ -215,6 +220,14 @@ class ReminderRule:
 
 
 @dataclass(frozen=True)
+class AgreedActionDef:
+    """The reminder kind of an action agreed in the bereik-overleg: not derived from the case's
+    state but made by the meeting, due on its agreed day, for an organisation of ``roles``."""
+    name: str
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class WorkListDef:
     """One heading of a role's work list: the cases in ``states`` (and old enough)."""
     key: str
@@ -243,6 +256,7 @@ class Workflow:
     role_organisation: Mapping[str, str | None]   # role -> kind of organisation its users belong to
     machine: Machine = dc_field(repr=False, compare=False)
     choice_lists: Mapping[str, Mapping[str, str]] = dc_field(default_factory=dict)   # the file's own lists
+    agreed_action: AgreedActionDef | None = None   # the bereik-overleg's action reminders, if any
 
     def label(self, kind: str, name: str, lang: str = "nl") -> str:
         """The label of a ``role``, ``state``, ``trigger``, ``reason``, ``outcome``, ``reminder``,
@@ -597,6 +611,17 @@ def _compile(path: str, data: dict) -> Workflow:
             defs.append(WorkListDef(raw["key"], tuple(raw["states"]), raw.get("min_age_months")))
         work_lists[role] = tuple(defs)
 
+    agreed_action = None
+    if data.get("agreed_action"):
+        raw = data["agreed_action"]
+        if raw["name"] in {r.name for r in reminders}:
+            fail("agreed_action.name", f"{raw['name']!r} is already a reminder rule's name")
+        for i, r in enumerate(raw["roles"]):
+            if r not in roles:
+                fail(f"agreed_action.roles[{i}]", f"unknown role {r!r}")
+        label("reminder", raw["name"], raw.get("label"))
+        agreed_action = AgreedActionDef(raw["name"], tuple(raw["roles"]))
+
     machine = _build_machine(states, data["initial"], transitions)
     return Workflow(
         name=data["name"], path=path, roles=roles, initial=data["initial"], states=states,
@@ -608,7 +633,7 @@ def _compile(path: str, data: dict) -> Workflow:
         sharing_ending_outcomes=frozenset(ends_sharing), work_lists=MappingProxyType(work_lists),
         labels=MappingProxyType({k: MappingProxyType(v) for k, v in labels.items()}),
         role_organisation=MappingProxyType(role_organisation), choice_lists=MappingProxyType(choice_lists),
-        machine=machine)
+        machine=machine, agreed_action=agreed_action)
 
 
 def _build_machine(states, initial, transitions: Mapping[str, Transition]) -> Machine:
