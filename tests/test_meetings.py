@@ -210,3 +210,13 @@ def test_the_print_stylesheet_hides_forms_of_the_meeting_record(app, client):
     css = r.get_data(as_text=True)
     r.close()
     assert re.search(r"@media print \{[^@]*\.no-print", css)
+
+
+def test_the_parents_export_holds_the_actions_agreed_about_their_child(setting, world):
+    s = setting
+    m = _meeting(s, world)
+    s["cjg"].post(f"/meetings/{m['id']}/actions", {"case_id": s["stuck"]["id"], "owner_id": world.ids["jgz"],
+                                                   "due_on": "2026-03-16", "text": "Bellen met tolk."})
+    export = s["jgz"].get(f"/cases/{s['stuck']['id']}/export").json
+    actions = export["reminders"]["meeting_actions"]
+    assert [(a["text"], a["owner"], a["due_on"]) for a in actions] == [("Bellen met tolk.", "JGZ Testregio IJmond", "2026-03-16")]

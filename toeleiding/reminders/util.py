@@ -293,7 +293,17 @@ def export_section(case: Case) -> dict:
                        "snoozed_until": iso(r.snoozed_until), "snooze_reason": r.snooze_reason} for r in reminders],
         "meeting_notes": [{"created_at": iso(n.created_at), "organisation": n.organisation.name, "text": n.text}
                           for n in notes],
+        "meeting_actions": _export_actions(case),
     }
+
+
+def _export_actions(case: Case) -> list[dict]:
+    """The actions agreed about this child in meetings (issue 11.8), for the parents' export."""
+    from .models import Meeting, MeetingAction
+    rows = db.session.execute(select(MeetingAction, Meeting.held_on).join(Meeting, MeetingAction.meeting_id == Meeting.id)
+                              .where(MeetingAction.case_id == case.id).order_by(MeetingAction.created_at))
+    return [{"meeting_held_on": held_on.isoformat(), "owner": a.owner.name, "due_on": a.due_on.isoformat(),
+             "text": a.text, "done_at": a.done_at.isoformat() if a.done_at else None} for a, held_on in rows]
 
 
 def escalated_to(organisation):
