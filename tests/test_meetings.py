@@ -70,7 +70,7 @@ def test_only_the_cjg_serving_the_municipality_opens_a_meeting(setting, client, 
 
 
 @pytest.mark.parametrize("body, field", [
-    ({"held_on": ""}, "held_on"), ({"organisation_ids": []}, "held_on"), ({"held_on": "gisteren"}, "held_on"), ({"held_on": "2031-01-01"}, "held_on"),
+    ({"held_on": ""}, "held_on"), ({"organisation_ids": []}, "held_on"), ({"held_on": "gisteren"}, "held_on"), ({"held_on": "2031-01-01"}, "held_on"), ({"held_on": "2019-01-01"}, "held_on"),
     ({"held_on": DAY, "organisation_ids": ["x"]}, "organisation_ids"),
     ({"held_on": DAY, "organisation_ids": [999999]}, "organisation_ids"),
 ])
@@ -220,3 +220,17 @@ def test_the_parents_export_holds_the_actions_agreed_about_their_child(setting, 
     export = s["jgz"].get(f"/cases/{s['stuck']['id']}/export").json
     actions = export["reminders"]["meeting_actions"]
     assert [(a["text"], a["owner"], a["due_on"]) for a in actions] == [("Bellen met tolk.", "JGZ Testregio IJmond", "2026-03-16")]
+
+
+def test_a_snoozed_action_comes_back_to_its_owner_after_the_sweep(app, runner, setting, world):
+    s = setting
+    m = _meeting(s, world)
+    a = s["cjg"].post(f"/meetings/{m['id']}/actions", {"case_id": s["stuck"]["id"], "owner_id": world.ids["jgz"],
+                                                       "due_on": "2026-03-09", "text": "Bellen."}).json
+    r = s["jgz"].post(f"/reminders/{a['reminder_id']}/snooze", {"until": "2026-03-05", "reason": "Ouders op reis."})
+    assert r.status_code == 200 and r.json["state"] == "snoozed"
+    result = runner.invoke(args=["reminders", "run", "--now", "2026-03-05T08:00"])
+    assert result.exit_code == 0, result.output
+    back = [x for x in s["jgz"].get("/reminders").json["items"] if x["id"] == a["reminder_id"]]
+    assert back and back[0]["state"] == "open"
+    assert s["cjg"].get(f"/meetings/{m['id']}").json["actions"][0]["status"] == "open"

@@ -371,6 +371,7 @@ def queue_digest(now: dt.datetime) -> list[EmailMessage]:
 
 # --- Bereik-overleg as meetings (issue 11.8) ------------------------------------------------------
 MEETING_DAYS_AHEAD = 365    # a meeting may be planned, but not years ahead
+MEETING_DAYS_BACK = 5 * 365  # ... or recorded afterwards, within a policy period or so
 ACTION_DAYS_AHEAD = 365     # an action's due day: within a year of the meeting
 
 
@@ -414,8 +415,9 @@ def open_meeting(user: User, municipality_code: Any, held_on: Any, organisation_
         raise NotFound(N_("Gemeente niet gevonden in uw regio."))
     _meeting_holder(user, municipality)
     day = _required_date(held_on, "held_on", _l("Datum van het overleg"))
-    if day > clock.today() + dt.timedelta(days=MEETING_DAYS_AHEAD):
-        raise ValidationError(N_("Kies een datum binnen een jaar vanaf vandaag."), "held_on")
+    today = clock.today()
+    if not today - dt.timedelta(days=MEETING_DAYS_BACK) <= day <= today + dt.timedelta(days=MEETING_DAYS_AHEAD):
+        raise ValidationError(N_("Kies een datum van hoogstens vijf jaar geleden tot een jaar vooruit."), "held_on")
     allowed = {o.id: o for o in meeting_participants(municipality.region_id)}
     chosen = _ids(organisation_ids)
     if any(i not in allowed for i in chosen):
