@@ -188,3 +188,17 @@ def test_a_publication_keeps_the_figures_of_its_day(app, world):
     frozen = admin.get("/monitor/publications/2026-02-28?region=ijmond").json
     cells = {m["code"]: m["cells"] for m in frozen["municipalities"]}
     assert cells["GM0375"]["toddlers"]["value"] == 400 and frozen["total"]["cells"]["toddlers"]["value"] == 800
+
+
+def test_figures_cleared_to_empty_are_not_entered_again_and_keep_their_history(app, client, world):
+    app.config["CLOCK_NOW"] = dt.datetime(2026, 3, 1, 10, tzinfo=dt.timezone.utc)
+    assert _put(client, world, "/municipalities/GM0375/figures/2026", FULL).json["entered"] is True
+    cleared = _put(client, world, "/municipalities/GM0375/figures/2026", {})
+    assert cleared.status_code == 200 and cleared.json["entered"] is False and cleared.json["updated_by"] is not None
+    admin = ApiClient.sign_in(client, world.emails["admin"])
+    body = admin.get("/monitor?region=ijmond&peildatum=2026-02-28").json
+    assert next(m for m in body["municipalities"] if m["code"] == "GM0375")["cells"]["jgz_target_group"]["display"] == "-"
+    page = WebClient(app).sign_in(world.emails["admin"]).get("/beheer/jaarcijfers/GM0375/2026").get_data(as_text=True)
+    assert page.count("<tr>") >= 3   # both changes are in the history
+    monitor = WebClient(app).sign_in(world.emails["admin"]).get("/monitor/?peildatum=2026-02-28").get_data(as_text=True)
+    assert "figures-not-entered" in monitor and "Beverwijk" in monitor.split("figures-not-entered", 1)[1][:600]

@@ -23,6 +23,7 @@ ORDER = [
     ("reminders",),
     ("privacy",),
     ("monitor",),
+    ("push",),             # the published monitor sent out on a schedule
     ("admin",),
     ("demo",),
     ("commands", "models", "workflow_data", "openapi", "__init__"),   # the application: assembles every feature

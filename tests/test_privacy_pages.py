@@ -38,6 +38,8 @@ def test_break_the_glass_from_the_page_opens_the_case_for_a_while(app, client, w
     assert short.status_code == 422 and "10 tekens" in short.get_data(as_text=True)
     unknown = admin.post("/beheer/noodtoegang", {"case_id": "nope", "reason": "Inzageverzoek via rechtbank", "minutes": "30"})
     assert unknown.status_code == 422
+    html = unknown.get_data(as_text=True)   # the summary's link leads to the field it names
+    assert 'href="#grant-case-id"' in html and 'id="grant-case-id"' in html
     r = admin.post("/beheer/noodtoegang", {"case_id": case["id"], "reason": "Inzageverzoek via rechtbank", "minutes": "30"})
     assert r.status_code == 302 and r.location.endswith(f"/dossiers/{case['id']}")
     page = admin.get(f"/dossiers/{case['id']}")

@@ -87,6 +87,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from .monitor import init_app as init_monitor
     init_monitor(app)   # monitor pages, downloads, publishing, recoding 'other'
+    from .push import init_app as init_push
+    init_push(app)   # the published monitor pushed to the region's directories and HTTPS endpoints
 
     from . import security
     security.init_app(app)   # CSP, no-store, framing, cookie flags on every response

@@ -15,6 +15,8 @@ def register_commands(app: Flask) -> None:
     from .reminders.commands import reminders_cli, scheduler_command
 
     app.cli.add_command(monitor_cli)
+    from .push.commands import push_cli
+    app.cli.add_command(push_cli)
     for command in (reminders_cli, scheduler_command):
         app.cli.add_command(command)
 

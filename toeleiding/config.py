@@ -73,7 +73,19 @@ def _reminder_settings(env: dict, environment: str) -> dict:
         "SMTP_STARTTLS": (env.get("TOELEIDING_SMTP_STARTTLS") or "").lower() in ("1", "true", "yes"),
         "DIGEST_HOUR": hour,
         "BASE_URL": (env.get("TOELEIDING_BASE_URL") or "http://localhost:5000").rstrip("/"),
+        **_push_settings(env),
     }
+
+
+def _push_settings(env: dict) -> dict:
+    """The monitor push (README: 'Data out'): how often, how many tries, which CA to trust."""
+    ca_file = env.get("TOELEIDING_PUSH_CA_FILE") or None
+    if ca_file and not Path(ca_file).is_file():
+        raise ConfigError(f"TOELEIDING_PUSH_CA_FILE: no file at {ca_file} (a PEM bundle of the CAs that sign "
+                          "the push endpoints' certificates; leave it unset for the system's own)")
+    return {"PUSH_CA_FILE": ca_file,
+            "PUSH_MAX_ATTEMPTS": _int(env, "TOELEIDING_PUSH_MAX_ATTEMPTS", 10, minimum=1),
+            "PUSH_INTERVAL_SECONDS": _int(env, "TOELEIDING_PUSH_INTERVAL_SECONDS", 60, minimum=5)}
 
 
 def load_config(instance_path: str, env: dict | None = None) -> dict:

@@ -6,3 +6,4 @@ from .organisations.models import (Location, Municipality, MunicipalityFigures, 
                                    Region, TargetGroupDefinition)
 from .users.models import ApiToken, User  # noqa: F401
 from .reminders.models import DigestRun, Meeting, MeetingAction, MeetingNote, Reminder  # noqa: F401
+from .push.models import PushDelivery, PushTarget  # noqa: F401

@@ -12,9 +12,11 @@ attempt is committed before it is counted (users/throttle.py), a session's sign-
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 from typing import Any, Callable
 
+import click
 from flask import Flask, g
 
 from .extensions import db
@@ -43,3 +45,16 @@ def _committing(view):
         return answer
     unit_of_work._unit_of_work = True   # type: ignore[attr-defined]
     return unit_of_work
+
+
+@contextlib.contextmanager
+def command_unit_of_work():
+    """A CLI command's one unit of work: committed when the block ends; a service's refusal rolls
+    it back and stops the command with the message, after the field it names (``field: …``)."""
+    from .errors import AppError
+    try:
+        yield
+        db.session.commit()
+    except AppError as exc:
+        db.session.rollback()
+        raise click.ClickException(f"{exc.field}: {exc.message}" if exc.field else exc.message) from None

@@ -7,7 +7,8 @@ from flask_login import current_user
 
 from ..api.blueprint import bp, json_body
 from ..errors import N_, NotPermitted
-from ..organisations.operations import figures_dict, figures_of, parse_year, set_figures, set_target, list_targets
+from ..organisations.operations import (figures_dict, figures_entered, figures_of, list_targets, parse_year,
+                                        set_figures, set_target)
 from ..organisations.util import region_municipality
 
 
@@ -21,7 +22,7 @@ def _admin_region_id() -> int:
 
 
 def figures_json(municipality, year: int, f) -> dict:
-    return {"municipality": municipality.code, "year": year, "entered": f is not None, **figures_dict(f),
+    return {"municipality": municipality.code, "year": year, "entered": figures_entered(f), **figures_dict(f),
             "updated_at": f.updated_at.isoformat() if f is not None and f.updated_at else None,
             "updated_by": f.updated_by_id if f is not None else None}
 

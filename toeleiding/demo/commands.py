@@ -69,6 +69,28 @@ def demo(no_cases: bool, scale: float, cases_per_region: int | None):
             click.echo(f"{spec['name']}: {made} demo children added" if made else f"{spec['name']}: children already there")
     click.echo("logins (password 'demo'): " + ", ".join(f"{r}@{s}.demo" for s in REGIONS
                                                       for r in ("jgz", "ve", "ve2", "cjg", "gemeente", "admin")))
+    pushed_to = demo_push_targets()
+    db.session.commit()
+    if pushed_to:
+        click.echo(f"each published monitor is pushed to {pushed_to} (flask push list)")
+
+
+def demo_push_targets() -> str | None:
+    """A directory push per region in the instance folder, so a publication made on /monitor/
+    shows up there within a minute (the development server runs the scheduler)."""
+    import os
+
+    from ..push.operations import add_target
+    from ..push.util import list_targets
+    folder = os.path.join(current_app.instance_path, "monitor-push")
+    have = {t.region.slug for t in list_targets()}
+    if all(slug in have for slug in REGIONS):
+        return None
+    os.makedirs(folder, exist_ok=True)
+    for slug in REGIONS:
+        if slug not in have:
+            add_target(slug, "directory", folder, "csv")
+    return folder
 
 
 def demo_years(today: dt.date) -> range:

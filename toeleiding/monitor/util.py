@@ -38,6 +38,7 @@ from ..cases.residence import MOVE_TRIGGER
 from ..errors import N_, ValidationError
 from ..extensions import db
 from ..organisations.models import Location, Municipality, MunicipalityFigures, Region
+from ..organisations.operations import figures_entered
 from ..organisations.util import municipalities_on, targets_on
 from ..workflow import current_workflow
 from ..workflow.definition import STEP_MEANINGS, Status
@@ -299,7 +300,7 @@ def figures_for(municipalities, year: int) -> dict[str, dict]:
     for m in municipalities:
         f = rows.get(m.id)
         out[m.code] = {**{c: getattr(f, c) if f else None for c in FIGURE_COLUMNS},
-                       "cbs_suppressed": bool(f and f.cbs_suppressed), "entered": f is not None}
+                       "cbs_suppressed": bool(f and f.cbs_suppressed), "entered": figures_entered(f)}
     entries = list(out.values())
     total = {"cbs_suppressed": False, "entered": bool(entries) and all(x["entered"] for x in entries)}
     for c in FIGURE_COLUMNS:

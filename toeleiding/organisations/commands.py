@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 
 from ..errors import N_, AppError, ValidationError
 from ..extensions import db
+from ..unit_of_work import command_unit_of_work
 from ..organisations.util import get_municipality, list_municipalities
 from .models import ORGANISATION_KINDS, TARGET_KINDS, Region
 from .operations import (FIGURE_FIELDS, SINCE_EVER, check_figures, create_municipality, create_organisation,
@@ -38,12 +39,8 @@ def create_region(slug, name):
 @click.option("--municipality", "codes", multiple=True, help="CBS code of a municipality served (repeatable).")
 def create(name, kind, region_slug, codes):
     """Create an organisation; prints its id."""
-    try:
+    with command_unit_of_work():
         org = create_organisation(name, kind, get_region(region_slug), [get_municipality(c) for c in codes])
-        db.session.commit()
-    except AppError as exc:
-        db.session.rollback()
-        raise click.ClickException(f"{exc.field}: {exc.message}")
     click.echo(f"organisation {org.id} {org.kind} {org.name}")
 
 
@@ -54,11 +51,6 @@ targets_cli = AppGroup("targets", help="A region's targets (reach of the target 
 # The import's columns (README: "Jaarcijfers"): municipality and year identify the row, the
 # others are the figures; an empty cell is "not entered".
 IMPORT_COLUMNS = ("municipality", "year", *FIGURE_FIELDS)
-
-
-def _fail(exc: AppError):
-    db.session.rollback()
-    raise click.ClickException(f"{exc.field}: {exc.message}")
 
 
 @figures_cli.command("import")
@@ -129,11 +121,8 @@ def _as_stored(values: dict) -> dict:
 @click.option("--from", "valid_from", required=True, help="First day in the region (YYYY-MM-DD).")
 def municipality_create(code, name, region_slug, valid_from):
     """Add a municipality, member of a region from a date."""
-    try:
+    with command_unit_of_work():
         m = create_municipality(code, name, get_region(region_slug), valid_from)
-        db.session.commit()
-    except AppError as exc:
-        _fail(exc)
     click.echo(f"municipality {m.code} {m.name} in {region_slug} from {valid_from}")
 
 
@@ -143,11 +132,8 @@ def municipality_create(code, name, region_slug, valid_from):
 @click.option("--from", "valid_from", required=True, help="First day in the region (YYYY-MM-DD).")
 def municipality_join(code, region_slug, valid_from):
     """A municipality joins a region from a date (leaving its current one the day before)."""
-    try:
+    with command_unit_of_work():
         join_region(get_municipality(code), get_region(region_slug), valid_from)
-        db.session.commit()
-    except AppError as exc:
-        _fail(exc)
     click.echo(f"{code.upper()} in {region_slug} from {valid_from}")
 
 
@@ -157,11 +143,8 @@ def municipality_join(code, region_slug, valid_from):
 @click.option("--from", "valid_from", required=True, help="First day no longer in the region (YYYY-MM-DD).")
 def municipality_leave(code, region_slug, valid_from):
     """A municipality leaves a region from a date."""
-    try:
+    with command_unit_of_work():
         leave_region(get_municipality(code), get_region(region_slug), valid_from)
-        db.session.commit()
-    except AppError as exc:
-        _fail(exc)
     click.echo(f"{code.upper()} leaves {region_slug} from {valid_from}")
 
 
@@ -209,11 +192,8 @@ def run_region_sync(app) -> None:
 @click.option("--until", "valid_until", default=None, help="Last day (YYYY-MM-DD); open when left out.")
 def target_set(region_slug, kind, pct, valid_from, valid_until):
     """Set a region's target for a period (an open earlier target of the kind ends the day before)."""
-    try:
+    with command_unit_of_work():
         t = set_target(get_region(region_slug), kind, pct, valid_from, valid_until)
-        db.session.commit()
-    except AppError as exc:
-        _fail(exc)
     click.echo(f"target {t.kind} {t.pct}% from {t.valid_from} until {t.valid_until or '-'}")
 
 
@@ -221,9 +201,7 @@ def target_set(region_slug, kind, pct, valid_from, valid_until):
 @click.option("--region", "region_slug", required=True)
 def target_list(region_slug):
     """The region's targets: kind, percentage, from, until."""
-    try:
+    with command_unit_of_work():
         region = get_region(region_slug)
-    except AppError as exc:
-        _fail(exc)
     for t in list_targets(region):
         click.echo(f"{t.kind}\t{t.pct}\t{t.valid_from}\t{t.valid_until or '-'}")

@@ -249,6 +249,13 @@ def figures_dict(f: MunicipalityFigures | None) -> dict:
             "toddlers": f.toddlers, "ve_places": f.ve_places}
 
 
+def figures_entered(f: MunicipalityFigures | None) -> bool:
+    """Whether a municipality's figures of a year are entered: a row with at least one figure (a
+    row whose figures were all cleared, its history kept, counts as "not entered" again)."""
+    return f is not None and (bool(f.cbs_suppressed) or any(v is not None for k, v in figures_dict(f).items()
+                                                            if k != "cbs_suppressed"))
+
+
 def check_figures(values: dict) -> dict:
     """``values`` checked as set_figures would, without storing anything (the import's dry run)."""
     return _parse_figures(values)
