@@ -212,7 +212,7 @@ def test_the_print_stylesheet_hides_forms_of_the_meeting_record(app, client):
     assert re.search(r"@media print \{[^@]*\.no-print", css)
 
 
-def test_the_parents_export_holds_the_actions_agreed_about_their_child(setting, world):
+def test_the_parents_export_holds_the_actions_agreed_about_their_child(app, setting, world):
     s = setting
     m = _meeting(s, world)
     s["cjg"].post(f"/meetings/{m['id']}/actions", {"case_id": s["stuck"]["id"], "owner_id": world.ids["jgz"],
@@ -220,6 +220,8 @@ def test_the_parents_export_holds_the_actions_agreed_about_their_child(setting, 
     export = s["jgz"].get(f"/cases/{s['stuck']['id']}/export").json
     actions = export["reminders"]["meeting_actions"]
     assert [(a["text"], a["owner"], a["due_on"]) for a in actions] == [("Bellen met tolk.", "JGZ Testregio IJmond", "2026-03-16")]
+    page = _browser(app, world.emails["jgz"]).get(f"/dossiers/{s['stuck']['id']}/inzage").get_data(as_text=True)
+    assert "Bellen met tolk. (uiterlijk 16 mrt 2026)" in page
 
 
 def test_a_snoozed_action_comes_back_to_its_owner_after_the_sweep(app, runner, setting, world):
