@@ -78,6 +78,17 @@ API = {
     ("api.monitor", "GET"): expect("/api/v1/monitor", **api(422, **MONITOR_READERS)),
     ("api.monitor_flows", "GET"): expect("/api/v1/monitor/flows", **api(422, **MONITOR_READERS)),
     ("api.monitor_declines", "GET"): expect("/api/v1/monitor/declines", **api(422, **MONITOR_READERS, cjg=403)),
+    # Outreach log (issue 11, point 7): attempts on a case in scope; the table for gemeente and admin.
+    ("api.contact_attempts", "GET"): (
+        expect("/api/v1/cases/{case}/contact-attempts", **api(404, jgz=200, ve=200)),
+        expect("/api/v1/cases/{stuck}/contact-attempts", **api(404, jgz=200, cjg=200)),
+    ),
+    ("api.add_contact_attempt", "POST"): (
+        expect("/api/v1/cases/{case}/contact-attempts", **api(404, jgz=422, ve=422)),
+        expect("/api/v1/cases/{stuck}/contact-attempts", **api(404, jgz=422, cjg=422)),
+    ),
+    ("api.monitor_contact_attempts", "GET"): expect("/api/v1/monitor/contact-attempts",
+                                                    **api(422, **MONITOR_READERS, cjg=403)),
     ("api.monitor_categories", "GET"): expect("/api/v1/monitor/categories", **api(422, **MONITOR_READERS)),
     ("api.monitor_publications", "GET"): expect("/api/v1/monitor/publications", **api(422, **MONITOR_READERS)),
     ("api.monitor_publication", "GET"): expect("/api/v1/monitor/publications/2026-01-01",

@@ -88,6 +88,10 @@ FORMS = {
         st.sampled_from([t["case"], t["stuck"], "x"]).map(lambda c: f"/dossiers/{c}/verhuizing"),
         version=st.one_of(st.just(str(t["version"])), ids),
         move_municipality=st.one_of(st.sampled_from(["GM0396", "GM0664", "GM9999"]), text), move_effective_date=dates)),
+    "outreach.record": ("jgz", False, lambda t: form(
+        st.sampled_from([t["stuck"], t["case"], "x"]).map(lambda c: f"/dossiers/{c}/contactpogingen"),
+        date=dates, method=st.one_of(st.sampled_from(["phone", "home_visit", "x"]), text),
+        interpreter=st.one_of(st.sampled_from(["ja", ""]), text), outcome=text)),
     "reminders.case_note": ("cjg", False, lambda t: form(
         st.sampled_from([t["stuck"], t["case"], "x"]).map(lambda c: f"/reminders/dossiers/{c}/notities"), text=text)),
     "admin.organisations": ("admin", False, lambda t: form(

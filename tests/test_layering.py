@@ -20,6 +20,7 @@ ORDER = [
     ("users",),
     ("api", "web"),        # the HTTP frame: authentication, error mapping, i18n, navigation
     ("cases",),
+    ("outreach",),         # contact attempts on a case (issue 11, point 7)
     ("reminders",),
     ("privacy",),
     ("monitor",),

@@ -60,6 +60,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .api import reference as _reference_api  # noqa: F401
     from .privacy import api as _privacy_api  # noqa: F401
     from .reminders import api as _reminders_api  # noqa: F401
+    from .outreach import api as _outreach_api  # noqa: F401
     from .admin import api as _admin_api  # noqa: F401
     from . import openapi as _openapi  # noqa: F401
     app.register_blueprint(api_bp)
@@ -81,6 +82,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .reminders.scheduler import add_job
     # Each night: a municipality whose membership of a region starts today gets it as current region.
     add_job(app, "region_sync", run_region_sync, "cron", hour=0, minute=7)
+
+    from .outreach import init_app as init_outreach
+    init_outreach(app)   # contact attempts: the case page's form, the timeline, the workflow check
 
     from .reminders import init_app as init_reminders
     init_reminders(app)   # inbox and bereik-overleg pages, header badge, the dev server's scheduler

@@ -23,7 +23,8 @@ def register_commands(app: Flask) -> None:
     for command in (audit_cli, keys_cli, demo, organisations_cli, regions_cli, retention_cli, users_cli, workflow_cli,
                     figures_cli, municipalities_cli, targets_cli):
         app.cli.add_command(command)
-    from .cases.commands import reindex_command
+    from .cases.commands import cases_cli, reindex_command
+    app.cli.add_command(cases_cli)
     keys_cli.add_command(reindex_command)   # reads cases, which the crypto package may not import
     from .workflow_data import COMMANDS as workflow_data_commands
     for command in workflow_data_commands:   # check-data and the renames change cases: they live up here

@@ -156,6 +156,7 @@ def openapi_document() -> dict:
             **_reminder_paths(std),
             **_monitor_paths(std),
             **_admin_paths(std),
+            **_outreach_paths(std),
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -210,3 +211,8 @@ def _reminder_paths(std: dict) -> dict:
 @bp.get("/openapi.json")
 def openapi():
     return jsonify(openapi_document())
+
+
+def _outreach_paths(std: dict) -> dict:
+    from .outreach.api import openapi_paths
+    return openapi_paths(std, _error)

@@ -99,6 +99,11 @@ PAGES = {
         expect("/reminders/dossiers/{case}/notities", **pages(404, jgz=302, ve=302, **INBOX)),
         expect("/reminders/dossiers/{stuck}/notities", **pages(404, jgz=302, cjg=302, **INBOX)),
     ),
+    # Outreach log: a contact attempt from the case page (refused input: back to the page with the errors).
+    ("outreach.record", "POST"): (
+        expect("/dossiers/{case}/contactpogingen", **pages(404, jgz=302, ve=302, **INBOX)),
+        expect("/dossiers/{stuck}/contactpogingen", **pages(404, jgz=302, cjg=302, **INBOX)),
+    ),
     ("admin.index", "GET"): expect("/beheer", **ADMIN_ONLY),
     ("admin.organisations", "GET"): expect("/beheer/organisaties", **ADMIN_ONLY),
     ("admin.organisations", "POST"): expect("/beheer/organisaties", **pages(403, admin=422)),

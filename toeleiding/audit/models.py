@@ -31,7 +31,7 @@ class AccessLogEntry(db.Model):
     case_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)   # no FK: the log outlives erasure
     action: Mapped[str] = mapped_column(String(40))
     result: Mapped[str] = mapped_column(String(10), default="allowed")
-    client: Mapped[str] = mapped_column(String(10))                # api, web, cli, job
+    client: Mapped[str] = mapped_column(String(10))                # api, web, cli, job, import (cases import)
     ip: Mapped[str | None] = mapped_column(String(45))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))

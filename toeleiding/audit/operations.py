@@ -178,3 +178,17 @@ def active_grant(user, case_id) -> BreakGlassGrant | None:
     return db.session.scalar(select(BreakGlassGrant).where(
         BreakGlassGrant.user_id == user.id, BreakGlassGrant.case_id == case_id,
         BreakGlassGrant.expires_at > clock.now()).limit(1))
+
+
+# Bulk import (cases import): a row that fails is rolled back to its savepoint; the access-log rows
+# it queued must go with it, or the log would record a child that was never written.
+def pending_count() -> int:
+    """How many access-log rows this transaction has queued so far."""
+    return len(db.session.info.get(_PENDING, ()))
+
+
+def drop_pending_after(count: int) -> None:
+    """Forget the access-log rows queued after the first ``count`` (a savepoint was rolled back)."""
+    pending = db.session.info.get(_PENDING)
+    if pending is not None:
+        del pending[count:]

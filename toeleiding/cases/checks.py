@@ -75,3 +75,9 @@ def require_current_provider(case, user) -> None:
 
 
 CHECKS = {"placement_age": placement_age, "location_of_own_provider": location_of_own_provider}
+
+
+def register_check(name: str, fn) -> None:
+    """A feature above cases adds a named check (e.g. the outreach log's minimum of contact
+    attempts); the workflow loader knows the names (workflow/definition.py KNOWN_CHECKS)."""
+    CHECKS[name] = fn

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dc_field
 from typing import Any, Callable
 
 from flask_babel import LazyString
@@ -13,12 +13,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from .. import clock
 from ..audit.operations import audited, log_access  # noqa: F401  (log_access re-exported: callers import it from here)
 from ..crypto import current_keyring
-from ..errors import N_, DuplicateCase, ErrorCollector, InvalidTransition, NotPermitted, StaleVersion, ValidationError
+from ..errors import N_, AppError, DuplicateCase, ErrorCollector, InvalidTransition, NotPermitted, StaleVersion, ValidationError
 from ..extensions import db
 from ..organisations.models import Location, Organisation
 from ..organisations.util import get_municipality
 from ..users.models import User
-from ..workflow.labels import REGISTER_EVENT, state_label, trigger_label   # in the reader's language
+from ..workflow.labels import REGISTER_EVENT, field_label, state_label, trigger_label   # in the reader's language
 from ..workflow import current_workflow
 from ..workflow.definition import CORRECT_EVENT, Status
 from . import hooks
@@ -425,3 +425,196 @@ def reindex_all(batch: int = 200, progress: Callable[[int], None] | None = None)
         db.session.expunge_all()   # the cases read are stale after the table-level update
         if progress:
             progress(len(rows))
+
+
+# --- Bulk import of existing cases (cases import; README 'Importing existing cases') ---------------
+# A row is one child: registered through register_case, then the workflow's import_steps replayed
+# through fire_transition with their back-dated effective dates, so the history, the reminders and
+# the access log come out as if the steps had been taken in the app. Each row runs in a savepoint:
+# a row that fails leaves nothing behind. The command commits per batch.
+
+IMPORT_CHILD_COLUMNS = ("bsn", "given_name", "family_name", "birth_date", "postcode", "house_number")
+IMPORT_OTHER_COLUMNS = ("municipality_code", "parent_name", "parent_phone", "parent_email")
+
+
+def import_columns() -> tuple[str, ...]:
+    """Every column the import reads, in the documented order (the workflow adds its steps')."""
+    steps = tuple(c for s in current_workflow().import_steps for c in s.columns)
+    return IMPORT_CHILD_COLUMNS + IMPORT_OTHER_COLUMNS + steps
+
+
+@dataclass
+class ImportResult:
+    rows: int = 0
+    imported: list[int] = dc_field(default_factory=list)     # row numbers written (a dry run: that would be)
+    duplicates: list[int] = dc_field(default_factory=list)   # row numbers skipped: the BSN is already known
+    errors: list[tuple[int, str, str]] = dc_field(default_factory=list)   # (row, column, message)
+
+
+class _StepActor:
+    """The importing user, recorded for one step under another role and organisation (a step the
+    workflow says a provider takes: import_steps[].as_role). The user id stays the importer's."""
+
+    def __init__(self, user: User, role: str, organisation: Organisation):
+        self.id, self.role, self.organisation, self.organisation_id = user.id, role, organisation, organisation.id
+        self.is_authenticated = True
+
+
+def import_bsn_index(raw: Any) -> str | None:
+    """The blind index of a row's BSN, or None when the BSN is not valid (its error comes later)."""
+    from .validation import normalise_bsn
+    try:
+        return current_keyring().blind_index(normalise_bsn(raw))
+    except ValidationError:
+        return None
+
+
+def known_bsn_indexes(indexes: list[str]) -> set[str]:
+    """Which of these blind indexes a case (in any state) already has: the import's duplicates."""
+    return set(db.session.scalars(select(Case.bsn_index).where(Case.bsn_index.in_(indexes))))
+
+
+def import_case_row(user: User, row: dict) -> Case:
+    """Write one row of an import as a case with its back-dated history (flushes, never commits).
+
+    Raises a FieldErrors/ValidationError whose fields are the CSV's column names."""
+    workflow = current_workflow()
+    text = {k: (v or "").strip() if isinstance(v, str) else v for k, v in row.items()}
+    parent = {k: text.get(f"parent_{k}") for k in ("name", "phone", "email") if text.get(f"parent_{k}")}
+    steps = []
+    for step in workflow.import_steps:
+        first, fname = next(iter(step.columns.items()))
+        if text.get(first):
+            steps.append(step)
+        elif any(text.get(c) for c in step.columns):   # the step's other columns, without the one that starts it
+            raise ValidationError(N_("%(label)s is verplicht."), first, params={"label": LazyString(field_label, fname)})
+    taken = {s.trigger for s in steps}
+    for i, step in enumerate(workflow.import_steps):   # a later step needs every earlier one
+        if step.trigger not in taken and any(s.trigger in taken for s in workflow.import_steps[i + 1:]):
+            first, fname = next(iter(step.columns.items()))
+            raise ValidationError(N_("%(label)s is verplicht."), first, params={"label": LazyString(field_label, fname)})
+    try:
+        case = register_case(user, text.get("municipality_code") or None,
+                             {k: text.get(k) for k in IMPORT_CHILD_COLUMNS}, [parent] if parent else None)
+    except ValidationError as exc:
+        raise _to_columns(exc, {"municipality": "municipality_code"}) from None
+    for step in steps:
+        t = workflow.transitions[step.trigger]
+        data = dict(step.values)
+        for column, fname in step.columns.items():
+            value = text.get(column)
+            if not value:
+                continue
+            kind = t.fields[fname].type
+            if kind == "criteria":
+                value = [c.strip() for c in value.replace(",", ";").split(";") if c.strip()]
+            elif kind == "location":
+                location = db.session.scalar(select(Location).where(Location.lrk_number == value))
+                if location is None:
+                    raise ValidationError(N_("Onbekend LRK-nummer."), column)
+                value = location.id
+            data[fname] = value
+        actor = user
+        if step.as_role and step.as_role != user.role:
+            location = db.session.get(Location, data.get("location_id") or case.location_id) if (
+                data.get("location_id") or case.location_id) else None
+            if location is not None:
+                actor = _StepActor(user, step.as_role, db.session.get(Organisation, location.provider_id))
+        try:
+            case = fire_transition(actor, case.id, step.trigger, case.version, data)
+        except ValidationError as exc:
+            raise _to_columns(exc, {f: c for c, f in step.columns.items()}) from None
+    return case
+
+
+def _to_columns(exc: ValidationError, columns: dict) -> ValidationError:
+    """The same errors, each at the CSV column it came from (child.bsn -> bsn, start_date ->
+    placement_start_date, parents[0].phone -> parent_phone)."""
+    from ..errors import FieldErrors
+
+    def column(field: str | None) -> str | None:
+        if field is None:
+            return None
+        if field.startswith("child."):
+            return field[len("child."):]
+        if field.startswith("parents["):
+            return "parent_" + field.rsplit(".", 1)[-1]
+        return columns.get(field, field)
+    errors = []
+    for e in exc.each():
+        copy = ValidationError(e.msgid, column(e.field), params=e.params)
+        errors.append(copy)
+    return FieldErrors(errors) if len(errors) > 1 else errors[0]
+
+
+def run_import(user: User, rows: list[tuple[int, dict]], apply: bool, batch: int = 500,
+               progress: Callable[[int], None] | None = None) -> ImportResult:
+    """Import ``rows`` ((row number, {column: text})) for ``user``, a JGZ user.
+
+    Each row in a savepoint of its own; a row that fails is rolled back with the access-log rows it
+    queued and reported per column. A BSN already known (blind index, any state), or twice in the
+    file, is a duplicate and skipped. With ``apply`` every batch is committed (like reindex_all, a
+    command's loop owns its units of work), otherwise rolled back: a dry run runs every check a
+    real run does and writes nothing. Every access-log row of the import says client ``import``;
+    one ``import`` row without a case marks the run itself (README 'Importing existing cases')."""
+    from flask import g
+
+    from ..audit.operations import drop_pending_after, pending_count
+    result, seen, user_id = ImportResult(), set(), user.id
+    had_client, g_client = "client" in g, g.get("client")
+    g.client = "import"
+    try:
+        for start in range(0, len(rows), batch):
+            chunk = rows[start:start + batch]
+            indexes = {number: import_bsn_index(row.get("bsn")) for number, row in chunk}
+            known = known_bsn_indexes([i for i in indexes.values() if i])
+            user = db.session.get(User, user_id)   # fresh after the previous batch's commit
+            _open_transaction()
+            for number, row in chunk:
+                result.rows += 1
+                index = indexes[number]
+                if index is not None and (index in known or index in seen):
+                    result.duplicates.append(number)
+                    continue
+                mark = pending_count()
+                savepoint = db.session.begin_nested()
+                try:
+                    import_case_row(user, row)
+                    savepoint.commit()
+                except AppError as exc:
+                    savepoint.rollback()
+                    drop_pending_after(mark)
+                    if isinstance(exc, DuplicateCase):
+                        result.duplicates.append(number)
+                    else:
+                        result.errors.extend((number, e.field or "row", e.message) for e in exc.each())
+                    continue
+                if index is not None:
+                    seen.add(index)
+                result.imported.append(number)
+            if apply:
+                if start == 0:
+                    log_access(user, "import", [None])
+                db.session.commit()
+            else:
+                db.session.rollback()
+            db.session.expunge_all()
+            if progress:
+                progress(len(chunk))
+    finally:
+        if had_client:
+            g.client = g_client
+        else:
+            g.pop("client", None)
+    return result
+
+
+def _open_transaction() -> None:
+    """Make sure the database transaction is open before the first savepoint of a batch.
+
+    SQLite's Python driver begins a transaction only before a data-changing statement; a SAVEPOINT
+    issued outside one starts a transaction of its own, and its RELEASE then commits everything
+    (a dry run would write its rows). A data-changing statement that matches no row opens the
+    transaction the savepoints then nest in. PostgreSQL needs nothing (SQLAlchemy sends BEGIN)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(update(Case.__table__).where(Case.__table__.c.version < 0).values(version=0))

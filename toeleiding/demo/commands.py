@@ -21,6 +21,7 @@ from ..cases.residence import MOVE_TRIGGER, record_move
 from ..extensions import db
 from ..organisations.models import Location, Municipality, MunicipalityFigures, Organisation, Region
 from ..organisations.operations import add_definition, create_location, create_organisation
+from ..outreach.operations import record_contact_attempt
 from ..users.models import User
 from ..users.operations import create_user
 from .data import (CRITERIA, FAMILY_NAMES, FIGURES_YEAR, GIVEN_NAMES, PERIODS, POSTCODE_LETTERS, POSTCODES,
@@ -73,6 +74,8 @@ def demo(no_cases: bool, scale: float, cases_per_region: int | None):
     db.session.commit()
     if pushed_to:
         click.echo(f"each published monitor is pushed to {pushed_to} (flask push list)")
+    example, organisation_id = demo_import_example()
+    click.echo(f"an export to try the import on: flask cases import {example} --organisation {organisation_id} [--apply]")
 
 
 def demo_push_targets() -> str | None:
@@ -269,7 +272,14 @@ def plan_story(rng: random.Random, m: Municipality, locations: list[Location], s
         data = {"reason": reason, "date": DAY}
         if reason == "other":
             data["reason_text"] = rng.choice(OTHER_TEXTS)
-        return step((14, 90), who, "report_not_reached", data)
+        before = day
+        if not step((14, 90), who, "report_not_reached", data):
+            return False
+        if reason == "no_contact":   # the workflow asks for 2 contact attempts first (outreach log)
+            _attempts(story, before, who, 2)
+        elif reason == "parents_declined" and _outreach_rng(story).random() < 0.4:
+            _attempts(story, before, who, 1)
+        return True
 
     if rng.random() < 0.2:
         reason = rng.choices(list(REASON_WEIGHTS), weights=list(REASON_WEIGHTS.values()))[0]
@@ -284,6 +294,8 @@ def plan_story(rng: random.Random, m: Municipality, locations: list[Location], s
                                              "reason_text": "Geen vervolg mogelijk (demotekst)."})
             return story
         if follow > 0.55:
+            if follow > 0.8 and day < today:   # the CJG tries to reach the family again
+                _attempts(story, day, "cjg", 1, last=today)
             return story   # still not reached
         location = rng.choice([loc for loc in locations if loc.municipality_id == home.id] or locations)
         if not step((14, 60), "cjg", "re_refer", {"location_id": location.id, "consent": True, "referral_date": DAY},
@@ -336,6 +348,34 @@ def plan_story(rng: random.Random, m: Municipality, locations: list[Location], s
 
 
 DAY = object()   # in a planned step's data: the step's own date
+
+# Outreach log: contact attempts in a story (a step with this marker instead of a trigger). Their
+# randomness is the story's own, so adding them moves no other child's history.
+CONTACT_STEP = "(contact attempt)"
+CONTACT_METHODS = ("phone", "letter", "home_visit", "partner")
+CONTACT_OUTCOMES = ["Geen gehoor (demotekst).", "Brief niet beantwoord (demotekst).",
+                    "Niemand thuis, kaartje achtergelaten (demotekst).",
+                    "Partner heeft ouders niet kunnen spreken (demotekst)."]
+
+
+def _outreach_rng(story: Story) -> random.Random:
+    return random.Random(f"outreach:{story.municipality}:{story.birth}:{story.signalled}")
+
+
+def _attempts(story: Story, since: dt.date, who: str, n: int, last: dt.date | None = None) -> None:
+    """``n`` contact attempts by ``who`` dated from ``since`` up to the last step's day (or
+    ``last``), placed before that step; varied methods, some with an interpreter."""
+    rng = _outreach_rng(story)
+    end = last or story.steps[-1].day
+    span = max(0, (end - since).days)
+    days = sorted(since + dt.timedelta(days=rng.randint(0, span)) for _ in range(n))
+    made = [Step(d, who, CONTACT_STEP, {"date": d.isoformat(), "method": CONTACT_METHODS[(i + rng.randrange(4)) % 4],
+                                        "interpreter": rng.random() < 0.3, "outcome": rng.choice(CONTACT_OUTCOMES)})
+            for i, d in enumerate(days)]
+    if last is None:
+        story.steps[-1:-1] = made
+    else:
+        story.steps.extend(made)
 
 
 @contextlib.contextmanager
@@ -405,10 +445,49 @@ def _tell(story: Story, users: dict, provider_user: dict, rng: random.Random, bs
         if s.provider_id is not None:
             ve = provider_user[s.provider_id]
         who = ve if s.who == "ve" else s.who
-        if s.trigger == MOVE_TRIGGER:
+        if s.trigger == CONTACT_STEP:
+            record_contact_attempt(users[who], case.id, s.data)
+        elif s.trigger == MOVE_TRIGGER:
             case = record_move(users[who], case.id, case.version, s.data["to"], s.day.isoformat())
         else:
             case = fire_transition(users[who], case.id, s.trigger, case.version, s.data)
+
+
+def demo_import_example() -> tuple[str, int]:
+    """A small JGZ export of invented children in the instance folder, to try `flask cases import`
+    on (README 'Importing existing cases'): one child per import stage in Beverwijk. Its BSNs
+    are from a range the demo's children do not use, so it imports cleanly once."""
+    import csv
+    import os
+
+    from ..cases.operations import import_columns
+    region = next(iter(REGIONS))
+    jgz = db.session.scalar(select(User).where(User.email == f"jgz@{region}.demo"))
+    municipality = db.session.scalar(select(Municipality).where(Municipality.code == "GM0375"))
+    location = db.session.scalar(select(Location).where(Location.municipality_id == municipality.id).order_by(Location.id))
+    today = clock.today()
+    codes = sorted(municipality.definition_on(today).criteria_codes)
+    day = lambda n: (today - dt.timedelta(days=n)).isoformat()   # noqa: E731
+    bsns = fictitious_bsns(5_000_000)
+    rows = []
+    for i, family in enumerate(("Voorbeeld", "Proefmans", "Testerink", "Oefenaar")):
+        row = {"bsn": next(bsns), "given_name": "Importkind", "family_name": family, "birth_date": day(1150 + 20 * i),
+               "postcode": "1941 AB", "house_number": str(10 + i), "municipality_code": municipality.code,
+               "parent_name": f"Ouder {family}", "parent_phone": "0612345678"}
+        if i >= 1:
+            row.update(indication_date=day(200), criteria=";".join(codes[:2]))
+        if i >= 2:
+            row.update(referral_date=day(150), location_lrk=location.lrk_number)
+        if i >= 3:
+            row.update(placement_start_date=day(100), hours_per_week="16")
+        rows.append(row)
+    path = os.path.join(current_app.instance_path, "import-example.csv")
+    os.makedirs(current_app.instance_path, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        out = csv.DictWriter(fh, fieldnames=list(import_columns()))
+        out.writeheader()
+        out.writerows(rows)
+    return path, jgz.organisation_id
 
 
 # --- Bereik-overleg as meetings (issue 11.8) ------------------------------------------------------

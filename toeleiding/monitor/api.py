@@ -180,6 +180,20 @@ def openapi_paths(std: dict, error) -> dict:
                         "cells": {"type": "object", "additionalProperties": cell}}}},
                     "total": {"type": "object", "properties": {"cells": {"type": "object", "additionalProperties": cell}}}}}}}},
                 **refused}}},
+        "/monitor/contact-attempts": {"get": {
+            "summary": "Children not reached at P by reason, by the number of contact attempts (0, 1, 2, 3+) dated up "
+                       "to the report (gemeente, admin; suppressed like the monitor; README data dictionary)",
+            "parameters": [region_q, peildatum_q, suppressed_q],
+            "responses": {"200": {"description": "The table", "content": {"application/json": {"schema": {
+                "type": "object", "required": ["peildatum", "region", "threshold", "buckets", "reasons", "total"],
+                "properties": {
+                    "peildatum": {"type": "string", "format": "date"}, "region": {"type": "string"},
+                    "threshold": {"type": ["integer", "null"]},
+                    "buckets": {"type": "array", "items": {"type": "string"}},
+                    "reasons": {"type": "array", "items": {"type": "object", "properties": {
+                        "code": {"type": "string"}, "cells": {"type": "object", "additionalProperties": cell}}}},
+                    "total": {"type": "object", "properties": {"cells": {"type": "object", "additionalProperties": cell}}}}}}}},
+                **refused}}},
         "/monitor/publications": {
             "get": {"summary": "The region's published monitors", "parameters": [region_q],
                     "responses": {"200": {"description": "List"}, **refused}},
@@ -217,3 +231,11 @@ def openapi_paths(std: dict, error) -> dict:
             "parameters": [{"name": "event_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
             "responses": {"204": {"description": "Undone"}, "404": error("No recoding"), **refused}}},
     }
+
+
+@bp.get("/monitor/contact-attempts")
+def monitor_contact_attempts():
+    """Contact attempts before not reached, per reason: the municipality's and the administrator's."""
+    access.require_decline_reader(current_user)   # the same readers as the declines: the role first
+    region, day = _monitor_args()
+    return jsonify(presentation.attempts_json(util.compute_attempts(region, day), _threshold()))

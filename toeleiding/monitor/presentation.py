@@ -223,3 +223,24 @@ def declines_json(table, threshold: int | None) -> dict:
             "providers": [{"id": int(pid), "name": name, "cells": {c: cell(pid, c) for c in names}}
                           for pid, name in table.providers],
             "total": {"cells": {c: cell("total", c) for c in names}}}
+
+
+def attempts_json(table, threshold: int | None) -> dict:
+    """Contact attempts before not reached, per reason (util.AttemptTable), suppressed like the
+    monitor: each reason's buckets sum to its total, each bucket sums over the reasons."""
+    from .suppression import LARGE, SMALL, suppress, table_lines
+    from .util import ATTEMPT_BUCKETS
+    buckets = [*ATTEMPT_BUCKETS, "total"]
+    values = {("attempts", row, c): v for row, cells in table.counts.items() for c, v in cells.items()}
+    lines = table_lines(table.reasons, [("total", tuple(ATTEMPT_BUCKETS))], buckets, part="attempts")
+    hidden = suppress(values, lines, threshold) if threshold is not None else {}
+
+    def cell(row, c) -> dict:
+        key = ("attempts", row, c)
+        if key in hidden:
+            return {"value": None, "display": {SMALL: f"<{threshold}", LARGE: "x"}.get(hidden[key], ".")}
+        return {"value": values[key], "display": str(values[key])}
+    return {"peildatum": table.peildatum.isoformat(), "region": table.region.slug, "threshold": threshold,
+            "buckets": list(ATTEMPT_BUCKETS),
+            "reasons": [{"code": r, "cells": {c: cell(r, c) for c in buckets}} for r in table.reasons],
+            "total": {"cells": {c: cell("total", c) for c in buckets}}}

@@ -442,3 +442,57 @@ def compute_declines(region: Region, peildatum: dt.date) -> DeclineTable:
                 counts[row][code] += n
             counts[row]["total"] += n
     return DeclineTable(region=region, peildatum=peildatum, providers=providers, reasons=reasons, counts=counts)
+
+
+# --- Contact attempts before not reached (issue 11, point 7) ---------------------------------
+
+ATTEMPT_BUCKETS = ("0", "1", "2", "3+")
+
+
+@dataclass
+class AttemptTable:
+    """Children not reached at P, by the reason of that report (rows) and by how many contact
+    attempts (outreach log) were dated on or before the report's effective date (columns 0, 1,
+    2, 3+ and total). A child counts when its state at P (the history at P, as the monitor
+    reads it) counts as not reached, it is under 4 at P, and it lived in the region at the
+    report. The reason is the one recorded (a recoding of "other" does not move it)."""
+    region: Region
+    peildatum: dt.date
+    reasons: list[str]                           # the non-reach reasons' codes, in the file's order
+    counts: dict[str, dict[str, int]]            # reason or "total" -> bucket or "total" -> n
+
+
+def compute_attempts(region: Region, peildatum: dt.date) -> AttemptTable:
+    from ..outreach.models import ContactAttempt
+    wf = current_workflow()
+    reasons = list(wf.reasons)
+    e = CaseEvent.__table__
+    not_reached_states = wf.states_counted_as(Status.NOT_REACHED)
+    oldest = clock.add_months(peildatum.replace(day=1), -(MAX_AGE_MONTHS - 1))
+    counts = {row: dict.fromkeys([*ATTEMPT_BUCKETS, "total"], 0) for row in [*reasons, "total"]}
+    fields = wf.reason_fields()
+    if not not_reached_states or not fields:
+        return AttemptTable(region=region, peildatum=peildatum, reasons=reasons, counts=counts)
+    last = (select(e.c.case_id, func.max(e.c.seq).label("seq"))
+            .where(e.c.effective_date <= peildatum, e.c.birth_month >= oldest,
+                   e.c.trigger.not_in((MOVE_TRIGGER, RENAME_TRIGGER, CORRECT_EVENT)))
+            .group_by(e.c.case_id).subquery("last"))
+    reason = case(*((e.c.trigger == trigger, e.c.data[f].as_string()) for trigger, f in fields.items()),
+                  else_=literal(None))
+    attempts = (select(func.count()).select_from(ContactAttempt.__table__)
+                .where(ContactAttempt.case_id == e.c.case_id, ContactAttempt.attempt_date <= e.c.effective_date)
+                .scalar_subquery())
+    bucket = case((attempts >= 3, 3), else_=attempts)
+    q = (select(reason.label("reason"), bucket.label("bucket"), func.count().label("n"))
+         .select_from(e.join(last, and_(last.c.case_id == e.c.case_id, last.c.seq == e.c.seq)))
+         .where(e.c.to_state.in_(not_reached_states),
+                e.c.municipality_id.in_(select(Municipality.id).where(Municipality.region_id == region.id)))
+         .group_by(reason, bucket))
+    fallback = (wf.explained_reasons() or tuple(reasons))[-1]
+    for code, b, n in db.session.execute(q).all():
+        code = code if code in counts else fallback
+        column = ATTEMPT_BUCKETS[min(int(b), 3)]
+        for row in (code, "total"):
+            counts[row][column] += n
+            counts[row]["total"] += n
+    return AttemptTable(region=region, peildatum=peildatum, reasons=reasons, counts=counts)

@@ -53,11 +53,14 @@ def index():
     own = [c for c in _own_codes() if c in rows]
     declines = (presentation.declines_json(util.compute_declines(region, day), threshold)
                 if current_user.role in access.DECLINE_ROLES else None)
+    attempts = (presentation.attempts_json(util.compute_attempts(region, day), threshold)
+                if current_user.role in access.DECLINE_ROLES else None)
     return render_template(
         "monitor/index.html", region=region, peildatum=day, threshold=threshold, data=data, rows=_for_page(rows),
         flows=presented["flows"], cells=presentation.cell_names(data.reasons), own=own, names=names,
         publications=publications, published=published, diff=diff, declines=declines,
         decline_labels=_decline_labels(),
+        attempts=attempts,
         choices=None if current_user.role == "admin" else access.peildatum_choices(region, day),
         charts=[(charts.reach_title(data.targets.get("target_group_placed", 100)),
                  _data_uri(charts.reach_chart(chart_rows, data.targets.get("target_group_placed", 100),

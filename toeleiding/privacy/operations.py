@@ -18,12 +18,14 @@ from ..crypto.fields import REGISTRY
 from ..errors import N_, NotPermitted, ValidationError
 from ..extensions import db
 from ..reminders.util import export_section
+from ..outreach.util import export_section as outreach_export
 from ..workflow import current_workflow
 from ..users.models import User
 
 # The parents' export holds everything on a child: each feature below privacy that keeps
 # something about a child gives a section (name -> function(case) -> JSON-able).
 EXPORT_SECTIONS: dict[str, Callable[[Case], Any]] = {"reminders": export_section}
+EXPORT_SECTIONS["contact_attempts"] = outreach_export   # the outreach log
 
 
 @audited("break_glass")

@@ -21,7 +21,7 @@ from transitions import Machine
 
 FIELD_TYPES = ("date", "text", "boolean", "integer", "choice", "criteria", "location", "school")
 # Named checks a transition may ask for; implemented in cases/checks.py.
-KNOWN_CHECKS = ("placement_age", "location_of_own_provider")
+KNOWN_CHECKS = ("placement_age", "location_of_own_provider", "minimum_contact_attempts")
 CASE_ATTRIBUTES = ("location_id", "school_id", "not_reached_reason", "outcome")
 # History rows the application writes itself (registration, change of residence, rename of a
 # stored name): a transition of the same name would be read as one of them by the monitor.
@@ -133,6 +133,13 @@ SCHEMA: dict = {
                         "default_from_case": {"type": "string"},
                     }}},
             }}},
+        # Outreach log: the choice list of contact methods, and how many attempts a step with the
+        # check minimum_contact_attempts needs when its field has one of the listed codes.
+        "contact_attempts": {"type": "object", "required": ["methods"], "additionalProperties": False,
+                             "properties": {"methods": _name,
+                                            "minimum": {"type": "integer", "minimum": 0, "maximum": 20},
+                                            "when": {"type": "object", "minProperties": 1, "maxProperties": 1,
+                                                     "propertyNames": _name, "additionalProperties": _names}}},
         "reminders": {"type": "array", "items": {
             "type": "object", "required": ["name", "state", "role"], "additionalProperties": False,
             "properties": {
@@ -152,6 +159,17 @@ SCHEMA: dict = {
         # organisations may own one.
         "agreed_action": {"type": "object", "required": ["name", "roles"], "additionalProperties": False,
                           "properties": {"name": _name, "label": _label, "roles": _names}},
+        # Bulk import of existing cases (cases import): the steps a row replays after registering.
+        "import_steps": {"type": "array", "items": {
+            "type": "object", "required": ["trigger", "columns"], "additionalProperties": False,
+            "properties": {
+                "trigger": _name,
+                # CSV column -> the step's field; the first column decides whether the step is taken.
+                "columns": {"type": "object", "minProperties": 1, "propertyNames": _name,
+                            "additionalProperties": _name},
+                "values": {"type": "object", "propertyNames": _name},   # fixed values of other fields
+                "as_role": _name,   # recorded under this role (its organisation: the case location's provider)
+            }}},
     },
 }
 
@@ -228,11 +246,34 @@ class AgreedActionDef:
 
 
 @dataclass(frozen=True)
+class ImportStep:
+    """One step the bulk import replays (import_steps): ``columns`` maps a CSV column to a field of
+    the transition; the step is taken when its first column is filled."""
+    trigger: str
+    columns: Mapping[str, str]
+    values: Mapping[str, Any]
+    as_role: str | None = None
+
+
+@dataclass(frozen=True)
 class WorkListDef:
     """One heading of a role's work list: the cases in ``states`` (and old enough)."""
     key: str
     states: tuple[str, ...]
     min_age_months: int | None = None
+
+
+DEFAULT_MINIMUM_CONTACT_ATTEMPTS = 2
+
+
+@dataclass(frozen=True)
+class ContactAttemptRules:
+    """The outreach log's settings (contact_attempts): the methods' choice list, and the attempts a
+    step with the check minimum_contact_attempts needs when ``when_field`` has one of ``when_codes``."""
+    methods: str
+    minimum: int = DEFAULT_MINIMUM_CONTACT_ATTEMPTS
+    when_field: str | None = None
+    when_codes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -257,6 +298,8 @@ class Workflow:
     machine: Machine = dc_field(repr=False, compare=False)
     choice_lists: Mapping[str, Mapping[str, str]] = dc_field(default_factory=dict)   # the file's own lists
     agreed_action: AgreedActionDef | None = None   # the bereik-overleg's action reminders, if any
+    contact_attempts: "ContactAttemptRules | None" = None   # the outreach log's settings, if any
+    import_steps: tuple[ImportStep, ...] = ()   # what `cases import` replays after registering, in order
 
     def label(self, kind: str, name: str, lang: str = "nl") -> str:
         """The label of a ``role``, ``state``, ``trigger``, ``reason``, ``outcome``, ``reminder``,
@@ -622,6 +665,8 @@ def _compile(path: str, data: dict) -> Workflow:
         label("reminder", raw["name"], raw.get("label"))
         agreed_action = AgreedActionDef(raw["name"], tuple(raw["roles"]))
 
+    contact_attempts = _compile_contact_attempts(data, transitions, choice_lists, lists, fail)
+    import_steps = _import_steps(data, transitions, roles, data["initial"], fail)
     machine = _build_machine(states, data["initial"], transitions)
     return Workflow(
         name=data["name"], path=path, roles=roles, initial=data["initial"], states=states,
@@ -633,7 +678,37 @@ def _compile(path: str, data: dict) -> Workflow:
         sharing_ending_outcomes=frozenset(ends_sharing), work_lists=MappingProxyType(work_lists),
         labels=MappingProxyType({k: MappingProxyType(v) for k, v in labels.items()}),
         role_organisation=MappingProxyType(role_organisation), choice_lists=MappingProxyType(choice_lists),
-        machine=machine, agreed_action=agreed_action)
+        machine=machine, contact_attempts=contact_attempts, import_steps=import_steps,
+        agreed_action=agreed_action)
+
+
+def _import_steps(data: dict, transitions: Mapping[str, Transition], roles, initial: str, fail) -> tuple:
+    """The bulk import's steps: known triggers and fields, each step possible from where the
+    previous one (or the registration) left the case, no CSV column used twice."""
+    steps, state, used = [], initial, set()
+    for i, raw in enumerate(data.get("import_steps") or ()):
+        key = f"import_steps[{i}]"
+        t = transitions.get(raw["trigger"])
+        if t is None:
+            fail(f"{key}.trigger", f"unknown trigger {raw['trigger']!r}")
+        if state not in t.sources:
+            fail(f"{key}.trigger", f"{t.trigger!r} cannot follow {state!r}")
+        for column, fname in raw["columns"].items():
+            if fname not in t.fields:
+                fail(f"{key}.columns.{column}", f"{fname!r} is not a field of {t.trigger!r}")
+            if column in used:
+                fail(f"{key}.columns.{column}", f"column {column!r} is used twice")
+            used.add(column)
+        for fname in raw.get("values") or {}:
+            if fname not in t.fields:
+                fail(f"{key}.values.{fname}", f"{fname!r} is not a field of {t.trigger!r}")
+        as_role = raw.get("as_role")
+        if as_role is not None and as_role not in t.all_roles():
+            fail(f"{key}.as_role", f"role {as_role!r} may not fire {t.trigger!r}")
+        steps.append(ImportStep(t.trigger, MappingProxyType(dict(raw["columns"])),
+                                MappingProxyType(dict(raw.get("values") or {})), as_role))
+        state = t.dest
+    return tuple(steps)
 
 
 def _build_machine(states, initial, transitions: Mapping[str, Transition]) -> Machine:
@@ -656,3 +731,35 @@ def _build_machine(states, initial, transitions: Mapping[str, Transition]) -> Ma
 
 def current_workflow() -> Workflow:
     return current_app.extensions["toeleiding.workflow"]
+
+
+def _compile_contact_attempts(data: dict, transitions: Mapping[str, Transition], choice_lists, lists,
+                              fail) -> ContactAttemptRules | None:
+    """The outreach log's settings, checked: the methods are one of the file's choice lists, and
+    every step with the check minimum_contact_attempts has the ``when`` field, a choice field
+    whose list holds the codes named."""
+    raw = data.get("contact_attempts")
+    with_check = [t for t in transitions.values() if "minimum_contact_attempts" in t.checks]
+    if raw is None:
+        if with_check:
+            fail(f"transitions.{with_check[0].trigger}.checks",
+                 "minimum_contact_attempts needs the top-level contact_attempts settings")
+        return None
+    if raw["methods"] not in choice_lists:
+        fail("contact_attempts.methods", f"unknown choice list {raw['methods']!r} (choice_lists)")
+    when_field, when_codes = None, ()
+    if raw.get("when"):
+        when_field, codes = next(iter(raw["when"].items()))
+        when_codes = tuple(codes)
+    if with_check and when_field is None:
+        fail("contact_attempts.when", "say which field's codes need the attempts (when: {field: [codes]})")
+    for t in with_check:
+        f = t.fields.get(when_field)
+        if f is None or f.type != "choice":
+            fail(f"contact_attempts.when.{when_field}", f"not a choice field of transition {t.trigger!r}")
+        known = lists.get(f.choices_list) or choice_lists.get(f.choices_list) or {}
+        for code in when_codes:
+            if code not in known:
+                fail(f"contact_attempts.when.{when_field}", f"unknown code {code!r} of list {f.choices_list!r}")
+    return ContactAttemptRules(methods=raw["methods"], minimum=raw.get("minimum", DEFAULT_MINIMUM_CONTACT_ATTEMPTS),
+                               when_field=when_field, when_codes=when_codes)
