@@ -22,6 +22,14 @@ warm-up:
 - ``per-case floor``: the hand-written core of the monitor without its definitions, ages,
   reasons or flows: the latest event per case at P (``max(seq) GROUP BY case_id``) joined back
   and counted per municipality and state.
+
+Both floors carry the law's dose (issue 11) as the monitor does: the per-case dose (the ``place``,
+``change_hours`` and placement-ending rows at P, each paired with the next by a window, summed per case: hours by age
+4 against the location's weeks open, age at the start, hours now) and its three flags
+(below 960 hours, started after 30 months, below 16 hours a week) as GROUP BY columns: the plain
+floor adds them as a second GROUP BY of the dose per case (``UNION ALL``), the per-case floor
+joins the dose to the latest event per case. About 15% of the placed children change hours once;
+placements take 12, 16 or 20 hours; locations are open 38 to 46 weeks.
 """
 from __future__ import annotations
 
@@ -112,7 +120,8 @@ def make_world():
             locs = []
             for i in range(3):
                 lrk += 1
-                loc = Location(provider_id=provider.id, municipality_id=m.id, name=f"{mname} {i}", lrk_number=str(lrk))
+                loc = Location(provider_id=provider.id, municipality_id=m.id, name=f"{mname} {i}", lrk_number=str(lrk),
+                               weeks_open=(40, 38, 46)[i])
                 db.session.add(loc)
                 db.session.flush()
                 locs.append(loc.id)
@@ -216,8 +225,14 @@ class HistoryMaker:
                     state["ever_nr"] = True
                     continue
                 start, four = max(later(day, 7, 90), add_months(birth, 30)), add_months(birth, 48)
+                hours = rng.choice((16, 16, 16, 12, 20))
                 if ok and start < four - dt.timedelta(days=60) and add(
-                        "place", "placed", start, {"start_date": start.isoformat(), "hours_per_week": 16, "location_id": location}):
+                        "place", "placed", start, {"start_date": start.isoformat(), "hours_per_week": hours, "location_id": location}):
+                    if rng.random() < 0.15:   # the law's dose: the hours change once
+                        change = later(start, 20, 200)
+                        if change < four - dt.timedelta(days=70):
+                            add("change_hours", "placed", change,
+                                {"hours_per_week": rng.choice((8, 10, 12, 20, 24)), "hours_date": change.isoformat()})
                     handover = four - dt.timedelta(days=rng.randrange(10, 60))
                     if add("hand_over_to_school", "school_handover", handover,
                            {"school_id": None, "handover_date": handover.isoformat()}):
@@ -273,12 +288,48 @@ def best_of(fn, repeat: int) -> tuple[float, object]:
     return min(times), result
 
 
-FLOOR_SQL = ("SELECT municipality_id, to_state, count(*) FROM case_events "
-             "WHERE effective_date <= :p GROUP BY municipality_id, to_state")
-PER_CASE_FLOOR_SQL = (
-    "SELECT e.municipality_id, e.to_state, count(*) FROM case_events e "
-    "JOIN (SELECT case_id, max(seq) AS seq FROM case_events WHERE effective_date <= :p GROUP BY case_id) latest "
-    "ON latest.case_id = e.case_id AND latest.seq = e.seq GROUP BY e.municipality_id, e.to_state")
+def dose_sql(backend: str) -> str:
+    """The dose per case at P in plain SQL (README, "The law's dose"): case_id, municipality_id,
+    and the three flags (below 960 hours, started after 30 months, below 16 hours a week)."""
+    if backend == "postgresql":
+        hours, end = "(data->>'hours_per_week')::int", "(birth_month + interval '49 months')::date"
+        days, least, greatest = "({a}) - ({b})", "least", "greatest"
+    else:
+        hours, end = "CAST(json_extract(data, '$.hours_per_week') AS INTEGER)", "date(birth_month, '+49 months')"
+        days, least, greatest = "CAST(julianday({a}) - julianday({b}) AS INTEGER)", "min", "max"
+    span = days.format(a=f"{least}(coalesce(nxt, e), e)", b="s")
+    return (
+        "SELECT case_id, max(municipality_id) AS municipality_id, "
+        f"  CASE WHEN sum({least}(h, 30) * {greatest}(0, {span}))"
+        "   * max(weeks_open) < 960 * 364 THEN 1 ELSE 0 END AS below_960, "
+        "  CASE WHEN min(age_months) > 30 THEN 1 ELSE 0 END AS late_start, "
+        "  CASE WHEN max(seq * 64 + h) % 64 < 16 THEN 1 ELSE 0 END AS below_16 "
+        "FROM (SELECT ev.case_id, ev.seq, ev.municipality_id, ev.effective_date AS s, "
+        "        CASE WHEN ev.trigger IN ('place', 'change_hours') THEN ev.age_months END AS age_months, "
+        f"        CASE WHEN ev.trigger IN ('place', 'change_hours') THEN {hours} ELSE 0 END AS h, {end} AS e, "
+        "        l.weeks_open, lead(ev.effective_date) OVER (PARTITION BY ev.case_id ORDER BY ev.seq) AS nxt "
+        "      FROM case_events ev JOIN locations l ON l.id = ev.location_id "
+        "      WHERE ev.trigger IN ('place', 'change_hours', 'stop_placement', 'transfer_to_provider') "
+        "        AND ev.effective_date <= :p) seg "
+        "GROUP BY case_id")
+
+
+def floor_sql(backend: str) -> str:
+    return ("SELECT municipality_id, to_state, 0 AS below_960, 0 AS late_start, 0 AS below_16, count(*) "
+            "FROM case_events WHERE effective_date <= :p GROUP BY municipality_id, to_state "
+            "UNION ALL "
+            "SELECT municipality_id, 'dose', below_960, late_start, below_16, count(*) "
+            f"FROM ({dose_sql(backend)}) dose GROUP BY municipality_id, below_960, late_start, below_16")
+
+
+def per_case_floor_sql(backend: str) -> str:
+    return (
+        "SELECT e.municipality_id, e.to_state, dose.below_960, dose.late_start, dose.below_16, count(*) "
+        "FROM case_events e "
+        "JOIN (SELECT case_id, max(seq) AS seq FROM case_events WHERE effective_date <= :p GROUP BY case_id) latest "
+        "ON latest.case_id = e.case_id AND latest.seq = e.seq "
+        f"LEFT JOIN ({dose_sql(backend)}) dose ON dose.case_id = e.case_id "
+        "GROUP BY e.municipality_id, e.to_state, dose.below_960, dose.late_start, dose.below_16")
 
 
 def run(backend: str, url: str, n: int, repeat: int, reuse: bool) -> dict:
@@ -326,15 +377,16 @@ def run(backend: str, url: str, n: int, repeat: int, reuse: bool) -> dict:
             return go
 
         t_monitor, data = best_of(monitor, repeat)
-        t_floor, _ = best_of(floor(FLOOR_SQL), repeat)
-        t_per_case, _ = best_of(floor(PER_CASE_FLOOR_SQL), repeat)
+        t_floor, _ = best_of(floor(floor_sql(backend)), repeat)
+        t_per_case, _ = best_of(floor(per_case_floor_sql(backend)), repeat)
         target_group = sum(d.counts["total"]["target_group"] for d in data)
         placed = sum(d.counts["total"]["placed"] for d in data)
+        below_960 = sum(d.counts["total"]["below_960_hours"] for d in data)
     result = {"backend": backend, "cases": n, "events": events, "monitor": t_monitor, "floor": t_floor,
-              "per_case_floor": t_per_case, "target_group": target_group, "placed": placed}
+              "per_case_floor": t_per_case, "target_group": target_group, "placed": placed, "below_960": below_960}
     print(f"  monitor {t_monitor:.3f} s | floor {t_floor:.3f} s ({t_monitor / t_floor:.2f}x) | "
           f"per-case floor {t_per_case:.3f} s ({t_monitor / t_per_case:.2f}x) | "
-          f"target group {target_group:,}, placed {placed:,}", file=sys.stderr)
+          f"target group {target_group:,}, placed {placed:,}, below 960 hours {below_960:,}", file=sys.stderr)
     return result
 
 

@@ -107,7 +107,8 @@ FORMS = {
         "/beheer/locaties", name=text, provider=one_of_ids(t["ids"]["ve"]), municipality=ids,
         lrk_number=st.one_of(digits, text), address=text)),
     "admin.location": ("admin", False, lambda t: form(
-        f"/beheer/locaties/{t['ids']['loc2']}", name=text, address=text, active=st.one_of(st.just("ja"), text))),
+        f"/beheer/locaties/{t['ids']['loc2']}", name=text, address=text, active=st.one_of(st.just("ja"), text),
+        weeks_open=st.one_of(st.integers(-5, 60).map(str), text))),
     "admin.users": ("admin", False, lambda t: form(
         "/beheer/gebruikers", email=st.one_of(st.emails(), text), name=text,
         role=st.one_of(st.sampled_from(["jgz", "ve", "admin"]), text), organisation=one_of_ids(t["ids"]["ve"]))),

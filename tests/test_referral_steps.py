@@ -309,6 +309,10 @@ def _transition(data, trigger):
     return next(t for t in data["transitions"] if t["trigger"] == trigger)
 
 
+def _rule(data, name):
+    return next(r for r in data["reminders"] if r["name"] == name)
+
+
 @pytest.mark.parametrize("change,expected", [
     (lambda d: _transition(d, "stop_placement")["fields"]["stop_reason"].update(only=["sleepy"]),
      "fields.stop_reason.only: 'sleepy' is not in the list 'reasons'"),
@@ -318,9 +322,9 @@ def _transition(data, trigger):
      "fields.consent.default: only a date field starts at today"),
     (lambda d: _transition(d, "decline_referral").update(ends_access="everyone"), "ends_access"),
     (lambda d: _transition(d, "decline_referral").update(monitor="declined"), "monitor"),
-    (lambda d: d["reminders"][-2].update(after_step="decline"), "after_step: unknown trigger 'decline'"),
-    (lambda d: d["reminders"][-2].update(after_step="place"), "does not lead to a state of the rule"),
-    (lambda d: d["reminders"].append({**d["reminders"][-1], "name": "twice"}),
+    (lambda d: _rule(d, "referral_declined").update(after_step="decline"), "after_step: unknown trigger 'decline'"),
+    (lambda d: _rule(d, "referral_declined").update(after_step="place"), "does not lead to a state of the rule"),
+    (lambda d: d["reminders"].append({**_rule(d, "stopped_early_follow_up"), "name": "twice"}),
      "already covers 'not_reached'"),
     (lambda d: d.update(choice_lists={"reasons": {"x": "X"}}), "choice_lists.reasons"),
 ])

@@ -46,7 +46,8 @@ def test_the_default_rules_load_with_one_rule_per_state_and_reason():
     assert names("not_reached", "parents_declined") == ["not_reached_declined", "turning_four"]
     assert names("not_reached", "other") == ["not_reached_other", "turning_four"]
     assert names("not_reached", "moved") == ["not_reached_any", "turning_four"]
-    assert names("placed") == ["handover_prepare", "turning_four"]
+    # A rule with a condition (the law's dose) comes on top; whether it holds is the case's.
+    assert names("placed") == ["handover_prepare", "turning_four", "dose_below_960"]
     assert names("closed") == []
 
 
@@ -176,8 +177,9 @@ def test_the_scheduler_has_one_sweep_job_and_holds_no_reminder(app):
     scheduler = build_scheduler(app, background=True)
     jobs = {job.id: job for job in scheduler.get_jobs()}
     # One interval job sweeps every reminder (none is a job of its own); retention runs nightly,
-    # and so does the sync of each municipality's current region (issue 12).
-    assert set(jobs) == {"reminders.sweep", "retention", "region_sync"}
+    # and so does the sync of each municipality's current region (issue 12); the push of published
+    # monitors runs every minute.
+    assert set(jobs) == {"reminders.sweep", "retention", "region_sync", "monitor_push"}
     assert jobs["reminders.sweep"].trigger.interval.total_seconds() == 60
     assert str(jobs["retention"].trigger).startswith("cron[")
 

@@ -160,3 +160,15 @@ def test_app_refuses_a_workflow_path_that_is_not_a_file(monkeypatch, base_config
     with pytest.raises(ConfigError) as info:
         create_app(dict(base_config))
     assert "TOELEIDING_WORKFLOW" in info.value.message and "missing.yaml" in info.value.message
+
+
+# --- The law's dose (issue 11): reminder conditions and the hours field ---------------------------
+
+def test_reminder_condition_on_a_state_not_counted_as_placed():
+    assert ("reminders[0].condition: rule 'short': projected hours are those of placed children; "
+            "'signalled' is not counted as placed") in _error("reminder_condition_not_placed")
+
+
+def test_hours_per_week_must_be_an_integer():
+    assert "transitions[0].fields.hours_per_week: 'hours_per_week' holds hours a week: type integer" in \
+        _error("hours_not_integer")

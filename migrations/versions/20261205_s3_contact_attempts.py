@@ -1,7 +1,7 @@
 """contact_attempts: the outreach log of a case (issue 11, point 7)
 
 Revision ID: s3_contact_attempts
-Revises: h2_region_figures
+Revises: s1_location_weeks_open
 Create Date: 2026-12-05
 
 JGZ, VE and CJG record each try to reach a family (date, method, interpreter, outcome); the
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 's3_contact_attempts'
-down_revision = 'h2_region_figures'
+down_revision = 's1_location_weeks_open'
 branch_labels = None
 depends_on = None
 

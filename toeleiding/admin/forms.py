@@ -48,3 +48,13 @@ def parse_required_date(raw: str | None, field: str) -> dt.date:
 
 def parse_int(raw: str | None, field: str) -> int:
     return parse_whole_number(raw, field, minimum=0, maximum=999999, message=N_("Vul een heel getal in."))
+
+
+def parse_weeks_open(raw: str | None) -> int | None:
+    """Weeks a year a VE location is open (the law's dose, issue 11): a whole number 1..52; None
+    when the form did not send the field (the location keeps its value)."""
+    if raw is None:
+        return None
+    if not str(raw).strip():
+        raise ValidationError(N_("Weken open per jaar is verplicht."), "weeks_open")
+    return parse_whole_number(raw, "weeks_open", minimum=1, maximum=52)

@@ -20,6 +20,7 @@ from ..organisations.operations import (FIGURE_FIELDS, SINCE_EVER, create_munici
                                         parse_year, set_figures, set_target)
 from ..organisations.util import ever_in_region, get_municipality, region_municipalities, region_municipality
 from .. import clock
+from .forms import parse_weeks_open
 from ..dates import parse_date
 from ..users.mail import send_set_password
 from ..users.models import User
@@ -190,7 +191,7 @@ def location(location_id):
     if request.method == "POST":
         try:
             update_location(loc, request.form.get("name", "")[:300], request.form.get("address", "")[:300],
-                            request.form.get("active") == "ja")
+                            request.form.get("active") == "ja", parse_weeks_open(request.form.get("weeks_open")))
             flash(_("Locatie %(name)s is bijgewerkt.", name=loc.name), "success")
             return redirect(url_for("admin.locations"))
         except ValidationError as exc:

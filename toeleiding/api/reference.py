@@ -26,7 +26,8 @@ def municipality_json(m: Municipality, on) -> dict:
 
 def location_json(loc: Location) -> dict:
     return {"id": loc.id, "name": loc.name, "lrk_number": loc.lrk_number, "address": loc.address,
-            "municipality": loc.municipality.code, "provider": {"id": loc.provider.id, "name": loc.provider.name}}
+            "municipality": loc.municipality.code, "provider": {"id": loc.provider.id, "name": loc.provider.name},
+            "weeks_open": loc.weeks_open}   # the law's dose (issue 11): weeks a year open
 
 
 def school_json(org: Organisation) -> dict:

@@ -148,7 +148,10 @@ def load_region(slug: str, spec: dict) -> dict[str, User]:
         for l_index, (code, lname) in enumerate(locs):
             lrk = f"{(sum(map(ord, slug)) % 90) + 10}{p_index}{l_index}{int(code[2:]):05d}"
             if not db.session.scalar(select(Location.id).where(Location.lrk_number == lrk)):
-                create_location(provider, by_code[code], lname, lrk, f"Voorbeeldstraat {10 + l_index}, {by_code[code].name}")
+                loc = create_location(provider, by_code[code], lname, lrk,
+                                      f"Voorbeeldstraat {10 + l_index}, {by_code[code].name}")
+                # The law's dose: most locations follow the school year (40 weeks), some open longer.
+                loc.weeks_open = (40, 40, 46, 38)[l_index % 4]
         providers.append(provider)
 
     users = {}
@@ -329,6 +332,8 @@ def plan_story(rng: random.Random, m: Municipality, locations: list[Location], s
             if not step((20, 120), "ve", "change_location", {"location_id": location.id, "transfer_date": DAY},
                         location):
                 return story
+    elif 0.10 <= after_placement < 0.20:   # the law's dose: the provider records other hours a week
+        step((20, 120), "ve", "change_hours", {"hours_per_week": rng.choice((8, 10, 12, 20)), "hours_date": DAY})
     elif after_placement < 0.10:   # JGZ transfers the child to the other provider, who places it
         location = rng.choice([loc for loc in locations if loc.provider_id != location.provider_id] or locations)
         if not step((20, 120), "jgz", "transfer_to_provider",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .util import COUNT_CELLS_HEAD, STEP_CELLS, MonitorData
+from .util import COUNT_CELLS_HEAD, DOSE_CELLS, STEP_CELLS, MonitorData
 
 
 def _count_display(v: int) -> str:
@@ -96,7 +96,7 @@ def cell_names(reasons: list[str], data: MonitorData | None = None) -> list[str]
     """Every cell of a row, in the documented column order of the API and the downloads (of
     ``data``: a publication made before the step cells existed has none)."""
     head = list(COUNT_CELLS_HEAD)
-    steps = [c for c in STEP_CELLS if data is None or c in data.count_cells]
+    steps = [c for c in (*STEP_CELLS, *DOSE_CELLS) if data is None or c in data.count_cells]
     return [*head, *(f"not_reached_{r}" for r in reasons), "not_yet_placed", "reach_pct", "placed_elsewhere",
             "cbs_target_group", "goab_budget", "budget_per_target_child", *FIGURE_TARGET_CELLS, *steps]
 

@@ -30,9 +30,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, and_, case, cast, func, literal, or_, select, text
+from sqlalchemy import BigInteger, Date, Integer, and_, case, cast, func, literal, or_, select, text
 
 from .. import clock
+from ..cases.dose import (DAYS_PER_YEAR_OF_WEEKS, DEFAULT_WEEKS_OPEN, END_MONTHS, LATE_START_MONTHS, LEGAL_HOURS,
+                          LEGAL_HOURS_PER_WEEK, WEEK_CAP)
 from ..cases.models import CaseEvent
 from ..cases.residence import MOVE_TRIGGER
 from ..errors import N_, ValidationError
@@ -41,7 +43,7 @@ from ..organisations.models import Location, Municipality, MunicipalityFigures, 
 from ..organisations.operations import figures_entered
 from ..organisations.util import municipalities_on, targets_on
 from ..workflow import current_workflow
-from ..workflow.definition import STEP_MEANINGS, Status
+from ..workflow.definition import HOURS_FIELD, STEP_MEANINGS, Status
 from ..workflow.definition import CORRECT_EVENT, RENAME_EVENT as RENAME_TRIGGER
 from .models import RecodeCategory, Recoding
 
@@ -80,6 +82,12 @@ COUNT_CELLS_TAIL = ("not_yet_placed", "placed_elsewhere")
 # (transitions: monitor) say which triggers these are. A publication made before these cells
 # existed has none (MonitorData.count_cells leaves them out there).
 STEP_CELLS = ("referrals_declined", "stopped_early")
+# The law's dose (issue 11): placed children projected below 960 hours of VE by age 4, those who
+# started VE older than 30 months, those placed for fewer than 16 hours a week at P (cases/dose.py
+# defines the projection; _dose_per_case computes it here in SQL). Each is a part of `placed`.
+DOSE_CELLS = ("below_960_hours", "started_after_30_months", "below_16_hours_per_week")
+# Cells a publication made before they existed lacks.
+OPTIONAL_CELLS = (*STEP_CELLS, *DOSE_CELLS)
 DECLINED_MEANING, STOPPED_MEANING = STEP_MEANINGS
 FIGURE_CELLS = ("reach_pct", "cbs_target_group", "goab_budget", "budget_per_target_child")
 
@@ -104,11 +112,11 @@ class MonitorData:
     @property
     def count_cells(self) -> list[str]:
         present = self.counts.get("total", {})
-        return [c for c in count_cells(self.reasons) if c not in STEP_CELLS or c in present]
+        return [c for c in count_cells(self.reasons) if c not in OPTIONAL_CELLS or c in present]
 
 
 def count_cells(reasons: list[str]) -> list[str]:
-    return [*COUNT_CELLS_HEAD, *(f"not_reached_{r}" for r in reasons), *COUNT_CELLS_TAIL, *STEP_CELLS]
+    return [*COUNT_CELLS_HEAD, *(f"not_reached_{r}" for r in reasons), *COUNT_CELLS_TAIL, *STEP_CELLS, *DOSE_CELLS]
 
 
 def reason_keys(region: Region) -> tuple[list[str], dict[str, str]]:
@@ -189,12 +197,66 @@ def monitor_query(peildatum: dt.date, municipality_ids: list[int], youngest: dic
     location_col = per_case.c.state_key % _big(_REASON_SHIFT)
     flag_col = ((per_case.c.state_key // _big(_FLAG_SHIFT)) % (2 ** _FLAG_BITS)).label("stopped")
     admits = case(*((home == mid, literal(day)) for mid, day in youngest.items()), else_=None)
+    dose = _dose_per_case(wf, peildatum, municipality_ids, oldest, latest)
+    below_960, late_start, below_16 = _dose_flags(dose, func.coalesce(Location.weeks_open, DEFAULT_WEEKS_OPEN))
     located = (select(home, status_col, reason_col, Location.municipality_id.label("location_municipality"),
-                      flag_col, per_case.c.declined, func.count().label("n"))
-               .select_from(per_case.outerjoin(Location, Location.id == location_col))
+                      flag_col, per_case.c.declined, below_960, late_start, below_16, func.count().label("n"))
+               .select_from(per_case.outerjoin(Location, Location.id == location_col)
+                            .outerjoin(dose, dose.c.case_id == per_case.c.case_id))
                .where(per_case.c.state_key.is_not(None), per_case.c.birth_month <= admits)
-               .group_by(home, status_col, reason_col, Location.municipality_id, flag_col, per_case.c.declined))
+               .group_by(home, status_col, reason_col, Location.municipality_id, flag_col, per_case.c.declined,
+                         below_960, late_start, below_16))
     return located
+
+
+def _day_count(later, earlier):
+    """Days from ``earlier`` to ``later`` (dates) in SQL: PostgreSQL subtracts dates, SQLite has julianday."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return later - earlier
+    return cast(func.julianday(later) - func.julianday(earlier), Integer)
+
+
+def _end_of_ve(birth_month):
+    """cases/dose.py end_of_ve in SQL: the birth month plus END_MONTHS months."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return cast(birth_month + func.make_interval(0, END_MONTHS), Date)
+    return func.date(birth_month, f"+{END_MONTHS} months")
+
+
+def _dose_per_case(wf, peildatum: dt.date, municipality_ids: list[int], oldest: dt.date, latest: dt.date):
+    """Per case, from the steps recording hours a week and those ending a placement, with an
+    effective date up to P (cases/dose.py): ``hour_days`` (sum of min(hours, 30) x days to the end
+    of VE), ``age_at_start`` (completed months at the first placement) and ``hours_now``.
+
+    Only these steps are read (by the trigger index), each paired with the next by one window."""
+    steps, ending = wf.hours_triggers()
+    h = CaseEvent.__table__.alias("h")
+    if not steps:
+        return (select(h.c.case_id, literal(0).label("hour_days"), literal(None, Integer).label("age_at_start"),
+                       literal(None, Integer).label("hours_now")).where(literal(False)).subquery("dose"))
+    hours = case((h.c.trigger.in_(steps), func.coalesce(h.c.data[HOURS_FIELD].as_integer(), 0)), else_=0)
+    seg = (select(h.c.case_id, h.c.seq, h.c.effective_date.label("start"), h.c.birth_month, hours.label("hours"),
+                  case((h.c.trigger.in_(steps), h.c.age_months), else_=None).label("age_months"),
+                  func.lead(h.c.effective_date).over(partition_by=h.c.case_id, order_by=h.c.seq).label("next"))
+           .where(h.c.trigger.in_((*steps, *ending)), h.c.effective_date <= peildatum, h.c.birth_month >= oldest,
+                  h.c.birth_month <= latest, h.c.municipality_id.in_(municipality_ids))
+           .subquery("seg"))
+    end = _end_of_ve(seg.c.birth_month)
+    until = case((seg.c.next < end, seg.c.next), else_=end)
+    days = _day_count(until, seg.c.start)
+    capped = case((seg.c.hours > WEEK_CAP, WEEK_CAP), else_=seg.c.hours)
+    counted = case((days > 0, capped * days), else_=0)
+    return (select(seg.c.case_id, func.sum(counted).label("hour_days"), func.min(seg.c.age_months).label("age_at_start"),
+                   (func.max(cast(seg.c.seq, BigInteger) * 64 + seg.c.hours) % 64).label("hours_now"))
+            .group_by(seg.c.case_id).subquery("dose"))
+
+
+def _dose_flags(dose, weeks_open):
+    """The three dose flags of a case (0/1), from its row of _dose_per_case (none: all 0)."""
+    below_960 = case((dose.c.hour_days * weeks_open < LEGAL_HOURS * DAYS_PER_YEAR_OF_WEEKS, 1), else_=0)
+    late = case((dose.c.age_at_start > LATE_START_MONTHS, 1), else_=0)
+    below_16 = case((dose.c.hours_now < LEGAL_HOURS_PER_WEEK, 1), else_=0)
+    return below_960.label("below_960"), late.label("late_start"), below_16.label("below_16")
 
 
 def compute_monitor(region: Region, peildatum: dt.date) -> MonitorData:
@@ -256,7 +318,7 @@ def _fill(counts, flows, rows, code_of: dict[int, str], reasons: list[str]) -> N
     """Aggregate rows (a few per municipality) into the cells, row totals and the region total."""
     status_cell = {NOT_YET_PLACED: "not_yet_placed", WAITLISTED: "waitlisted", PLACED: "placed",
                    NOT_REACHED: "not_reached"}
-    for home, status, reason, location_municipality, stopped, declined, n in rows:
+    for home, status, reason, location_municipality, stopped, declined, below_960, late_start, below_16, n in rows:
         code = code_of.get(home)
         if code is None or status == OUTSIDE:
             continue
@@ -272,6 +334,10 @@ def _fill(counts, flows, rows, code_of: dict[int, str], reasons: list[str]) -> N
                 target[STEP_CELLS[0]] += n
             if stopped and status == NOT_REACHED:
                 target[STEP_CELLS[1]] += n
+            if status == PLACED:
+                for flag, cell in zip((below_960, late_start, below_16), DOSE_CELLS):
+                    if flag:
+                        target[cell] += n
         if status == PLACED:
             where = code_of.get(location_municipality)
             if where is not None:

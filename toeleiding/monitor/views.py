@@ -113,7 +113,11 @@ def cell_labels(data) -> dict[str, str]:
               "reach_vs_target": _("Bereik t.o.v. doel (procentpunt)"),
               "toddler_reach_vs_target": _("Alle peuters t.o.v. doel (procentpunt)"),
               "referrals_declined": _("Toeleiding afgewezen door aanbieder"),
-              "stopped_early": _("Voortijdig gestopt met VE")}
+              "stopped_early": _("Voortijdig gestopt met VE"),
+              # The law's dose (issue 11): parts of `placed`
+              "below_960_hours": _("Naar verwachting onder 960 uur VE tot 4 jaar"),
+              "started_after_30_months": _("Gestart na 30 maanden"),
+              "below_16_hours_per_week": _("Minder dan 16 uur per week")}
     texts = reason_texts(data.reason_labels)
     for r in data.reasons:
         labels[f"not_reached_{r}"] = f"– {texts.get(r, r)}"

@@ -153,6 +153,8 @@ class Organisation(db.Model):
 class Location(db.Model):
     """A VE location of a provider, registered in the LRK. Public information, stored in clear."""
     __tablename__ = "locations"
+    # The law's dose (issue 11): weeks a year the location is open, for the projected VE hours.
+    __table_args__ = (CheckConstraint("weeks_open BETWEEN 1 AND 52", name="weeks_open"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     provider_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"), index=True)
@@ -160,6 +162,7 @@ class Location(db.Model):
     lrk_number: Mapped[str] = mapped_column(String(12), unique=True)
     address: Mapped[str] = mapped_column(String(200), default="")
     active: Mapped[bool] = mapped_column(default=True)
+    weeks_open: Mapped[int] = mapped_column(Integer, default=40, server_default="40")
     provider: Mapped[Organisation] = relationship(back_populates="locations")
     municipality: Mapped[Municipality] = relationship()
 

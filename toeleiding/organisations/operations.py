@@ -81,15 +81,22 @@ def add_definition(municipality: Municipality, name: str, valid_from: dt.date, v
     return d
 
 
-def update_location(location: Location, name: str, address: str, active: bool) -> Location:
-    """Rename, move or (de)activate a VE location; cases keep pointing at it."""
+def update_location(location: Location, name: str, address: str, active: bool,
+                    weeks_open: int | None = None) -> Location:
+    """Rename, move or (de)activate a VE location; cases keep pointing at it. ``weeks_open``
+    (1..52; None keeps it): the weeks a year it is open, for the monitor's projected VE hours."""
     if not name or not name.strip():
         raise ValidationError(N_("Naam is verplicht."), "name")
     if len(name) > 200 or len(address or "") > 200:
         raise ValidationError(N_("Hoogstens 200 tekens."), "name" if len(name) > 200 else "address")
     if active and not location.active and not db.session.get(Organisation, location.provider_id).active:
         raise ValidationError(N_("De aanbieder van deze locatie is gedeactiveerd; activeer die eerst."), "active")
+    if weeks_open is not None and not 1 <= weeks_open <= 52:
+        raise ValidationError(N_("Vul een getal van %(min)s tot en met %(max)s in."), "weeks_open",
+                              params={"min": 1, "max": 52})
     location.name, location.address, location.active = name.strip(), (address or "").strip(), bool(active)
+    if weeks_open is not None:
+        location.weeks_open = weeks_open
     db.session.flush()
     return location
 

@@ -31,7 +31,7 @@ from ..users.models import User
 from ..workflow import current_workflow
 from ..workflow.definition import CORRECT_EVENT, RENAME_EVENT as RENAME_TRIGGER
 from .models import CASE_PAGE, LIVE_STATES, MEETING, DigestRun, Meeting, MeetingAction, MeetingNote, Reminder
-from .util import (INBOX_ROLES, addressee_for, age_milestone, applicable_rules, case_anchor, digest_counts, find_rule,
+from .util import (INBOX_ROLES, addressee_for, age_milestone, applicable_rules, case_anchor, condition_holds, digest_counts, find_rule,
                    local_day, local_midnight, meeting_municipality, next_due, occurrence_offset, role_for)
 
 SNOOZE_MAX_DAYS = 90
@@ -51,6 +51,8 @@ def sync_reminders(case: Case, entered_seq: int | None = None) -> None:
     stay = entered_seq   # the caller knows it when it has just moved the case into its state
     wanted: dict[str, tuple[Any, int]] = {}
     for rule in applicable_rules(workflow, case.state, case.not_reached_reason, case.last_trigger):
+        if rule.condition is not None and not condition_holds(rule, case):
+            continue
         if rule.at_age_months is None:
             if stay is None:   # the event that entered the current state
                 # A rename of a stored name or a correction of the child's data leaves the
@@ -174,6 +176,9 @@ def deliver_due(now: dt.datetime, batch_size: int = 500,
         rule = find_rule(workflow, row.rule)
         if rule is None or rule.name not in rules_for[key]:
             cancel.append(row.id)   # the workflow file changed since: the rule no longer applies
+            continue
+        if rule.condition is not None and not condition_holds(rule, db.session.get(Case, row.case_id)):
+            cancel.append(row.id)   # e.g. the hours went up, or the location's weeks open changed
             continue
         if rule.at_age_months is not None and row.deliveries == 0 and row.occurrence == 1:
             if age_milestone(db.session.get(Case, row.case_id), rule) > today:

@@ -14,7 +14,7 @@ from ..cases.models import Case
 from ..extensions import db
 from ..organisations.models import Location, Municipality, Organisation, organisation_municipalities
 from ..users.models import User
-from ..workflow.definition import ReminderRule, Workflow
+from ..workflow.definition import KNOWN_CONDITIONS, ReminderRule, Workflow
 from ..workflow.labels import rule_label  # noqa: F401  (a rule's label, from the file: for the inbox, API, export)
 from .models import MEETING, MeetingNote, Reminder
 
@@ -29,11 +29,12 @@ def applicable_rules(workflow: Workflow, state: str, reason: str | None,
     one, which beats the generic one; the loader guarantees no ties) plus every age milestone
     of the state."""
     in_state = [r for r in workflow.reminders if state in r.states]
-    timed = [r for r in in_state if r.after_days is not None]
+    timed = [r for r in in_state if r.after_days is not None and r.condition is None]
     chosen = [r for r in timed if r.after_step and last_step in r.after_step][:1] or \
              [r for r in timed if not r.after_step and r.reason is not None and r.reason == reason][:1] or \
              [r for r in timed if not r.after_step and r.reason is None][:1]
-    return chosen + [r for r in in_state if r.at_age_months is not None]
+    # Rules with a condition come on top; whether it holds is the case's (condition_holds).
+    return chosen + [r for r in in_state if r.at_age_months is not None] + [r for r in in_state if r.condition]
 
 
 def find_rule(workflow: Workflow, name: str) -> ReminderRule | None:
@@ -333,6 +334,19 @@ def meeting_notes(case: Case, user: User) -> list[dict]:
     return [{"kind": "note", "at": note.created_at, "user": name, "role": role,
              "organisation": note.organisation.name, "text": note.text, "meeting": note.context == MEETING}
             for note, name, role in rows]
+
+
+def condition_holds(rule: ReminderRule, case) -> bool:
+    """Whether a rule's condition (workflow KNOWN_CONDITIONS) holds for ``case`` now; a rule
+    without one always applies. ``projected_hours_below``: the child's projected VE hours by age 4
+    (cases/dose.py, every recorded step) fall below the threshold."""
+    if rule.condition is None:
+        return True
+    kind, threshold = rule.condition
+    if kind == KNOWN_CONDITIONS[0]:   # projected_hours_below
+        from ..cases.dose import case_dose
+        return case_dose(case).below(threshold)
+    return False
 
 
 # --- Bereik-overleg as meetings (issue 11.8) ------------------------------------------------------

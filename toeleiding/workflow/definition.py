@@ -23,6 +23,13 @@ FIELD_TYPES = ("date", "text", "boolean", "integer", "choice", "criteria", "loca
 # Named checks a transition may ask for; implemented in cases/checks.py.
 KNOWN_CHECKS = ("placement_age", "location_of_own_provider", "minimum_contact_attempts")
 CASE_ATTRIBUTES = ("location_id", "school_id", "not_reached_reason", "outcome")
+# The law's dose (issue 11): the field in which steps record a child's VE hours a week (an
+# integer); the monitor and the reminder condition below project the hours by age 4 from it.
+HOURS_FIELD = "hours_per_week"
+# Conditions a reminder rule may add (reminders[].condition: {name: threshold}); a rule with a
+# condition fires only while it holds for the case, besides the state's rule counted in days.
+# projected_hours_below: the placed child's projected VE hours by age 4 are below the threshold.
+KNOWN_CONDITIONS = ("projected_hours_below",)
 # History rows the application writes itself (registration, change of residence, rename of a
 # stored name): a transition of the same name would be read as one of them by the monitor.
 # History rows the application writes itself (not transitions): a file may not use these names.
@@ -146,6 +153,9 @@ SCHEMA: dict = {
                 "name": _name, "label": _label, "state": {"oneOf": [_name, _names]}, "reason": _name, "role": _name,
                 # Only while the case's last step was one of these triggers; beats a reason rule.
                 "after_step": {"oneOf": [_name, _names]},
+                "condition": {"type": "object", "minProperties": 1, "maxProperties": 1,
+                              "propertyNames": {"enum": list(KNOWN_CONDITIONS)},
+                              "additionalProperties": {"type": "integer", "minimum": 1}},
                 "after_days": {"type": "integer", "minimum": 0},
                 "at_age_months": {"type": "integer", "minimum": 0, "maximum": 72},
                 "repeat_days": {"type": "integer", "minimum": 1},
@@ -235,6 +245,7 @@ class ReminderRule:
     escalate_after: int | None
     escalate_role: str | None
     after_step: tuple[str, ...] = ()
+    condition: tuple[str, int] | None = None   # (one of KNOWN_CONDITIONS, threshold)
 
 
 @dataclass(frozen=True)
@@ -360,6 +371,16 @@ class Workflow:
     def triggers_meaning(self, meaning: str) -> tuple[str, ...]:
         """The triggers whose steps the monitor counts as ``meaning`` (STEP_MEANINGS)."""
         return tuple(t.trigger for t in self.transitions.values() if t.monitor == meaning)
+
+    def hours_triggers(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The steps recording a child's hours a week (HOURS_FIELD) into a placed state, and the
+        steps that end a placement without closing the case (from a state counted as placed to
+        one that is neither placed nor final): a later placement may follow those."""
+        placed = set(self.states_counted_as(Status.PLACED))
+        steps = tuple(t.trigger for t in self.transitions.values() if HOURS_FIELD in t.fields and t.dest in placed)
+        ending = tuple(t.trigger for t in self.transitions.values()
+                       if t.dest not in placed and t.dest not in self.final_states and set(t.sources) & placed)
+        return steps, ending
 
     def fire(self, row, trigger: str, role: str) -> bool:
         """Move ``row.state`` along ``trigger`` through the shared machine; False if the role may not."""
@@ -540,6 +561,8 @@ def _compile(path: str, data: dict) -> Workflow:
         eff = raw.get("effective_date")
         if eff and (eff not in fields or fields[eff].type != "date"):
             fail(f"{key}.effective_date", f"{eff!r} is not a date field of this transition")
+        if HOURS_FIELD in fields and fields[HOURS_FIELD].type != "integer":
+            fail(f"{key}.fields.{HOURS_FIELD}", f"{HOURS_FIELD!r} holds hours a week: type integer")
         for check in raw.get("checks") or ():
             if check not in KNOWN_CHECKS:
                 fail(f"{key}.checks", f"unknown check {check!r} (known: {', '.join(KNOWN_CHECKS)})")
@@ -605,6 +628,17 @@ def _compile(path: str, data: dict) -> Workflow:
                 fail(f"{key}.after_step", f"{rule}: {trig!r} does not lead to a state of the rule")
         if after_step and "at_age_months" in raw:
             fail(f"{key}.after_step", f"{rule}: a last step goes with after_days, not with at_age_months")
+        condition = tuple(next(iter(raw["condition"].items()))) if raw.get("condition") else None
+        if condition:
+            if "at_age_months" in raw or after_step or raw.get("reason"):
+                fail(f"{key}.condition", f"{rule}: a condition goes with after_days alone "
+                                         "(no age, reason or last step)")
+            not_placed = [s for s in rstates if monitor_status.get(s) != Status.PLACED]
+            if not_placed:
+                fail(f"{key}.condition", f"{rule}: projected hours are those of placed children; "
+                                         f"{not_placed[0]!r} is not counted as placed")
+            if not any(HOURS_FIELD in t.fields for t in transitions.values()):
+                fail(f"{key}.condition", f"{rule}: no transition records {HOURS_FIELD!r}")
         # again_days count from the same start as after_days (or the age milestone), so they must
         # come later and in order; an escalation needs a reminder after the N-th to go anywhere.
         first = raw.get("after_days", 0)
@@ -625,6 +659,8 @@ def _compile(path: str, data: dict) -> Workflow:
                 if "at_age_months" in raw and prev.at_age_months == raw["at_age_months"]:
                     fail(f"{key}.state", f"rule {prev.name!r} already fires at {prev.at_age_months} months in {s!r}")
                 same_step = bool(set(prev.after_step) & set(after_step)) or (not prev.after_step and not after_step)
+                if condition or prev.condition:
+                    continue   # a conditional rule comes on top of the state's own rule
                 if "after_days" in raw and prev.after_days is not None and prev.reason == raw.get("reason") and same_step:
                     what = f"reason {prev.reason!r}" if prev.reason else "any reason"
                     fail(f"{key}.state", f"rule {prev.name!r} already covers {s!r} with {what}")
@@ -634,7 +670,8 @@ def _compile(path: str, data: dict) -> Workflow:
             after_days=raw.get("after_days"), at_age_months=raw.get("at_age_months"),
             repeat_days=raw.get("repeat_days"), again_days=tuple(raw.get("again_days") or ()),
             escalate_after=(raw.get("escalate") or {}).get("after"),
-            escalate_role=(raw.get("escalate") or {}).get("role"), after_step=after_step))
+            escalate_role=(raw.get("escalate") or {}).get("role"), after_step=after_step,
+            condition=condition))
 
     work_lists: dict[str, tuple[WorkListDef, ...]] = {}
     for role, items in (data.get("work_lists") or {}).items():
