@@ -1,7 +1,7 @@
 """Bereik-overleg as meetings: meetings, their organisations and agreed actions (issue 11.8)
 
 Revision ID: s4_meetings
-Revises: s9_monitor_push
+Revises: s3_contact_attempts
 Create Date: 2026-12-05
 
 The CJG opens a meeting of a municipality on a day with the organisations that take part; for
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 's4_meetings'
-down_revision = 's9_monitor_push'
+down_revision = 's3_contact_attempts'
 branch_labels = None
 depends_on = None
 
