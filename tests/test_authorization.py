@@ -68,6 +68,13 @@ API = {
         expect("/api/v1/cases/{stuck}/notes", **api(404, jgz=422, cjg=422)),
     ),
     ("api.meeting_note", "POST"): expect("/api/v1/bereik-overleg/GM0375/notes", **api(404, **INBOX)),
+    # Bereik-overleg as meetings: JGZ, VE and CJG of the region read; the municipality's CJG
+    # records; the action's owner (JGZ here) and that CJG complete it. Municipal users: 403.
+    ("api.meetings_of_municipality", "GET"): expect("/api/v1/bereik-overleg/GM0375/meetings", **api(200, **INBOX)),
+    ("api.create_meeting", "POST"): expect("/api/v1/bereik-overleg/GM0375/meetings", **api(403, cjg=422)),
+    ("api.meeting_detail", "GET"): expect("/api/v1/meetings/{meeting}", **api(200, **INBOX)),
+    ("api.create_meeting_action", "POST"): expect("/api/v1/meetings/{meeting}/actions", **api(403, cjg=422)),
+    ("api.meeting_action_done", "POST"): expect("/api/v1/meeting-actions/{action}/done", **api(404, jgz=200, cjg=200)),
     ("api.monitor", "GET"): expect("/api/v1/monitor", **api(422, **MONITOR_READERS)),
     ("api.monitor_flows", "GET"): expect("/api/v1/monitor/flows", **api(422, **MONITOR_READERS)),
     ("api.monitor_declines", "GET"): expect("/api/v1/monitor/declines", **api(422, **MONITOR_READERS, cjg=403)),

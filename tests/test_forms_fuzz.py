@@ -152,6 +152,18 @@ FORMS = {
     "reminders.add_note": ("cjg", False, lambda t: form(
         st.sampled_from(["GM0375", "GM0396", "GM9999"]).map(lambda code: f"/reminders/overleg/{code}/notities"),
         case_id=st.one_of(st.just(t["stuck"]), st.just(t["case"]), text), text=text)),
+    # Bereik-overleg as meetings (issue 11.8).
+    "reminders.open_meeting": ("cjg", False, lambda t: form(
+        st.sampled_from(["GM0375", "GM0396", "GM9999", "x"]).map(lambda code: f"/reminders/overleg/{code}/vergaderingen"),
+        held_on=dates, organisation_ids=one_of_ids(t["ids"]["jgz"], t["ids"]["ve"], t["ids"]["school"]))),
+    "reminders.add_action": ("cjg", False, lambda t: form(
+        st.sampled_from([t["meeting"], "x", "00000000-0000-0000-0000-000000000000"]).map(
+            lambda m: f"/reminders/vergaderingen/{m}/afspraken"),
+        case_id=st.one_of(st.just(t["stuck"]), st.just(t["case"]), text),
+        owner_id=one_of_ids(t["ids"]["jgz"], t["ids"]["cjg"], t["ids"]["ve"]), due_on=dates, text=text)),
+    "reminders.action_done": ("jgz", False, lambda t: form(
+        st.sampled_from([t["action"], "x", "00000000-0000-0000-0000-000000000000"]).map(
+            lambda a: f"/reminders/afspraken/{a}/gedaan"))),
     "monitor.publish": ("admin", False, lambda t: form("/monitor/publish", peildatum=dates, confirm=st.one_of(st.just("ja"), text))),
     "monitor.add_category": ("cjg", False, lambda t: form("/monitor/categorieen", code=text, label=text)),
     "monitor.recode": ("cjg", False, lambda t: form(

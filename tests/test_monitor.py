@@ -105,13 +105,15 @@ def cells(api_client, peildatum, who="admin", **kw):
 
 
 def expect(target_group=0, placed=0, waitlisted=0, not_reached=0, not_yet_placed=0, placed_elsewhere=0,
-           other=0, **figures) -> dict:
+           other=0, under_30_months=0, **figures) -> dict:
     row = {"target_group": target_group, "placed": placed, "waitlisted": waitlisted, "not_reached": not_reached,
            "not_yet_placed": not_yet_placed, "placed_elsewhere": placed_elsewhere}
     row.update({f"not_reached_{r}": 0 for r in REASONS})
     row["not_reached_other"] = other
     row["reach_pct"] = round(100 * placed / target_group, 1) if target_group else None
     row.update(referrals_declined=0, stopped_early=0)   # the steps of issue 11: tests/test_monitor_steps.py
+    # CBS's age band: the target group from 30 months and the younger part (tests/test_monitor_cbs_band.py).
+    row.update(target_group_from_30_months=target_group - under_30_months, target_group_under_30_months=under_30_months)
     row.update(figures)
     return row
 
@@ -185,9 +187,10 @@ def test_every_cell_at_three_reference_dates_with_a_correction_after_publication
     got, _ = cells(admin, P3)
     no_figures = {"cbs_target_group": None, "goab_budget": None, "budget_per_target_child": None}
     assert got["GM0375"] == expect(3, placed=2, not_reached=1, other=1, placed_elsewhere=1, **no_figures)
-    assert got["GM0396"] == expect(4, placed=2, waitlisted=1, not_yet_placed=1, placed_elsewhere=1, **no_figures)
+    assert got["GM0396"] == expect(4, placed=2, waitlisted=1, not_yet_placed=1, placed_elsewhere=1, under_30_months=1,
+                                   **no_figures)
     assert got["total"] == expect(7, placed=4, waitlisted=1, not_reached=1, other=1, not_yet_placed=1,
-                                  placed_elsewhere=2, **no_figures)
+                                  placed_elsewhere=2, under_30_months=1, **no_figures)
 
     flows = admin("admin").get(f"/monitor/flows?region=ijmond&peildatum={P3}").json
     rows = {m["code"]: {k: v["value"] for k, v in m["cells"].items()} for m in flows["municipalities"]}

@@ -127,8 +127,12 @@ class Auditor:
 
 # --- Reading what is shown, and the README's sums ---------------------------------------------------
 
+# The target group split at 30 months (CBS's age band), in publications made since it existed.
+BAND = ("target_group_from_30_months", "target_group_under_30_months")
+
+
 def count_names(cells: dict) -> list[str]:
-    return [*HEAD, *(c for c in cells if c.startswith("not_reached_"))]
+    return [*HEAD, *(c for c in cells if c.startswith("not_reached_")), *(c for c in BAND if c in cells)]
 
 
 def _number(text: str) -> Decimal:
@@ -148,6 +152,8 @@ def read_table(aud: Auditor, table: str, body: dict) -> None:
         key = lambda name: (table, "monitor", row, name)   # noqa: E731
         aud.sums_to(key(STATES[0]), [key(n) for n in STATES[1]])
         aud.sums_to(key("not_reached"), [key(n) for n in names if n.startswith("not_reached_")])
+        if BAND[0] in names:
+            aud.sums_to(key("target_group"), [key(n) for n in BAND])
         read_ratios(aud, key, cells)
     for name in names:
         aud.sums_to((table, "monitor", "total", name), [(table, "monitor", code, name) for code in codes])
@@ -304,10 +310,12 @@ def make_region(n_municipalities: int, with_figures: list[bool]) -> dict:
     return {"slug": region.slug, "codes": [m.code for m in munis], "locations": locations, "emails": emails}
 
 
-def add_child(users: dict, region: dict, home: int, path: str, other_place: int) -> None:
+def add_child(users: dict, region: dict, home: int, path: str, other_place: int, young: bool = False) -> None:
     jgz, ve = users["jgz"], users["ve"]
     codes = region["codes"]
-    case = jgz.register(municipality=codes[home], months=36)
+    # Some children not (yet) placed are under 30 months (the definitions start at 24): the band split.
+    young = young and path in ("indicated", "not_reached", "other")
+    case = jgz.register(municipality=codes[home], months=26 if young else 36)
     case = jgz.fire(case, "indicate", criteria=["home_language"], indication_date=days_ago(30))
     if path == "indicated":
         return
@@ -333,7 +341,7 @@ def recode_into_category(users: dict, slug: str) -> None:
         assert r.status_code == 200, r.json
 
 
-child_st = st.tuples(st.sampled_from(PATHS), st.integers(0, 5))
+child_st = st.tuples(st.sampled_from(PATHS), st.integers(0, 5), st.booleans())
 
 
 @st.composite
@@ -359,15 +367,16 @@ def test_no_cell_of_a_random_region_can_be_recomputed_by_an_auditor(app):
             region = make_region(spec["n"], spec["figures"])
         client = app.test_client()
         users = {who: ApiClient.sign_in(client, email) for who, email in region["emails"].items()}
-        everyone = [(home, path, other) for home, kids in enumerate(spec["children"]) for path, other in kids]
+        everyone = [(home, path, other, young) for home, kids in enumerate(spec["children"])
+                    for path, other, young in kids]
         # A gemeente user reads the live monitor only at a past month end or a published date
         # (README, *Reference dates*): today is readable once the admin published it, before or
         # after the last changes.
         cut = int(len(everyone) * (spec["publish_after"] if spec["publish_after"] is not None else 1.0))
-        for i, (home, path, other) in enumerate(everyone):
+        for i, (home, path, other, young) in enumerate(everyone):
             if i == cut:
                 publish(users["admin"], region["slug"])
-            add_child(users, region, home, path, other)
+            add_child(users, region, home, path, other, young)
         if cut == len(everyone):
             publish(users["admin"], region["slug"])
         if spec["categories"]:

@@ -135,6 +135,9 @@ def _monitor(codes: list[str], reasons: list[str], flows: list[list[int]], rest:
                 c[f"not_reached_{reason}"] += n
                 c["not_reached"] += n
             c["target_group"] += sum(placements) + waitlisted + not_yet_placed + sum(per_reason)
+            # CBS's age band: here the children not yet placed are the ones under 30 months.
+            c["target_group_under_30_months"] += not_yet_placed
+            c["target_group_from_30_months"] += sum(placements) + waitlisted + sum(per_reason)
         for loc, n in zip(codes, placements):
             flow_cells[code][loc] += n
             flow_cells["total"][loc] += n

@@ -31,6 +31,7 @@ def workflow_names() -> set[str]:
     names |= set(data.get("reasons") or {}) | set(data.get("outcomes") or {})
     names |= {t["trigger"] for t in data["transitions"]}
     names |= {r["name"] for r in data.get("reminders") or ()}
+    names |= {data["agreed_action"]["name"]} if data.get("agreed_action") else set()   # the meetings' reminder kind
     return names
 
 

@@ -5,6 +5,7 @@ from .monitor.models import MonitorPublication, MonitorSnapshotCell, RecodeCateg
 from .organisations.models import (Location, Municipality, MunicipalityFigures, Organisation,  # noqa: F401
                                    Region, TargetGroupDefinition)
 from .users.models import ApiToken, User  # noqa: F401
+from .reminders.models import DigestRun, Meeting, MeetingAction, MeetingNote, Reminder  # noqa: F401
 from .reminders.models import DigestRun, MeetingNote, Reminder  # noqa: F401
 from .outreach.models import ContactAttempt  # noqa: F401
 from .push.models import PushDelivery, PushTarget  # noqa: F401

@@ -152,6 +152,13 @@ PAGES = {
     ("reminders.add_note", "POST"): expect("/reminders/overleg/GM0375/notities", **pages(302, **INBOX)),
     ("reminders.done", "POST"): expect("/reminders/{reminder}/afgehandeld", **pages(302, **INBOX)),
     ("reminders.snooze", "POST"): expect("/reminders/{reminder}/uitstellen", **pages(302, **INBOX)),
+    # Bereik-overleg as meetings: the CJG of the municipality records; the action's owner and
+    # that CJG complete an action; a refused form is a notice on the page it came from.
+    ("reminders.open_meeting", "POST"): expect("/reminders/overleg/GM0375/vergaderingen", **pages(302, **INBOX)),
+    ("reminders.meeting_record", "GET"): expect("/reminders/vergaderingen/{meeting}", **pages(200, **INBOX)),
+    ("reminders.add_action", "POST"): expect("/reminders/vergaderingen/{meeting}/afspraken", **pages(302, **INBOX)),
+    ("reminders.action_done", "POST"): expect("/reminders/afspraken/{action}/gedaan",
+                                              **pages(404, jgz=302, cjg=302, **INBOX)),
     ("monitor.index", "GET"): expect("/monitor/", **pages(200, **MONITOR_READERS)),
     ("monitor.download_csv", "GET"): expect("/monitor/monitor.csv", **pages(200, **MONITOR_READERS)),
     ("monitor.download_xlsx", "GET"): expect("/monitor/monitor.xlsx", **pages(200, **MONITOR_READERS)),
@@ -205,10 +212,19 @@ def targets(app, client, runner, world) -> dict:
         from toeleiding.organisations.models import Municipality
         municipality = db.session.scalar(select(Municipality.id).where(Municipality.code == "GM0375"))
         assert reminder and event
-        return {"case": case["id"], "version": case["version"], "stuck": stuck["id"], "reminder": reminder,
-                "event": event, "location": world.ids["loc"], "user": target.id,
-                "organisation": world.ids["ve2"], "definition": definition, "municipality": municipality,
-                "token": password_link_token(target)}
+        token, target_id = password_link_token(target), target.id
+    # Bereik-overleg as meetings (issue 11.8): a meeting of Beverwijk with an action for the JGZ.
+    cjg = ApiClient.sign_in(client, world.emails["cjg"])
+    meeting = cjg.post("/bereik-overleg/GM0375/meetings", {"held_on": day, "organisation_ids": [world.ids["jgz"]]})
+    assert meeting.status_code == 201, meeting.json
+    action = cjg.post(f"/meetings/{meeting.json['id']}/actions", {"case_id": stuck["id"], "owner_id": world.ids["jgz"],
+                                                                  "due_on": "2026-03-30", "text": "Bellen."})
+    assert action.status_code == 201, action.json
+    return {"meeting": meeting.json["id"], "action": action.json["id"], "case": case["id"],
+            "version": case["version"], "stuck": stuck["id"], "reminder": reminder,
+            "event": event, "location": world.ids["loc"], "user": target_id,
+            "organisation": world.ids["ve2"], "definition": definition, "municipality": municipality,
+            "token": token}
 
 
 class _Web(WebClient):

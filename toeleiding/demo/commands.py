@@ -65,6 +65,8 @@ def demo(no_cases: bool, scale: float, cases_per_region: int | None):
         for slug, spec in REGIONS.items():
             made = load_cases(slug, users[slug], scale)
             db.session.commit()
+            load_meetings(users[slug])
+            db.session.commit()
             click.echo(f"{spec['name']}: {made} demo children added" if made else f"{spec['name']}: children already there")
     if demo_capacity():
         db.session.commit()
@@ -493,6 +495,45 @@ def demo_import_example() -> tuple[str, int]:
         out.writeheader()
         out.writerows(rows)
     return path, jgz.organisation_id
+
+
+# --- Bereik-overleg as meetings (issue 11.8) ------------------------------------------------------
+ACTION_TEXTS = ["Huisbezoek met tolk plannen (demotekst).", "Ouders opnieuw bellen over een plek (demotekst).",
+                "Brief met uitleg over VE sturen (demotekst).", "Met de peuteropvang een startdatum afspreken (demotekst)."]
+
+
+def load_meetings(users: dict[str, User]) -> int:
+    """Two past meetings of the region's first municipality, held by its CJG: the older one's
+    actions done, the recent one's open (one past its due day). None when the region has any."""
+    from ..reminders.models import Meeting
+    from ..reminders.operations import add_action, complete_action, open_meeting
+    from ..reminders.util import meeting_overview
+
+    cjg, jgz = users["cjg"], users["jgz"]
+    region_id = cjg.organisation.region_id
+    if db.session.scalar(select(func.count()).select_from(Meeting).join(Municipality)
+                         .where(Municipality.region_id == region_id)):
+        return 0
+    municipality = cjg.organisation.municipalities[0]
+    participants = [jgz.organisation_id, users["ve"].organisation_id]
+    today, made = clock.today(), 0
+    with _clock() as at:
+        for weeks, done in ((6, True), (2, False)):
+            day = today - dt.timedelta(weeks=weeks)
+            at(day)
+            meeting = open_meeting(cjg, municipality.code, day.isoformat(), participants)
+            children = [item.case for item in meeting_overview(cjg, municipality.code).items][:3]
+            for i, case in enumerate(children):
+                owner = (jgz, cjg)[i % 2]
+                due = day + dt.timedelta(days=7 if i == 0 else 21)
+                action = add_action(cjg, meeting.id, str(case.id), owner.organisation_id, due.isoformat(),
+                                    ACTION_TEXTS[(i + weeks) % len(ACTION_TEXTS)])
+                made += 1
+                if done:
+                    at(day + dt.timedelta(days=5))
+                    complete_action(owner, str(action.id))
+                    at(day)
+    return made
 
 
 # --- Capacity per location (issue 12.4) --------------------------------------------------------

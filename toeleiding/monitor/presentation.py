@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .util import CAPACITY_CELLS, COUNT_CELLS_HEAD, DOSE_CELLS, STEP_CELLS, MonitorData
+from .util import CAPACITY_CELLS, CBS_BAND_CELLS, COUNT_CELLS_HEAD, DOSE_CELLS, STEP_CELLS, MonitorData
 
 
 def _count_display(v: int) -> str:
@@ -25,6 +25,8 @@ def monitor_lines(data: MonitorData) -> list:
     municipalities = [code for code, _ in data.municipalities]
     groups = [("target_group", ("placed", "waitlisted", "not_reached", "not_yet_placed")),
               ("not_reached", tuple(f"not_reached_{r}" for r in data.reasons))]
+    if all(c in data.count_cells for c in CBS_BAND_CELLS):
+        groups.append(("target_group", CBS_BAND_CELLS))
     lines = table_lines(municipalities, groups, data.count_cells)
     # Placements by municipality of the location: each row sums to the municipality's `placed`,
     # of which the part outside it is `placed_elsewhere`.
@@ -98,7 +100,7 @@ def cell_names(reasons: list[str], data: MonitorData | None = None) -> list[str]
     """Every cell of a row, in the documented column order of the API and the downloads (of
     ``data``: a publication made before the step cells existed has none)."""
     head = list(COUNT_CELLS_HEAD)
-    steps = [c for c in (*STEP_CELLS, *DOSE_CELLS) if data is None or c in data.count_cells]
+    steps = [c for c in (*STEP_CELLS, *DOSE_CELLS, *CBS_BAND_CELLS) if data is None or c in data.count_cells]
     return [*head, *(f"not_reached_{r}" for r in reasons), "not_yet_placed", "reach_pct", "placed_elsewhere",
             "cbs_target_group", "goab_budget", "budget_per_target_child", *FIGURE_TARGET_CELLS, *steps,
             *(c for c in CAPACITY_CELLS if data is None or data.capacity)]

@@ -86,8 +86,13 @@ STEP_CELLS = ("referrals_declined", "stopped_early")
 # started VE older than 30 months, those placed for fewer than 16 hours a week at P (cases/dose.py
 # defines the projection; _dose_per_case computes it here in SQL). Each is a part of `placed`.
 DOSE_CELLS = ("below_960_hours", "started_after_30_months", "below_16_hours_per_week")
+# CBS counts the target group aged 2.5 to 4 (issue 12): the target group split at 30 months, so
+# a definition that starts at 24 months is still compared with CBS over the same ages. The two
+# parts sum to `target_group` (a suppression line).
+CBS_BAND_MONTHS = 30
+CBS_BAND_CELLS = ("target_group_from_30_months", "target_group_under_30_months")
 # Cells a publication made before they existed lacks.
-OPTIONAL_CELLS = (*STEP_CELLS, *DOSE_CELLS)
+OPTIONAL_CELLS = (*STEP_CELLS, *DOSE_CELLS, *CBS_BAND_CELLS)
 DECLINED_MEANING, STOPPED_MEANING = STEP_MEANINGS
 FIGURE_CELLS = ("reach_pct", "cbs_target_group", "goab_budget", "budget_per_target_child")
 
@@ -120,7 +125,8 @@ class MonitorData:
 
 
 def count_cells(reasons: list[str]) -> list[str]:
-    return [*COUNT_CELLS_HEAD, *(f"not_reached_{r}" for r in reasons), *COUNT_CELLS_TAIL, *STEP_CELLS, *DOSE_CELLS]
+    return [*COUNT_CELLS_HEAD, *(f"not_reached_{r}" for r in reasons), *COUNT_CELLS_TAIL, *STEP_CELLS, *DOSE_CELLS,
+            *CBS_BAND_CELLS]
 
 
 def reason_keys(region: Region) -> tuple[list[str], dict[str, str]]:
@@ -206,13 +212,17 @@ def monitor_query(peildatum: dt.date, municipality_ids: list[int], youngest: dic
     admits = case(*((home == mid, literal(day)) for mid, day in youngest.items()), else_=None)
     dose = _dose_per_case(wf, peildatum, municipality_ids, oldest, latest)
     below_960, late_start, below_16 = _dose_flags(dose, func.coalesce(Location.weeks_open, DEFAULT_WEEKS_OPEN))
+    # At least 30 months old at P by birth month, as the definition's own minimum age is read.
+    in_band = case((per_case.c.birth_month <= clock.add_months(peildatum.replace(day=1), -CBS_BAND_MONTHS), 1),
+                   else_=0).label("cbs_band")
     located = (select(home, status_col, reason_col, Location.municipality_id.label("location_municipality"),
-                      flag_col, per_case.c.declined, below_960, late_start, below_16, func.count().label("n"))
+                      flag_col, per_case.c.declined, below_960, late_start, below_16, in_band,
+                      func.count().label("n"))
                .select_from(per_case.outerjoin(Location, Location.id == location_col)
                             .outerjoin(dose, dose.c.case_id == per_case.c.case_id))
                .where(per_case.c.state_key.is_not(None), per_case.c.birth_month <= admits)
                .group_by(home, status_col, reason_col, Location.municipality_id, flag_col, per_case.c.declined,
-                         below_960, late_start, below_16))
+                         below_960, late_start, below_16, in_band))
     if waitlist_dates:
         return _waitlist_dates(per_case, home, status_col, location_col, admits)
     return located
@@ -330,13 +340,15 @@ def _fill(counts, flows, rows, code_of: dict[int, str], reasons: list[str]) -> N
     """Aggregate rows (a few per municipality) into the cells, row totals and the region total."""
     status_cell = {NOT_YET_PLACED: "not_yet_placed", WAITLISTED: "waitlisted", PLACED: "placed",
                    NOT_REACHED: "not_reached"}
-    for home, status, reason, location_municipality, stopped, declined, below_960, late_start, below_16, n in rows:
+    for home, status, reason, location_municipality, stopped, declined, below_960, late_start, below_16, in_band, n \
+            in rows:
         code = code_of.get(home)
         if code is None or status == OUTSIDE:
             continue
         for row in (code, "total"):
             target = counts[row]
             target["target_group"] += n
+            target[CBS_BAND_CELLS[0] if in_band else CBS_BAND_CELLS[1]] += n
             target[status_cell[status]] += n
             if status == NOT_REACHED:
                 target[f"not_reached_{reasons[reason - 1]}"] += n

@@ -150,7 +150,11 @@ def readable_export(data: dict) -> dict:
         "events": events,
         "reminders": [_reminder(r) for r in reminders.get("reminders", [])],
         "notes": [{"at": format_moment(_parse_moment(n["created_at"])), "organisation": n["organisation"],
-                   "text": n["text"]} for n in reminders.get("meeting_notes", [])],
+                   "text": n["text"]} for n in reminders.get("meeting_notes", [])]
+        # The actions agreed in meetings (issue 11.8): owner and due day with the text.
+        + [{"at": format_day(a["meeting_held_on"]), "organisation": a["owner"],
+            "text": _("%(text)s (uiterlijk %(d)s)", text=a["text"], d=format_day(a["due_on"]))}
+           for a in reminders.get("meeting_actions", [])],
         "has_reminders": "reminders" in data,
         "access": access,
     }

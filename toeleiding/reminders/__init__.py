@@ -36,5 +36,7 @@ def init_app(app: Flask) -> None:
     hooks.on_step(sync_reminders)           # each step re-derives the case's reminders, in its transaction
     hooks.widen_scope("cjg", escalated_to)   # a CJG opens a case whose reminders escalated to it
     hooks.on_timeline(meeting_notes)         # the notes in the case page's timeline
+    from .util import case_actions
+    hooks.on_timeline(case_actions)          # the bereik-overleg's agreed actions, too
 
     start_in_dev_server(app)

@@ -103,7 +103,7 @@ def openapi_paths(std: dict, error) -> dict:
         "state": {"type": "string", "enum": ["open", "snoozed", "done", "cancelled"]},
         "snoozed_until": {"type": ["string", "null"], "format": "date"}}}
     ok = {"200": {"description": "The reminder", "content": {"application/json": {"schema": reminder}}}}
-    return {
+    return meeting_openapi_paths(std, error) | {
         "/reminders": {"get": {
             "summary": "The caller's inbox: reminders for its organisation and role (case id, rule, due date, state)",
             "parameters": [{"name": "state", "in": "query", "schema": {"type": "string", "enum": list(INBOX_STATES)}},
@@ -142,4 +142,133 @@ def openapi_paths(std: dict, error) -> dict:
                                "text": {"type": "string", "maxLength": 2000}}}}}},
             "responses": {"201": {"description": "Recorded"}, "400": error("Not JSON"), "403": error("Role has no overleg"),
                           "404": error("Case not in scope"), **std}}},
+    }
+
+
+# --- Bereik-overleg as meetings (issue 11.8) ------------------------------------------------------
+# JGZ, VE and CJG of the region read a municipality's meetings; each sees only the actions about
+# children in its own scope. The CJG serving the municipality opens meetings and records actions;
+# the owner organisation (or that CJG) completes one. Municipal users get 403, as on every
+# bereik-overleg route: a meeting names children, and they see aggregates only.
+
+def meeting_json(m, actions=None) -> dict:
+    out = {"id": str(m.id), "municipality": _municipality_code(m.municipality_id),
+           "held_on": _iso(m.held_on), "opened_by": m.organisation_id,
+           "organisations": [{"id": o.id, "name": o.name, "kind": o.kind} for o in m.organisations]}
+    if actions is not None:
+        out["actions"] = [action_json(a) for a in actions]
+    return out
+
+
+def _municipality_code(municipality_id: int) -> str:
+    from ..organisations.models import Municipality
+    return db.session.get(Municipality, municipality_id).code
+
+
+def action_json(a) -> dict:
+    from .util import action_status
+    return {"id": str(a.id), "meeting_id": str(a.meeting_id), "case_id": str(a.case_id), "owner_id": a.owner_id,
+            "owner": a.owner.name, "due_on": _iso(a.due_on), "text": a.text, "status": action_status(a),
+            "reminder_id": a.reminder_id, "done_at": _iso(a.done_at)}
+
+
+@bp.get("/bereik-overleg/<municipality>/meetings")
+def meetings_of_municipality(municipality):
+    from ..errors import NotFound, NotPermitted
+    from .util import INBOX_ROLES, meeting_municipality, municipality_meetings
+    if current_user.role not in INBOX_ROLES:
+        raise NotPermitted(N_("Alleen JGZ, VE-aanbieders en CJG nemen deel aan het bereik-overleg."))
+    m = meeting_municipality(municipality)
+    if m.region_id != current_user.organisation.region_id:
+        raise NotFound(N_("Gemeente niet gevonden in uw regio."))
+    return jsonify({"municipality": m.code, "items": [meeting_json(x) for x in municipality_meetings(current_user, m)]})
+
+
+@bp.post("/bereik-overleg/<municipality>/meetings")
+def create_meeting(municipality):
+    from .operations import open_meeting
+    body = json_body()
+    m = open_meeting(current_user, municipality, body.get("held_on"), body.get("organisation_ids"))
+    return jsonify(meeting_json(m, [])), 201
+
+
+@bp.get("/meetings/<meeting_id>")
+def meeting_detail(meeting_id):
+    from .util import find_meeting, visible_actions
+    m = find_meeting(current_user, meeting_id)
+    rows = visible_actions(current_user, m)
+    if rows:
+        log_access(current_user, "bereik-overleg", list(dict.fromkeys(case.id for _, case in rows)))
+    return jsonify(meeting_json(m, [a for a, _ in rows]))
+
+
+@bp.post("/meetings/<meeting_id>/actions")
+def create_meeting_action(meeting_id):
+    from .operations import add_action
+    body = json_body()
+    a = add_action(current_user, meeting_id, body.get("case_id"), body.get("owner_id"), body.get("due_on"),
+                   body.get("text"))
+    return jsonify(action_json(a)), 201
+
+
+@bp.post("/meeting-actions/<action_id>/done")
+def meeting_action_done(action_id):
+    from .operations import complete_action
+    return jsonify(action_json(complete_action(current_user, action_id)))
+
+
+def meeting_openapi_paths(std: dict, error) -> dict:
+    code = {"name": "municipality", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^GM[0-9]{4}$"}}
+    mid = {"name": "meeting_id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
+    aid = {"name": "action_id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
+    action = {"type": "object", "properties": {
+        "id": {"type": "string", "format": "uuid"}, "meeting_id": {"type": "string", "format": "uuid"},
+        "case_id": {"type": "string", "format": "uuid"}, "owner_id": {"type": "integer"}, "owner": {"type": "string"},
+        "due_on": {"type": "string", "format": "date"}, "text": {"type": "string"},
+        "status": {"type": "string", "enum": ["open", "done", "cancelled"]},
+        "reminder_id": {"type": ["integer", "null"]}, "done_at": {"type": ["string", "null"], "format": "date-time"}}}
+    meeting = {"type": "object", "properties": {
+        "id": {"type": "string", "format": "uuid"}, "municipality": {"type": "string"},
+        "held_on": {"type": "string", "format": "date"}, "opened_by": {"type": "integer"},
+        "organisations": {"type": "array", "items": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "name": {"type": "string"}, "kind": {"type": "string"}}}},
+        "actions": {"type": "array", "items": action}}}
+    one = {"application/json": {"schema": meeting}}
+    return {
+        "/bereik-overleg/{municipality}/meetings": {
+            "get": {"summary": "The municipality's meetings, latest first (JGZ, VE, CJG of the region)",
+                    "parameters": [code],
+                    "responses": {"200": {"description": "Meetings without actions"}, "403": error("Role has no overleg"),
+                                  "404": error("Municipality not in the caller's region"), **std}},
+            "post": {"summary": "Open a meeting: its day and the region's organisations taking part (the CJG serving "
+                                "the municipality)", "parameters": [code],
+                     "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                         "type": "object", "required": ["held_on"],
+                         "properties": {"held_on": {"type": "string", "format": "date"},
+                                        "organisation_ids": {"type": "array", "items": {"type": "integer"}}}}}}},
+                     "responses": {"201": {"description": "The meeting", "content": one}, "400": error("Not JSON"),
+                                   "403": error("Not the CJG of this municipality"),
+                                   "404": error("Municipality not in the caller's region"), **std}}},
+        "/meetings/{meeting_id}": {"get": {
+            "summary": "A meeting with the actions about children in the caller's scope (texts decrypted)",
+            "parameters": [mid],
+            "responses": {"200": {"description": "The meeting", "content": one}, "403": error("Role has no overleg"),
+                          "404": error("Meeting not in the caller's region"), **std}}},
+        "/meetings/{meeting_id}/actions": {"post": {
+            "summary": "Record an agreed action for a child: text (stored encrypted), owner organisation (one taking "
+                       "part), due day; the owner gets it as a reminder", "parameters": [mid],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["case_id", "owner_id", "due_on", "text"],
+                "properties": {"case_id": {"type": "string", "format": "uuid"}, "owner_id": {"type": "integer"},
+                               "due_on": {"type": "string", "format": "date"},
+                               "text": {"type": "string", "maxLength": 2000}}}}}},
+            "responses": {"201": {"description": "The action", "content": {"application/json": {"schema": action}}},
+                          "400": error("Not JSON"), "403": error("Not the CJG of this municipality"),
+                          "404": error("Meeting or case not in scope"), "409": error("No agreed actions in the workflow"),
+                          **std}}},
+        "/meeting-actions/{action_id}/done": {"post": {
+            "summary": "Complete an agreed action (its owner organisation or the CJG holding the meeting); its "
+                       "reminder closes", "parameters": [aid],
+            "responses": {"200": {"description": "The action", "content": {"application/json": {"schema": action}}},
+                          "404": error("Not the caller's action"), "409": error("The case closed"), **std}}},
     }

@@ -97,3 +97,63 @@ class DigestRun(db.Model):
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     messages: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# Bereik-overleg as meetings (issue 11.8): a meeting of one municipality, held on a day, with the
+# organisations that took part; for each child discussed, agreed actions with an owner and a due
+# day. Each action is delivered as a reminder to its owner; completing either completes both.
+meeting_organisations = db.Table(
+    "meeting_organisations",
+    db.Column("meeting_id", Uuid, ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("organisation_id", ForeignKey("organisations.id"), primary_key=True),
+)
+
+
+class Meeting(db.Model):
+    """One bereik-overleg of a municipality, opened by its CJG. Holds no personal data itself."""
+    __tablename__ = "meetings"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"), index=True)
+    held_on: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))   # the CJG that opened it
+
+    organisations: Mapped[list[Organisation]] = relationship(secondary=meeting_organisations,
+                                                             order_by=Organisation.name)
+    actions: Mapped[list["MeetingAction"]] = relationship(back_populates="meeting", order_by="MeetingAction.created_at")
+
+    def __repr__(self) -> str:
+        return f"<Meeting {self.id} municipality={self.municipality_id} {self.held_on}>"
+
+
+class MeetingAction(db.Model):
+    """What a meeting agreed to do for one child: by whom and by when; the text is encrypted."""
+    __tablename__ = "meeting_actions"
+    __table_args__ = (
+        CheckConstraint("(done_at IS NULL) = (done_by_id IS NULL)", name="done_by_when_done"),
+    )
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    meeting_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    reminder_id: Mapped[int | None] = mapped_column(ForeignKey("reminders.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    _text: Mapped[bytes] = mapped_column("text", LargeBinary)
+    text = Encrypted()   # free text about the family
+
+    meeting: Mapped[Meeting] = relationship(back_populates="actions")
+    owner: Mapped[Organisation] = relationship(lazy="joined")
+    reminder: Mapped[Reminder | None] = relationship()
+
+    def __init__(self, **kwargs):
+        # The id is the encryption's associated data, so it must exist before the text is set.
+        self.id = kwargs.pop("id", None) or uuid.uuid4()
+        super().__init__(**kwargs)
+
+    def __repr__(self) -> str:
+        return f"<MeetingAction {self.id} case={self.case_id} due={self.due_on} done={self.done_at is not None}>"

@@ -30,7 +30,7 @@ from ..organisations.models import Organisation
 from ..users.models import User
 from ..workflow import current_workflow
 from ..workflow.definition import CORRECT_EVENT, RENAME_EVENT as RENAME_TRIGGER
-from .models import CASE_PAGE, LIVE_STATES, MEETING, DigestRun, MeetingNote, Reminder
+from .models import CASE_PAGE, LIVE_STATES, MEETING, DigestRun, Meeting, MeetingAction, MeetingNote, Reminder
 from .util import (INBOX_ROLES, addressee_for, age_milestone, applicable_rules, case_anchor, condition_holds, digest_counts, find_rule,
                    local_day, local_midnight, meeting_municipality, next_due, occurrence_offset, role_for)
 
@@ -65,7 +65,11 @@ def sync_reminders(case: Case, entered_seq: int | None = None) -> None:
             wanted[rule.name] = (rule, 0)   # an age milestone spans every state of its rule
 
     names = tuple(wanted)
-    touched = db.session.execute(_sync_statement(names), {
+    # An action agreed in the bereik-overleg is not the state's to cancel: it lives until it is
+    # done, or until the case closes (nobody acts on a closed case).
+    agreed = workflow.agreed_action
+    keep = (agreed.name,) if agreed is not None and case.state not in workflow.final_states else ()
+    touched = db.session.execute(_sync_statement(names, keep), {
         "for_case": case.id, "now": now, **{f"stay_{i}": wanted[name][1] for i, name in enumerate(names)}}).all()
     kept = {(row.rule, row.stay) for row in touched if row.state != "cancelled"}
 
@@ -91,7 +95,7 @@ def sync_reminders(case: Case, entered_seq: int | None = None) -> None:
 
 
 @functools.lru_cache(maxsize=256)
-def _sync_statement(names: tuple[str, ...]):
+def _sync_statement(names: tuple[str, ...], keep: tuple[str, ...] = ()):
     """The one statement that cancels what no longer applies and reports what stays.
 
     It touches the case's live rows and the rows of the chains still wanted (rules ``names``
@@ -103,6 +107,8 @@ def _sync_statement(names: tuple[str, ...]):
     pairs = [and_(r.rule == name, r.stay == bindparam(f"stay_{i}", type_=r.stay.type)) for i, name in enumerate(names)]
     is_wanted = or_(*pairs) if pairs else false()
     unwanted_live = r.state.in_(LIVE_STATES) & ~is_wanted
+    if keep:   # rules whose live rows stay (agreed actions)
+        unwanted_live = unwanted_live & r.rule.not_in(keep)
     now = bindparam("now", type_=r.cancelled_at.type)
     return (update(Reminder.__table__)
             .where(r.case_id == bindparam("for_case", type_=r.case_id.type), r.state != "cancelled",
@@ -158,7 +164,12 @@ def deliver_due(now: dt.datetime, batch_size: int = 500,
     rules_for: dict[tuple, list] = {}
     deliver, cancel, defer, created = [], [], [], []
     dues: dict[tuple, dt.datetime | None] = {}
+    agreed = workflow.agreed_action
     for row in rows:
+        if agreed is not None and row.rule == agreed.name:
+            # An agreed action back from a snooze: no chain to continue; gone once the case closed.
+            (cancel if row.case_state in workflow.final_states else deliver).append(row.id)
+            continue
         key = (row.case_state, row.not_reached_reason, row.last_trigger)
         if key not in rules_for:
             rules_for[key] = [x.name for x in applicable_rules(workflow, *key)]
@@ -233,6 +244,7 @@ def complete_reminder(user: User, reminder_id: Any) -> Reminder:
         r.state, r.wake_at, r.snoozed_until = "done", None, None
         r.done_at, r.done_by_id = clock.now(), user.id
         log_access(user, "reminder:done", [r.case_id])
+        _complete_actions_of(r, user)   # an agreed action's reminder done: the action is done
     db.session.flush()
     return r
 
@@ -360,3 +372,158 @@ def queue_digest(now: dt.datetime) -> list[EmailMessage]:
     run.messages = len(messages)
     db.session.flush()
     return messages
+
+
+# --- Bereik-overleg as meetings (issue 11.8) ------------------------------------------------------
+MEETING_DAYS_AHEAD = 365    # a meeting may be planned, but not years ahead
+MEETING_DAYS_BACK = 5 * 365  # ... or recorded afterwards, within a policy period or so
+ACTION_DAYS_AHEAD = 365     # an action's due day: within a year of the meeting
+
+
+def _required_date(raw: Any, field: str, label: str) -> dt.date:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        raise ValidationError(N_("%(label)s is verplicht."), field, params={"label": label})
+    return parse_date(raw, field)
+
+
+def _meeting_holder(user: User, municipality) -> None:
+    from .util import may_hold_meetings
+    if not may_hold_meetings(user, municipality):
+        raise NotPermitted(N_("Alleen het CJG van deze gemeente legt een overleg en zijn afspraken vast."))
+
+
+def _ids(raw: Any) -> list[int]:
+    """Organisation ids from a form (strings) or JSON (numbers); anything else is refused."""
+    if raw is None:
+        return []
+    if not isinstance(raw, (list, tuple)):
+        raw = [raw]
+    out = []
+    for value in raw:
+        number = whole_number(value)
+        if number is None:
+            raise ValidationError(N_("Kies deelnemende organisaties uit de lijst."), "organisation_ids")
+        out.append(number)
+    return list(dict.fromkeys(out))
+
+
+def open_meeting(user: User, municipality_code: Any, held_on: Any, organisation_ids: Any) -> Meeting:
+    """The CJG of a municipality records a meeting: its day and the region's organisations that
+    take part (the CJG itself always does)."""
+    from flask_babel import lazy_gettext as _l
+
+    from .util import meeting_participants
+    if user.role not in INBOX_ROLES:
+        raise NotPermitted(N_("Alleen JGZ, VE-aanbieders en CJG nemen deel aan het bereik-overleg."))
+    municipality = meeting_municipality(municipality_code)
+    if municipality.region_id != user.organisation.region_id:
+        raise NotFound(N_("Gemeente niet gevonden in uw regio."))
+    _meeting_holder(user, municipality)
+    day = _required_date(held_on, "held_on", _l("Datum van het overleg"))
+    today = clock.today()
+    if not today - dt.timedelta(days=MEETING_DAYS_BACK) <= day <= today + dt.timedelta(days=MEETING_DAYS_AHEAD):
+        raise ValidationError(N_("Kies een datum van hoogstens vijf jaar geleden tot een jaar vooruit."), "held_on")
+    allowed = {o.id: o for o in meeting_participants(municipality.region_id)}
+    chosen = _ids(organisation_ids)
+    if any(i not in allowed for i in chosen):
+        raise ValidationError(N_("Kies deelnemende organisaties uit de lijst."), "organisation_ids")
+    if user.organisation_id not in chosen:
+        chosen.insert(0, user.organisation_id)
+    meeting = Meeting(municipality_id=municipality.id, held_on=day, created_at=clock.now(),
+                      created_by_id=user.id, organisation_id=user.organisation_id,
+                      organisations=[allowed.get(i) or db.session.get(Organisation, i) for i in chosen])
+    db.session.add(meeting)
+    db.session.flush()
+    return meeting
+
+
+def add_action(user: User, meeting_id: Any, case_id: Any, owner_id: Any, due_on: Any, note: Any) -> MeetingAction:
+    """Record what the meeting agreed for a child: the action (encrypted), the organisation that
+    owns it and its due day. The owner gets it as a reminder now, due on that day."""
+    from types import SimpleNamespace
+
+    from flask_babel import lazy_gettext as _l
+
+    from ..cases.util import scoped_cases
+    from ..organisations.models import Municipality
+    from .util import find_meeting, local_midnight, role_of_organisation
+
+    meeting = find_meeting(user, meeting_id)
+    municipality = db.session.get(Municipality, meeting.municipality_id)
+    _meeting_holder(user, municipality)
+    agreed = current_workflow().agreed_action
+    if agreed is None:
+        raise Conflict(N_("Deze werkwijze kent geen afspraken uit het overleg."), "owner_id")
+    if case_id is None or (isinstance(case_id, str) and not case_id.strip()):
+        raise ValidationError(N_("%(label)s is verplicht."), "case_id", params={"label": _l("Kind")})
+    case = find_case(user, case_id)
+    if case.municipality_id != meeting.municipality_id:
+        raise ValidationError(N_("Dit kind woont niet in deze gemeente."), "case_id")
+    if case.state in current_workflow().final_states:
+        raise ValidationError(N_("Het dossier van dit kind is afgesloten."), "case_id")
+    if owner_id is None or (isinstance(owner_id, str) and not owner_id.strip()):
+        raise ValidationError(N_("%(label)s is verplicht."), "owner_id", params={"label": _l("Eigenaar")})
+    oid = whole_number(owner_id)
+    owner = next((o for o in meeting.organisations if o.id == oid), None)
+    role = role_of_organisation(owner) if owner is not None else None
+    if owner is None or role not in agreed.roles:
+        raise ValidationError(N_("Kies als eigenaar een organisatie die aan het overleg deelneemt."), "owner_id")
+    day = _required_date(due_on, "due_on", _l("Uiterlijk"))
+    if not meeting.held_on <= day <= meeting.held_on + dt.timedelta(days=ACTION_DAYS_AHEAD):
+        raise ValidationError(N_("Kies een datum vanaf de dag van het overleg en binnen een jaar."), "due_on")
+    if not isinstance(note, str) or not note.strip():
+        raise ValidationError(N_("%(label)s is verplicht."), "text", params={"label": _l("Afspraak")})
+    if len(note) > TEXT_MAX:
+        raise ValidationError(N_("De afspraak is te lang (hoogstens %(max)s tekens)."), "text", params={"max": TEXT_MAX})
+
+    now = clock.now()
+    # Delivered at once (the owner should know now), due on the agreed day; no chain follows.
+    reminder = Reminder(case_id=case.id, rule=agreed.name, stay=0, anchor=day, occurrence=1, role=role,
+                        organisation_id=owner.id, state="open", due_at=local_midnight(day), wake_at=None,
+                        deliveries=1, delivered_at=now, created_at=now)
+    db.session.add(reminder)
+    db.session.flush()
+    # The owner must be able to open the child it acts for (a provider: a child referred to it;
+    # a CJG: the reminder just delivered widens its scope).
+    stand_in = SimpleNamespace(role=role, organisation_id=owner.id, id=0, organisation=owner)
+    if db.session.scalar(scoped_cases(stand_in).where(Case.id == case.id).with_only_columns(Case.id)) is None:
+        raise ValidationError(N_("Deze organisatie heeft geen toegang tot het dossier van dit kind."), "owner_id")
+    action = MeetingAction(meeting_id=meeting.id, case_id=case.id, owner_id=owner.id, due_on=day,
+                           reminder_id=reminder.id, created_at=now, created_by_id=user.id)
+    action.text = note.strip()
+    db.session.add(action)
+    log_access(user, "meeting_action", [case.id])
+    db.session.flush()
+    return action
+
+
+def complete_action(user: User, action_id: Any) -> MeetingAction:
+    """The owner (or the CJG that holds the meeting) marks an action done; its reminder closes."""
+    from ..cases.util import parse_case_id
+    from .util import role_of_organisation
+    aid = parse_case_id(action_id) if isinstance(action_id, str) else None
+    action = db.session.get(MeetingAction, aid) if aid is not None else None
+    meeting = db.session.get(Meeting, action.meeting_id) if action is not None else None
+    owner = action is not None and user.organisation_id == action.owner_id and role_of_organisation(action.owner) == user.role
+    holder = meeting is not None and user.role in INBOX_ROLES and user.organisation_id == meeting.organisation_id
+    if not (owner or holder):
+        raise NotFound(N_("Afspraak niet gevonden."))
+    find_case(user, action.case_id)   # still in the user's scope
+    if action.reminder is not None and action.reminder.state == "cancelled" and action.done_at is None:
+        raise Conflict(N_("Deze afspraak is vervallen: het dossier is afgesloten."), "state")
+    if action.done_at is None:
+        now = clock.now()
+        action.done_at, action.done_by_id = now, user.id
+        r = action.reminder
+        if r is not None and r.state in LIVE_STATES:
+            r.state, r.wake_at, r.snoozed_until, r.done_at, r.done_by_id = "done", None, None, now, user.id
+        log_access(user, "meeting_action:done", [action.case_id])
+    db.session.flush()
+    return action
+
+
+def _complete_actions_of(reminder: Reminder, user: User) -> None:
+    """The agreed action whose reminder was marked done in the inbox is done too."""
+    for action in db.session.scalars(select(MeetingAction).where(MeetingAction.reminder_id == reminder.id,
+                                                                 MeetingAction.done_at.is_(None))):
+        action.done_at, action.done_by_id = reminder.done_at, user.id

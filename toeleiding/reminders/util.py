@@ -294,7 +294,17 @@ def export_section(case: Case) -> dict:
                        "snoozed_until": iso(r.snoozed_until), "snooze_reason": r.snooze_reason} for r in reminders],
         "meeting_notes": [{"created_at": iso(n.created_at), "organisation": n.organisation.name, "text": n.text}
                           for n in notes],
+        "meeting_actions": _export_actions(case),
     }
+
+
+def _export_actions(case: Case) -> list[dict]:
+    """The actions agreed about this child in meetings (issue 11.8), for the parents' export."""
+    from .models import Meeting, MeetingAction
+    rows = db.session.execute(select(MeetingAction, Meeting.held_on).join(Meeting, MeetingAction.meeting_id == Meeting.id)
+                              .where(MeetingAction.case_id == case.id).order_by(MeetingAction.created_at))
+    return [{"meeting_held_on": held_on.isoformat(), "owner": a.owner.name, "due_on": a.due_on.isoformat(),
+             "text": a.text, "done_at": a.done_at.isoformat() if a.done_at else None} for a, held_on in rows]
 
 
 def escalated_to(organisation):
@@ -337,3 +347,105 @@ def condition_holds(rule: ReminderRule, case) -> bool:
         from ..cases.dose import case_dose
         return case_dose(case).below(threshold)
     return False
+
+
+# --- Bereik-overleg as meetings (issue 11.8) ------------------------------------------------------
+# The CJG of a municipality opens a meeting and records agreed actions; JGZ, VE and CJG of the
+# region read it, each seeing only the actions about children in its own scope. Municipal users
+# read nothing here: a meeting names children, and they see aggregates only.
+
+def agreed_action_rule() -> str | None:
+    """The reminder kind of agreed actions, from the workflow file (None: the file has none)."""
+    from ..workflow import current_workflow
+    agreed = current_workflow().agreed_action
+    return agreed.name if agreed is not None else None
+
+
+def role_of_organisation(organisation: Organisation) -> str | None:
+    """The role of an organisation's users (the workflow file's roles -> organisation kinds)."""
+    from ..workflow import current_workflow
+    return next((r for r, kind in current_workflow().role_organisation.items() if kind == organisation.kind), None)
+
+
+def meeting_participants(region_id: int) -> list[Organisation]:
+    """The organisations of a region that may take part in (and own actions of) its meetings."""
+    from ..workflow import current_workflow
+    wf = current_workflow()
+    roles = wf.agreed_action.roles if wf.agreed_action is not None else INBOX_ROLES
+    kinds = [wf.role_organisation[r] for r in roles if wf.role_organisation.get(r)]
+    return list(db.session.scalars(select(Organisation).where(
+        Organisation.region_id == region_id, Organisation.active.is_(True), Organisation.kind.in_(kinds))
+        .order_by(Organisation.kind, Organisation.name)))
+
+
+def serves(organisation_id: int | None, municipality_id: int) -> bool:
+    return db.session.scalar(select(func.count()).select_from(organisation_municipalities).where(
+        organisation_municipalities.c.organisation_id == organisation_id,
+        organisation_municipalities.c.municipality_id == municipality_id)) > 0
+
+
+def may_hold_meetings(user: User, municipality: Municipality) -> bool:
+    """The CJG serving the municipality opens its meetings and records their actions."""
+    return user.role == "cjg" and serves(user.organisation_id, municipality.id)
+
+
+def municipality_meetings(user: User, municipality: Municipality) -> list:
+    """The meetings of a municipality in the user's region, latest first."""
+    from .models import Meeting
+    if user.role not in INBOX_ROLES or municipality.region_id != user.organisation.region_id:
+        return []
+    return list(db.session.scalars(select(Meeting).where(Meeting.municipality_id == municipality.id)
+                                   .order_by(Meeting.held_on.desc(), Meeting.created_at.desc())))
+
+
+def find_meeting(user: User, meeting_id) -> "Meeting":
+    """A meeting of a municipality in the user's region (JGZ, VE, CJG); NotFound otherwise."""
+    from ..cases.util import parse_case_id
+    from ..errors import N_, NotFound, NotPermitted
+    from .models import Meeting
+    if user.role not in INBOX_ROLES:
+        raise NotPermitted(N_("Alleen JGZ, VE-aanbieders en CJG nemen deel aan het bereik-overleg."))
+    mid = parse_case_id(meeting_id) if isinstance(meeting_id, str) else meeting_id
+    meeting = db.session.get(Meeting, mid) if isinstance(mid, uuid.UUID) else None
+    if meeting is None or db.session.get(Municipality, meeting.municipality_id).region_id != user.organisation.region_id:
+        raise NotFound(N_("Overleg niet gevonden."))
+    return meeting
+
+
+def visible_actions(user: User, meeting) -> list[tuple]:
+    """(action, case) of the meeting's actions about children in the user's scope, by child."""
+    from ..cases.util import scoped_cases
+    from .models import MeetingAction
+    in_scope = scoped_cases(user).with_only_columns(Case.id).scalar_subquery()
+    q = (select(MeetingAction, Case).join(Case, MeetingAction.case_id == Case.id)
+         .where(MeetingAction.meeting_id == meeting.id, Case.id.in_(in_scope))
+         .order_by(Case.id, MeetingAction.created_at, MeetingAction.id))
+    return [tuple(row) for row in db.session.execute(q)]
+
+
+def action_status(action) -> str:
+    """done, cancelled (the case closed before it was done) or open."""
+    if action.done_at is not None:
+        return "done"
+    if action.reminder is not None and action.reminder.state == "cancelled":
+        return "cancelled"
+    return "open"
+
+
+def case_actions(case: Case, user: User) -> list[dict]:
+    """The actions agreed about this child in meetings, for the case page's timeline (the case's
+    scope was checked before this runs; a provider the child left reads them up to that step)."""
+    from ..cases.util import left_provider_at
+    from .models import Meeting, MeetingAction
+    q = (select(MeetingAction, Meeting, User.name, User.role).join(Meeting, MeetingAction.meeting_id == Meeting.id)
+         .join(User, MeetingAction.created_by_id == User.id)
+         .where(MeetingAction.case_id == case.id).order_by(MeetingAction.created_at, MeetingAction.id))
+    left = left_provider_at(case, user)
+    if left is not None:
+        q = q.where(MeetingAction.created_at < left.recorded_at)
+    return [{"kind": "action", "at": action.created_at, "user": name, "role": role,
+             "organisation": db.session.get(Organisation, meeting.organisation_id).name,
+             "owner": action.owner.name, "text": action.text,
+             "due_on": action.due_on, "held_on": meeting.held_on, "meeting_id": meeting.id,
+             "municipality_id": meeting.municipality_id, "status": action_status(action)}
+            for action, meeting, name, role in db.session.execute(q).all()]

@@ -8,6 +8,7 @@ from flask_login import current_user
 from ..cases.models import Case
 from ..cases.operations import log_access
 from ..cases.util import parse_case_id
+from .. import clock
 from ..dates import format_day
 from ..errors import AppError, NotFound
 from ..extensions import db
@@ -119,7 +120,7 @@ def meeting(code):
         return render_template("reminders/meetings.html", municipalities=meeting_municipalities(current_user),
                                unknown=code[:10]), 404
     log_access(current_user, "bereik-overleg", [item.case.id for item in overview.items])
-    return render_template("reminders/meeting.html", overview=overview)
+    return render_template("reminders/meeting.html", overview=overview, **_meetings_panel(overview.municipality))
 
 
 @bp.post("/overleg/<code>/notities")
@@ -165,3 +166,88 @@ def reminder_day(moment) -> str:
 
 bp.add_app_template_filter(child_name, "child_name")
 bp.add_app_template_filter(reminder_day, "reminder_day")
+
+
+# --- Bereik-overleg as meetings (issue 11.8) ------------------------------------------------------
+
+def _meetings_panel(municipality) -> dict:
+    """The overleg page's list of the municipality's meetings and, for its CJG, the form to open one."""
+    from .util import may_hold_meetings, meeting_participants, municipality_meetings
+    holder = may_hold_meetings(current_user, municipality)
+    return {"past_meetings": municipality_meetings(current_user, municipality), "may_hold": holder,
+            "participants": meeting_participants(municipality.region_id) if holder else [],
+            "today_iso": clock.today().isoformat()}
+
+
+@bp.post("/overleg/<code>/vergaderingen")
+@roles_required(*INBOX_ROLES)
+def open_meeting(code):
+    from .operations import open_meeting as open_
+    try:
+        m = open_(current_user, code, request.form.get("held_on", ""), request.form.getlist("organisation_ids"))
+        flash(_("Overleg vastgelegd."), "success")
+        return redirect(url_for("reminders.meeting_record", meeting_id=m.id))
+    except NotFound:
+        raise
+    except AppError as exc:
+        refused(exc)
+        flash(exc.message, "error")
+    return redirect(url_for("reminders.meeting", code=code[:10]) + "#overleggen")
+
+
+@bp.get("/vergaderingen/<meeting_id>")
+@roles_required(*INBOX_ROLES)
+def meeting_record(meeting_id):
+    """One meeting: who took part and the actions agreed per child (printable)."""
+    from ..organisations.models import Municipality
+    from .util import action_status, find_meeting, may_hold_meetings, meeting_overview, visible_actions
+    meeting = find_meeting(current_user, meeting_id)
+    municipality = db.session.get(Municipality, meeting.municipality_id)
+    rows = visible_actions(current_user, meeting)
+    children: dict = {}
+    for action, case in rows:
+        children.setdefault(case.id, {"case": case, "actions": []})["actions"].append(
+            {"action": action, "status": action_status(action),
+             "may_complete": action.owner_id == current_user.organisation_id
+             or meeting.organisation_id == current_user.organisation_id})
+    holder = may_hold_meetings(current_user, municipality)
+    candidates = [item.case for item in meeting_overview(current_user, municipality.code).items] if holder else []
+    named = list(dict.fromkeys([*children, *(c.id for c in candidates)]))
+    if named:
+        log_access(current_user, "bereik-overleg", named)
+    return render_template("reminders/meeting_record.html", meeting=meeting, municipality=municipality,
+                           children=list(children.values()), may_hold=holder, candidates=candidates)
+
+
+@bp.post("/vergaderingen/<meeting_id>/afspraken")
+@roles_required(*INBOX_ROLES)
+def add_action(meeting_id):
+    from .operations import add_action as add
+    from .util import find_meeting
+    meeting = find_meeting(current_user, meeting_id)   # 404 for a meeting out of reach
+    f = request.form
+    try:
+        add(current_user, meeting.id, f.get("case_id", ""), f.get("owner_id", ""), f.get("due_on", ""), f.get("text", ""))
+        flash(_("Afspraak vastgelegd."), "success")
+    except NotFound:
+        raise
+    except AppError as exc:
+        refused(exc)
+        flash(exc.message, "error")
+    return redirect(url_for("reminders.meeting_record", meeting_id=meeting_id) + "#afspraak-toevoegen")
+
+
+@bp.post("/afspraken/<action_id>/gedaan")
+@roles_required(*INBOX_ROLES)
+def action_done(action_id):
+    from .operations import complete_action
+    try:
+        action = complete_action(current_user, action_id)
+        flash(_("Afspraak afgehandeld."), "success")
+        return redirect(url_for("reminders.meeting_record", meeting_id=action.meeting_id))
+    except NotFound:
+        raise
+    except AppError as exc:
+        refused(exc)
+        flash(exc.message, "error")
+    return redirect(url_for("reminders.meetings"))

@@ -164,6 +164,11 @@ SCHEMA: dict = {
                              "properties": {"after": {"type": "integer", "minimum": 1}, "role": _name}},
             },
             "oneOf": [{"required": ["after_days"]}, {"required": ["at_age_months"]}]}},
+        # The bereik-overleg's agreed actions (meetings): each becomes a reminder of this kind
+        # for the organisation that owns it, due on the agreed day; ``roles``: whose
+        # organisations may own one.
+        "agreed_action": {"type": "object", "required": ["name", "roles"], "additionalProperties": False,
+                          "properties": {"name": _name, "label": _label, "roles": _names}},
         # Bulk import of existing cases (cases import): the steps a row replays after registering.
         "import_steps": {"type": "array", "items": {
             "type": "object", "required": ["trigger", "columns"], "additionalProperties": False,
@@ -244,6 +249,14 @@ class ReminderRule:
 
 
 @dataclass(frozen=True)
+class AgreedActionDef:
+    """The reminder kind of an action agreed in the bereik-overleg: not derived from the case's
+    state but made by the meeting, due on its agreed day, for an organisation of ``roles``."""
+    name: str
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ImportStep:
     """One step the bulk import replays (import_steps): ``columns`` maps a CSV column to a field of
     the transition; the step is taken when its first column is filled."""
@@ -295,6 +308,7 @@ class Workflow:
     role_organisation: Mapping[str, str | None]   # role -> kind of organisation its users belong to
     machine: Machine = dc_field(repr=False, compare=False)
     choice_lists: Mapping[str, Mapping[str, str]] = dc_field(default_factory=dict)   # the file's own lists
+    agreed_action: AgreedActionDef | None = None   # the bereik-overleg's action reminders, if any
     contact_attempts: "ContactAttemptRules | None" = None   # the outreach log's settings, if any
     import_steps: tuple[ImportStep, ...] = ()   # what `cases import` replays after registering, in order
 
@@ -677,6 +691,17 @@ def _compile(path: str, data: dict) -> Workflow:
             defs.append(WorkListDef(raw["key"], tuple(raw["states"]), raw.get("min_age_months")))
         work_lists[role] = tuple(defs)
 
+    agreed_action = None
+    if data.get("agreed_action"):
+        raw = data["agreed_action"]
+        if raw["name"] in {r.name for r in reminders}:
+            fail("agreed_action.name", f"{raw['name']!r} is already a reminder rule's name")
+        for i, r in enumerate(raw["roles"]):
+            if r not in roles:
+                fail(f"agreed_action.roles[{i}]", f"unknown role {r!r}")
+        label("reminder", raw["name"], raw.get("label"))
+        agreed_action = AgreedActionDef(raw["name"], tuple(raw["roles"]))
+
     contact_attempts = _compile_contact_attempts(data, transitions, choice_lists, lists, fail)
     import_steps = _import_steps(data, transitions, roles, data["initial"], fail)
     machine = _build_machine(states, data["initial"], transitions)
@@ -690,7 +715,8 @@ def _compile(path: str, data: dict) -> Workflow:
         sharing_ending_outcomes=frozenset(ends_sharing), work_lists=MappingProxyType(work_lists),
         labels=MappingProxyType({k: MappingProxyType(v) for k, v in labels.items()}),
         role_organisation=MappingProxyType(role_organisation), choice_lists=MappingProxyType(choice_lists),
-        machine=machine, contact_attempts=contact_attempts, import_steps=import_steps)
+        machine=machine, contact_attempts=contact_attempts, import_steps=import_steps,
+        agreed_action=agreed_action)
 
 
 def _import_steps(data: dict, transitions: Mapping[str, Transition], roles, initial: str, fail) -> tuple:

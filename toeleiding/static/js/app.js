@@ -88,4 +88,10 @@
     if (!/^(INPUT|SELECT|TEXTAREA|BUTTON|A)$/.test(first.tagName)) { first.setAttribute("tabindex", "-1"); }
     first.focus();
   }
+  // A print button (data-print), e.g. on the bereik-overleg's meeting record; the page prints
+  // from the browser's menu just as well.
+  document.querySelectorAll("button[data-print]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
 })();
