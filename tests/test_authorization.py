@@ -102,6 +102,10 @@ API = {
     ("api.municipality_figures", "GET"): expect("/api/v1/municipalities/GM0375/figures/2026", **api(403, admin=200)),
     ("api.put_municipality_figures", "PUT"): expect("/api/v1/municipalities/GM0375/figures/2026", **api(403, admin=200)),
     ("api.targets", "GET"): expect("/api/v1/targets", **api(403, admin=200)),
+    # Issue 12.4: a location's capacity, its provider's ({location} is provider ve's) and the admin's.
+    ("api.location_capacity", "GET"): expect("/api/v1/locations/{location}/capacity", **api(403, ve=200, admin=200)),
+    ("api.put_location_capacity", "PUT"): expect("/api/v1/locations/{location}/capacity",
+                                                 **api(403, ve=200, admin=200)),
     ("api.create_target", "POST"): expect("/api/v1/targets", **api(403, admin=422)),
     ("api.undo_recode", "DELETE"): expect("/api/v1/monitor/recodings/{event}", **api(403, cjg=404, admin=404)),
 }

@@ -108,6 +108,14 @@ FORMS = {
         lrk_number=st.one_of(digits, text), address=text)),
     "admin.location": ("admin", False, lambda t: form(
         f"/beheer/locaties/{t['ids']['loc2']}", name=text, address=text, active=st.one_of(st.just("ja"), text),
+        weeks_open=st.one_of(st.integers(-5, 60).map(str), text),
+        ve_places=st.one_of(digits, anything), opening_days=st.one_of(st.sampled_from(["1", "8"]), text),
+        setting=st.one_of(st.just("peuteropvang"), text), ve_programme=st.one_of(st.just("piramide"), text))),
+    "capacity.location": ("ve", False, lambda t: form(
+        st.sampled_from([t["ids"]["loc"], t["ids"]["loc2"], 2**31]).map(lambda loc: f"/organisatie/locaties/{loc}"),
+        ve_places=st.one_of(digits, anything), opening_days=st.one_of(st.sampled_from(["1", "7", "8", "0"]), text),
+        setting=st.one_of(st.sampled_from(["peuteropvang", "kinderdagverblijf"]), text),
+        ve_programme=st.one_of(st.sampled_from(["piramide", "anders"]), text),
         weeks_open=st.one_of(st.integers(-5, 60).map(str), text))),
     "admin.users": ("admin", False, lambda t: form(
         "/beheer/gebruikers", email=st.one_of(st.emails(), text), name=text,

@@ -199,8 +199,8 @@ def _monitor_paths(std: dict) -> dict:
 
 
 def _admin_paths(std: dict) -> dict:
-    from .admin.api import openapi_paths
-    return openapi_paths(std, _error)
+    from .admin.api import capacity_openapi_paths, openapi_paths
+    return {**openapi_paths(std, _error), **capacity_openapi_paths(std, _error)}
 
 
 def _reminder_paths(std: dict) -> dict:

@@ -133,6 +133,10 @@ PAGES = {
     ("admin.workflow", "GET"): expect("/beheer/werkstroom", **ADMIN_ONLY),
     # Issue 12: yearly figures, region membership, targets (the form posts without fields: 422).
     ("admin.figures", "GET"): expect("/beheer/jaarcijfers", **ADMIN_ONLY),
+    # Issue 12.4: a VE provider's users keep their own locations' capacity ({location} is provider ve's).
+    ("capacity.locations", "GET"): expect("/organisatie/locaties", **pages(403, ve=200)),
+    ("capacity.location", "GET"): expect("/organisatie/locaties/{location}", **pages(404, ve=200)),
+    ("capacity.location", "POST"): expect("/organisatie/locaties/{location}", **pages(404, ve=302)),
     ("admin.figures_edit", "GET"): expect("/beheer/jaarcijfers/GM0375/2026", **ADMIN_ONLY),
     ("admin.figures_edit", "POST"): expect("/beheer/jaarcijfers/GM0375/2026", **pages(403, admin=302)),
     ("admin.memberships", "GET"): expect("/beheer/regio-indeling", **ADMIN_ONLY),

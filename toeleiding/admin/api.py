@@ -109,3 +109,73 @@ def openapi_paths(std: dict, error) -> dict:
                      "responses": {"201": {"description": "Set", "content": {"application/json": {"schema": target}}},
                                    "403": error("Not the admin"), **std}}},
     }
+
+
+# --- Capacity per location (issue 12.4): the provider its own locations, the admin all of the region
+
+def _capacity_location(location_id: int):
+    from ..extensions import db
+    from ..errors import NotFound
+    from ..organisations.models import Location
+    loc = db.session.get(Location, location_id) if 0 < location_id < 2**31 else None
+    if loc is None:
+        raise NotFound(N_("Locatie niet gevonden."))
+    org = current_user.organisation
+    if current_user.role == "admin" and loc.municipality.region_id == org.region_id:
+        return loc
+    if org.kind == "ve_provider" and org.active and loc.provider_id == org.id:
+        return loc
+    raise NotPermitted(N_("Alleen de aanbieder van de locatie en de beheerder beheren de capaciteit."))
+
+
+def capacity_json(loc) -> dict:
+    from ..organisations.operations import capacity_dict
+    return {"location": loc.id, "name": loc.name, "lrk_number": loc.lrk_number, **capacity_dict(loc),
+            "updated_at": loc.capacity_updated_at.isoformat() if loc.capacity_updated_at else None,
+            "updated_by": loc.capacity_updated_by_id}
+
+
+CAPACITY_READ_ONLY = ("location", "name", "lrk_number", "updated_at", "updated_by")
+
+
+@bp.get("/locations/<id:location_id>/capacity")
+def location_capacity(location_id):
+    return jsonify(capacity_json(_capacity_location(location_id)))
+
+
+@bp.put("/locations/<id:location_id>/capacity")
+def put_location_capacity(location_id):
+    from ..organisations.operations import set_location_capacity
+    loc = _capacity_location(location_id)
+    body = {k: v for k, v in json_body().items() if k not in CAPACITY_READ_ONLY}
+    set_location_capacity(loc, by=current_user.id, **body)
+    return jsonify(capacity_json(loc))
+
+
+def capacity_openapi_paths(std: dict, error) -> dict:
+    from ..organisations.models import LOCATION_SETTINGS, VE_PROGRAMMES
+    fields = {"ve_places": {"type": ["integer", "null"], "minimum": 0, "maximum": 1000},
+              "opening_days": {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 7},
+                               "description": "ISO weekdays, Monday 1"},
+              "setting": {"type": ["string", "null"], "enum": [*LOCATION_SETTINGS, None]},
+              "ve_programme": {"type": ["string", "null"], "enum": [*VE_PROGRAMMES, None]},
+              "weeks_open": {"type": "integer", "minimum": 1, "maximum": 52,
+                             "description": "weeks a year open (the law's dose); absent keeps the location's"}}
+    answer = {"type": "object", "properties": {
+        **fields, "location": {"type": "integer"}, "name": {"type": "string"}, "lrk_number": {"type": "string"},
+        "updated_at": {"type": ["string", "null"], "format": "date-time"},
+        "updated_by": {"type": ["integer", "null"], "description": "user id"}}}
+    body = {"type": "object", "properties": fields, "additionalProperties": True,
+            "description": "Every field is replaced; an absent or null one is not entered. The answer's read-only "
+                           "keys (location, name, lrk_number, updated_at, updated_by) are ignored."}
+    params = [{"name": "location_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}]
+    refused = {"403": error("Neither the location's provider nor the region's admin"),
+               "404": error("Unknown location"), **std}
+    return {"/locations/{location_id}/capacity": {
+        "get": {"summary": "A location's capacity (its provider, or the admin of its region)", "parameters": params,
+                "responses": {"200": {"description": "The capacity", "content": {"application/json": {"schema": answer}}},
+                              **refused}},
+        "put": {"summary": "Enter or correct a location's capacity (every field replaced)", "parameters": params,
+                "requestBody": {"required": True, "content": {"application/json": {"schema": body}}},
+                "responses": {"200": {"description": "The capacity as stored",
+                                      "content": {"application/json": {"schema": answer}}}, **refused}}}}

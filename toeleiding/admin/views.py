@@ -30,6 +30,8 @@ from ..web.auth import roles_required
 from ..unit_of_work import after_commit
 from ..web.errors import refused
 from ..web.i18n import nldate
+from ..organisations.operations import set_location_capacity
+from ..web.capacity import capacity_context, form_values as capacity_form_values
 from . import forms
 from .diagram import workflow_diagram
 
@@ -192,14 +194,16 @@ def location(location_id):
         try:
             update_location(loc, request.form.get("name", "")[:300], request.form.get("address", "")[:300],
                             request.form.get("active") == "ja", parse_weeks_open(request.form.get("weeks_open")))
+            set_location_capacity(loc, by=current_user.id, **capacity_form_values(with_weeks=False))
             flash(_("Locatie %(name)s is bijgewerkt.", name=loc.name), "success")
             return redirect(url_for("admin.locations"))
         except ValidationError as exc:
             refused(exc)
             db.session.refresh(loc)
             errors[exc.field or "_form"], status = exc.message, 422
-    return render_template("admin/location.html", location=loc, errors=errors,
-                           values=request.form if request.method == "POST" else {}), status
+    return render_template("admin/location.html", location=loc,
+                           values=request.form if request.method == "POST" else {},
+                           **capacity_context(loc, errors, capacity_form_values(with_weeks=False) if request.method == "POST" else None)), status
 
 
 # --- What parents read on the public page ----------------------------------------------------

@@ -68,6 +68,8 @@ def demo(no_cases: bool, scale: float, cases_per_region: int | None):
             load_meetings(users[slug])
             db.session.commit()
             click.echo(f"{spec['name']}: {made} demo children added" if made else f"{spec['name']}: children already there")
+    if demo_capacity():
+        db.session.commit()
     click.echo("logins (password 'demo'): " + ", ".join(f"{r}@{s}.demo" for s in REGIONS
                                                       for r in ("jgz", "ve", "ve2", "cjg", "gemeente", "admin")))
     pushed_to = demo_push_targets()
@@ -532,3 +534,28 @@ def load_meetings(users: dict[str, User]) -> int:
                     complete_action(owner, str(action.id))
                     at(day)
     return made
+
+
+# --- Capacity per location (issue 12.4) --------------------------------------------------------
+
+def demo_capacity() -> int:
+    """Places, opening days, setting and programme for every location without places yet: every
+    third location with at least ten children placed today is exactly full (the public page shows
+    "Vol"), the others have a few places free. Returns how many locations got them."""
+    from ..monitor.util import placed_per_location
+    from ..organisations.models import VE_PROGRAMMES
+    from ..organisations.operations import set_location_capacity
+    locations = list(db.session.scalars(select(Location).order_by(Location.id)))
+    placed = placed_per_location([loc.id for loc in locations])
+    programmes = [p for p in VE_PROGRAMMES if p != "anders"]
+    done = 0
+    for i, loc in enumerate(locations):
+        if loc.ve_places is not None:
+            continue
+        n = placed.get(loc.id, 0)
+        places = n if i % 3 == 0 and n >= 10 else max(16, n + 2 + (i % 5) * 2)
+        set_location_capacity(loc, ve_places=places, opening_days=[1, 2, 4] if i % 2 else [1, 2, 3, 4],
+                              setting="kinderdagverblijf" if i % 4 == 3 else "peuteropvang",
+                              ve_programme=programmes[i % len(programmes)])
+        done += 1
+    return done

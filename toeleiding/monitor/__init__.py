@@ -13,6 +13,9 @@ def init_app(app: Flask) -> None:
     from .views import bp
     app.register_blueprint(bp)
     DEFINITION_END_CHECKS["monitor"] = refuse_ending_a_published_definition
+    from ..organisations.util import PLACED_AT
+    from .util import placed_per_location
+    PLACED_AT["monitor"] = placed_per_location
     if "web" in app.blueprints:
         from ..web.nav import add_nav_item
         add_nav_item(app, "monitor.index", _l("Monitor"), ("gemeente", "admin", "cjg"))

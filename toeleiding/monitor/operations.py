@@ -48,6 +48,9 @@ def publish_monitor(user: User, region_slug: Any, peildatum: Any) -> MonitorPubl
     for row, cols in data.flows.items():
         for column, value in cols.items():
             pub.cells.append(MonitorSnapshotCell(part="flows", row=row, column=column, value=value))
+    for row, cells in data.capacity.items():   # capacity (issue 12.4); places as entered at publication
+        for column, value in cells.items():
+            pub.cells.append(MonitorSnapshotCell(part="capacity", row=row, column=column, value=value))
     db.session.add(pub)
     db.session.flush()
     return pub

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .util import CBS_BAND_CELLS, COUNT_CELLS_HEAD, DOSE_CELLS, STEP_CELLS, MonitorData
+from .util import CAPACITY_CELLS, CBS_BAND_CELLS, COUNT_CELLS_HEAD, DOSE_CELLS, STEP_CELLS, MonitorData
 
 
 def _count_display(v: int) -> str:
@@ -36,12 +36,13 @@ def monitor_lines(data: MonitorData) -> list:
     for loc in municipalities:
         lines.append(Line(("flows", "total", loc), tuple(("flows", home, loc) for home in municipalities)))
     lines.append(Line(("monitor", "total", "placed"), tuple(("flows", "total", loc) for loc in municipalities)))
-    return lines
+    return lines + capacity_lines(data)
 
 
 def monitor_values(data: MonitorData) -> dict:
     values = {("monitor", row, cell): v for row, cells in data.counts.items() for cell, v in cells.items()}
     values.update({("flows", row, col): v for row, cols in data.flows.items() for col, v in cols.items()})
+    values.update(capacity_values(data))
     return values
 
 
@@ -89,6 +90,7 @@ def present(data: MonitorData, threshold: int | None) -> dict:
             per_child = (Decimal(budget) / counts["target_group"]).quantize(Decimal(1))
             cells["budget_per_target_child"] = {"value": int(per_child), "display": _euros(per_child)}
         cells.update(figure_cells(data, row, cells))
+        cells.update(capacity_cells(data, row, cell, hidden))
         rows[row] = cells
     flows = {row: {col: cell(("flows", row, col)) for col in data.flows[row]} for row in data.flows}
     return {"rows": rows, "flows": flows, "hidden": len(hidden)}
@@ -100,7 +102,8 @@ def cell_names(reasons: list[str], data: MonitorData | None = None) -> list[str]
     head = list(COUNT_CELLS_HEAD)
     steps = [c for c in (*STEP_CELLS, *DOSE_CELLS, *CBS_BAND_CELLS) if data is None or c in data.count_cells]
     return [*head, *(f"not_reached_{r}" for r in reasons), "not_yet_placed", "reach_pct", "placed_elsewhere",
-            "cbs_target_group", "goab_budget", "budget_per_target_child", *FIGURE_TARGET_CELLS, *steps]
+            "cbs_target_group", "goab_budget", "budget_per_target_child", *FIGURE_TARGET_CELLS, *steps,
+            *(c for c in CAPACITY_CELLS if data is None or data.capacity)]
 
 
 def monitor_json(data: MonitorData, threshold: int | None, presented: dict | None = None) -> dict:
@@ -246,3 +249,45 @@ def attempts_json(table, threshold: int | None) -> dict:
             "buckets": list(ATTEMPT_BUCKETS),
             "reasons": [{"code": r, "cells": {c: cell(r, c) for c in buckets}} for r in table.reasons],
             "total": {"cells": {c: cell("total", c) for c in buckets}}}
+
+
+# --- Capacity per location (issue 12.4): cells appended after the step cells -------------------
+
+def capacity_lines(data: MonitorData) -> list:
+    """The waiting list per municipality of the location sums to the region's, and with those
+    waiting outside the region (not published, but counted as known: hides more, never less) to
+    the monitor's ``waitlisted``. ``occupied_places`` is the flows' total row, already on its lines."""
+    from .suppression import Line
+    if not data.capacity:
+        return []
+    codes = [code for code, _ in data.municipalities]
+    parts = tuple(("capacity", code, "waitlist_length") for code in codes)
+    return [Line(("capacity", "total", "waitlist_length"), parts),
+            Line(("monitor", "total", "waitlisted"), (*parts, ("capacity", "total", "waitlist_other")))]
+
+
+def capacity_values(data: MonitorData) -> dict:
+    out = {("capacity", row, "waitlist_length"): cells["waitlist_length"] for row, cells in data.capacity.items()}
+    if data.capacity:
+        out[("capacity", "total", "waitlist_other")] = data.capacity["total"].get("waitlist_other", 0)
+    return out
+
+
+def capacity_cells(data: MonitorData, row: str, cell, hidden: dict) -> dict:
+    """``location_places`` (public, as entered), ``occupied_places`` (the flows' total row: placed
+    children of the region at locations in the municipality), ``waitlist_length`` (suppressed like
+    any count) and ``waitlist_median_days``: hidden ("x") whenever the length is, "-" for no child."""
+    if not data.capacity:
+        return dict.fromkeys(CAPACITY_CELLS, {"value": None, "display": "-"})
+    cap = data.capacity.get(row, {})
+    occupied = cell(("monitor", "total", "placed")) if row == "total" else cell(("flows", "total", row))
+    length_key = ("capacity", row, "waitlist_length")
+    median = cap.get("waitlist_median_days")
+    if length_key in hidden:
+        median_cell = {"value": None, "display": "x"}
+    elif median is None:
+        median_cell = {"value": None, "display": "-"}
+    else:
+        median_cell = {"value": median, "display": f"{median:g}"}
+    return {"location_places": _number(cap.get("location_places")), "occupied_places": occupied,
+            "waitlist_length": cell(length_key), "waitlist_median_days": median_cell}

@@ -109,6 +109,10 @@ class MonitorData:
     flows: dict[str, dict[str, int]]              # residence code -> location municipality code -> placed
     figures: dict[str, dict] = field(default_factory=dict)   # code or "total" -> cbs/goab figures
     targets: dict[str, Decimal] = field(default_factory=dict)   # target kind -> percentage in force at P
+    # Capacity (issue 12.4): code or "total" -> location_places, waitlist_length, waitlist_median_days
+    # (and, in "total", waitlist_other: waiting at locations outside the region). Empty in a
+    # publication made before these cells existed.
+    capacity: dict[str, dict] = field(default_factory=dict)
 
     @property
     def rows(self) -> list[str]:
@@ -136,8 +140,11 @@ def reason_keys(region: Region) -> tuple[list[str], dict[str, str]]:
 
 
 def monitor_query(peildatum: dt.date, municipality_ids: list[int], youngest: dict[int, dt.date],
-                  reasons: list[str], category_codes: dict[int, str]):
+                  reasons: list[str], category_codes: dict[int, str], waitlist_dates: bool = False):
     """The one query: counts per (residence, status, reason, municipality of the location).
+
+    ``waitlist_dates``: instead, the children on the waiting list at P per (residence, municipality
+    of the location, effective date of their state's step), for the capacity cells (issue 12.4).
 
     ``youngest`` maps each municipality to the latest birth month its definition in force at P
     admits (no definition: absent, and the municipality counts no one).
@@ -216,6 +223,8 @@ def monitor_query(peildatum: dt.date, municipality_ids: list[int], youngest: dic
                .where(per_case.c.state_key.is_not(None), per_case.c.birth_month <= admits)
                .group_by(home, status_col, reason_col, Location.municipality_id, flag_col, per_case.c.declined,
                          below_960, late_start, below_16, in_band))
+    if waitlist_dates:
+        return _waitlist_dates(per_case, home, status_col, location_col, admits)
     return located
 
 
@@ -291,10 +300,12 @@ def compute_monitors(regions: list[Region], peildatum: dt.date) -> list[MonitorD
                 youngest[m.id] = clock.add_months(peildatum.replace(day=1), -d.min_age_months)
         categories.update(db.session.execute(select(RecodeCategory.id, RecodeCategory.code)
                                              .where(RecodeCategory.region_id == region.id)).all())
-    rows = []
+    rows, waits = [], []
     if youngest:
         _tune_session()
         rows = db.session.execute(monitor_query(peildatum, ids, youngest, reasons, categories)).all()
+        waits = db.session.execute(monitor_query(peildatum, ids, youngest, reasons, categories,
+                                                 waitlist_dates=True)).all()
     out = []
     for region, municipalities, region_reasons, labels in prepared:
         counts, flows = _empty_tables(municipalities, region_reasons)
@@ -303,6 +314,7 @@ def compute_monitors(regions: list[Region], peildatum: dt.date) -> list[MonitorD
                            reasons=region_reasons, reason_labels=labels, counts=counts, flows=flows)
         data.figures = figures_for(municipalities, peildatum.year)
         data.targets = targets_for(region, peildatum)
+        data.capacity = capacity_for(municipalities, waits, peildatum, {m.id: m.code for m in municipalities})
         out.append(data)
     return out
 
@@ -426,6 +438,7 @@ def published_data(pub) -> MonitorData:
     flows: dict = defaultdict(dict)
     figures: dict = defaultdict(dict)
     targets: dict = {}
+    capacity: dict = defaultdict(dict)
     for c in pub.cells:
         value = c.value
         if c.part == "targets":
@@ -434,6 +447,9 @@ def published_data(pub) -> MonitorData:
             counts[c.row][c.column] = int(value)
         elif c.part == "flows":
             flows[c.row][c.column] = int(value)
+        elif c.part == "capacity":
+            capacity[c.row][c.column] = (None if value is None else float(value) if c.column == "waitlist_median_days"
+                                         else int(value))
         elif c.column in ("cbs_suppressed", "entered"):
             figures[c.row][c.column] = bool(value)
         else:
@@ -445,7 +461,7 @@ def published_data(pub) -> MonitorData:
     known = [(m.code, m.name) for m in municipalities if m.code in counts]
     return MonitorData(region=pub.region, peildatum=pub.peildatum, municipalities=known, reasons=reasons,
                        reason_labels={r: labels.get(r, r) for r in reasons}, counts=dict(counts),
-                       flows=dict(flows), figures=dict(figures),
+                       flows=dict(flows), figures=dict(figures), capacity=dict(capacity),
                        # A publication from before targets were data was drawn against 100%.
                        targets=targets or dict(DEFAULT_TARGETS))
 
@@ -574,3 +590,84 @@ def compute_attempts(region: Region, peildatum: dt.date) -> AttemptTable:
             counts[row][column] += n
             counts[row]["total"] += n
     return AttemptTable(region=region, peildatum=peildatum, reasons=reasons, counts=counts)
+
+
+# --- Capacity per location (issue 12.4) ---------------------------------------------------------
+
+CAPACITY_CELLS = ("location_places", "occupied_places", "waitlist_length", "waitlist_median_days")
+
+
+def _waitlist_dates(per_case, home, status_col, location_col, admits):
+    """Children on the waiting list at P: (residence, municipality of the location, effective date
+    of the step that put them in that state, count). Same children as the monitor's ``waitlisted``."""
+    ev = CaseEvent.__table__.alias("w")
+    state_seq = per_case.c.state_key // _big(_SEQ_SHIFT)
+    return (select(home, Location.municipality_id.label("location_municipality"), ev.c.effective_date,
+                   func.count().label("n"))
+            .select_from(per_case.join(ev, and_(ev.c.case_id == per_case.c.case_id, ev.c.seq == state_seq))
+                         .outerjoin(Location, Location.id == location_col))
+            .where(per_case.c.state_key.is_not(None), per_case.c.birth_month <= admits, status_col == WAITLISTED)
+            .group_by(home, Location.municipality_id, ev.c.effective_date))
+
+
+def median_days(days: dict[int, int]) -> float | None:
+    """The median of days (value -> how many children), halves kept (12.5); None for no child."""
+    n = sum(days.values())
+    if not n:
+        return None
+    ordered = sorted(days.items())
+
+    def nth(k: int) -> int:   # the k-th smallest, from 0
+        for value, count in ordered:
+            if k < count:
+                return value
+            k -= count
+        raise IndexError(k)
+    return float(nth(n // 2)) if n % 2 else (nth(n // 2 - 1) + nth(n // 2)) / 2
+
+
+def capacity_for(municipalities, waits, peildatum: dt.date, code_of: dict[int, str]) -> dict[str, dict]:
+    """Per municipality M (and the region): the VE places of M's active locations as entered now
+    (None when no location has them), the children of the region on the waiting list at P at a
+    location in M and the median of their days on it (P minus the step that put them there)."""
+    places: dict[int, int] = {}
+    for mid, n in db.session.execute(select(Location.municipality_id, func.sum(Location.ve_places))
+                                     .where(Location.active.is_(True), Location.ve_places.is_not(None),
+                                            Location.municipality_id.in_(list(code_of)))
+                                     .group_by(Location.municipality_id)).all():
+        places[mid] = int(n)
+    days: dict[str, dict[int, int]] = {code: {} for code in [*code_of.values(), "total"]}
+    other = 0
+    for home, location_municipality, effective, n in waits:
+        if code_of.get(home) is None:
+            continue
+        where = code_of.get(location_municipality)
+        if where is None:
+            other += n
+            continue
+        d = (peildatum - _as_date(effective)).days
+        for row in (where, "total"):
+            days[row][d] = days[row].get(d, 0) + n
+    out = {}
+    for m in municipalities:
+        out[m.code] = {"location_places": places.get(m.id), "waitlist_length": sum(days[m.code].values()),
+                       "waitlist_median_days": median_days(days[m.code])}
+    known = [places[m.id] for m in municipalities if m.id in places]
+    out["total"] = {"location_places": sum(known) if known else None, "waitlist_length": sum(days["total"].values()),
+                    "waitlist_median_days": median_days(days["total"]), "waitlist_other": other}
+    return out
+
+
+def _as_date(value) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def placed_per_location(location_ids: list[int]) -> dict[int, int]:
+    """Children placed today per location (their current state counts as placed): for the public
+    page's free/full (registered with organisations' PLACED_AT)."""
+    from ..cases.models import Case
+    states = current_workflow().states_counted_as(Status.PLACED)
+    if not location_ids or not states:
+        return {}
+    return dict(db.session.execute(select(Case.location_id, func.count()).where(
+        Case.state.in_(states), Case.location_id.in_(location_ids)).group_by(Case.location_id)).all())

@@ -117,7 +117,10 @@ def cell_labels(data) -> dict[str, str]:
               # The law's dose (issue 11): parts of `placed`
               "below_960_hours": _("Naar verwachting onder 960 uur VE tot 4 jaar"),
               "started_after_30_months": _("Gestart na 30 maanden"),
-              "below_16_hours_per_week": _("Minder dan 16 uur per week")}
+              "below_16_hours_per_week": _("Minder dan 16 uur per week"),
+              "location_places": _("VE-plaatsen op locaties"), "occupied_places": _("Bezette plaatsen"),
+              "waitlist_length": _("Wachtlijst op locaties"),
+              "waitlist_median_days": _("Mediaan dagen op wachtlijst")}
     texts = reason_texts(data.reason_labels)
     for r in data.reasons:
         labels[f"not_reached_{r}"] = f"– {texts.get(r, r)}"

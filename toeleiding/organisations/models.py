@@ -8,9 +8,17 @@ from sqlalchemy import (CheckConstraint, Column, Date, ForeignKey, Integer, JSON
                         Table, Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..errors import N_
 from ..extensions import UTCDateTime, db
 
 ORGANISATION_KINDS = ("jgz", "ve_provider", "cjg", "municipality", "school")
+# A location's setting and VE programme (issue 12.4): reference data of the region's locations,
+# code -> Dutch label (English in the translations). "anders": a programme not in the list.
+LOCATION_SETTINGS = {"peuteropvang": N_("Peuteropvang"), "kinderdagverblijf": N_("Kinderdagverblijf")}
+VE_PROGRAMMES = {"piramide": "Piramide", "uk_en_puk": "Uk & Puk", "kaleidoscoop": "Kaleidoscoop",
+                 "startblokken": "Startblokken", "ko_totaal": "Ko-totaal", "anders": N_("Ander programma")}
+WEEKDAY_LABELS = {1: N_("maandag"), 2: N_("dinsdag"), 3: N_("woensdag"), 4: N_("donderdag"), 5: N_("vrijdag"),
+                  6: N_("zaterdag"), 7: N_("zondag")}
 
 # The municipalities an organisation serves: a CJG's working area, a school's location.
 organisation_municipalities = Table(
@@ -163,6 +171,16 @@ class Location(db.Model):
     address: Mapped[str] = mapped_column(String(200), default="")
     active: Mapped[bool] = mapped_column(default=True)
     weeks_open: Mapped[int] = mapped_column(Integer, default=40, server_default="40")
+    # Capacity (issue 12.4), kept by the provider and the admin: public facts, no history; the
+    # last change's who (user id) and when. ve_places NULL: not entered. opening_days: weekday
+    # numbers 1 (Monday) to 7, comma-separated ("1,2,4"). setting and ve_programme: codes of
+    # LOCATION_SETTINGS and VE_PROGRAMMES (organisations' reference data, not workflow names).
+    ve_places: Mapped[int | None]
+    opening_days: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    setting: Mapped[str | None] = mapped_column(String(30))
+    ve_programme: Mapped[str | None] = mapped_column(String(40))
+    capacity_updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    capacity_updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     provider: Mapped[Organisation] = relationship(back_populates="locations")
     municipality: Mapped[Municipality] = relationship()
 

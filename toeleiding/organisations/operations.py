@@ -13,7 +13,7 @@ from .. import clock
 from ..dates import parse_date
 from ..errors import N_, ValidationError
 from ..extensions import db
-from ..numbers import parse_whole_number
+from ..numbers import parse_whole_number, whole_number
 from .models import (ORGANISATION_KINDS, TARGET_KINDS, FiguresChange, Location, Municipality, MunicipalityFigures,
                      Organisation, Region, RegionMembership, RegionTarget, TargetGroupDefinition)
 
@@ -450,3 +450,85 @@ def set_target(region: Region, kind, pct, valid_from, valid_until=None, by: int 
 def list_targets(region: Region) -> list[RegionTarget]:
     return list(db.session.scalars(select(RegionTarget).where(RegionTarget.region_id == region.id)
                                    .order_by(RegionTarget.kind, RegionTarget.valid_from)))
+
+
+# --- Capacity per location (issue 12.4) ---------------------------------------------------------
+
+# What a provider (its own locations) and the admin (all of the region's) keep per location, in the
+# order of the page and the API. No history: the location keeps who changed it last and when.
+CAPACITY_FIELDS = ("ve_places", "opening_days", "setting", "ve_programme")
+MAX_PLACES = 1000
+WEEKDAYS = (1, 2, 3, 4, 5, 6, 7)   # ISO weekday numbers, Monday 1
+
+
+def _parse_opening_days(raw) -> str:
+    """Weekday numbers as a list (the form's checkboxes, JSON) or a text "1,2,4"; stored sorted."""
+    if raw is None or raw == "":
+        return ""
+    items = raw.replace(" ", ",").split(",") if isinstance(raw, str) else raw
+    if not isinstance(items, (list, tuple)):
+        raise ValidationError(N_("Openingsdagen: weekdagen 1 (maandag) tot en met 7 (zondag)."), "opening_days")
+    days = set()
+    for item in items:
+        if isinstance(item, str) and not item.strip():
+            continue
+        day = whole_number(item, WEEKDAYS[0], WEEKDAYS[-1])
+        if day is None:
+            raise ValidationError(N_("Openingsdagen: weekdagen 1 (maandag) tot en met 7 (zondag)."), "opening_days")
+        days.add(day)
+    return ",".join(str(d) for d in sorted(days))
+
+
+def _parse_code(raw, choices: dict, field: str):
+    if raw is None or raw == "":
+        return None
+    if not isinstance(raw, str) or raw not in choices:
+        raise ValidationError(N_("Onbekende keuze; kies uit %(choices)s."), field,
+                              params={"choices": ", ".join(choices)})
+    return raw
+
+
+def check_location_capacity(values: dict) -> dict:
+    """The capacity fields of ``values`` (form strings or JSON values), checked; empty or absent is
+    "not entered". Raises a ValidationError naming the first bad field."""
+    from .models import LOCATION_SETTINGS, VE_PROGRAMMES
+    unknown = sorted(set(values) - set(CAPACITY_FIELDS) - {"weeks_open"})
+    if unknown:
+        raise ValidationError(N_("Onbekend veld %(name)s."), unknown[0], params={"name": unknown[0]})
+    out = {}
+    if "weeks_open" in values:   # the law's dose (issue 11): optional here, absent keeps the location's
+        raw = values["weeks_open"]
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            raise ValidationError(N_("Weken open per jaar is verplicht."), "weeks_open")
+        out["weeks_open"] = parse_whole_number(raw, "weeks_open", minimum=1, maximum=52)
+    raw = values.get("ve_places")
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        places = None
+    else:
+        places = parse_whole_number(raw, "ve_places", minimum=0, maximum=MAX_PLACES,
+                                    message=N_("Vul een aantal van %(min)s tot en met %(max)s in."))
+    return {"ve_places": places, "opening_days": _parse_opening_days(values.get("opening_days")),
+            "setting": _parse_code(values.get("setting"), LOCATION_SETTINGS, "setting"),
+            "ve_programme": _parse_code(values.get("ve_programme"), VE_PROGRAMMES, "ve_programme"), **out}
+
+
+def capacity_dict(location: Location) -> dict:
+    """A location's capacity as JSON values (opening days as a list of weekday numbers)."""
+    return {"ve_places": location.ve_places,
+            "opening_days": [int(d) for d in (location.opening_days or "").split(",") if d],
+            "setting": location.setting, "ve_programme": location.ve_programme, "weeks_open": location.weeks_open}
+
+
+def set_location_capacity(location: Location, by: int | None = None, **values) -> tuple[Location, bool]:
+    """Enter or correct a location's capacity: every field is replaced (absent: not entered; but an
+    absent ``weeks_open`` keeps the location's, as it is never "not entered"). Keeps
+    who (user id ``by``) and when; the same values again change nothing (``changed`` False)."""
+    parsed = check_location_capacity(values)
+    if all(getattr(location, k) == v or (k == "opening_days" and (location.opening_days or "") == v)
+           for k, v in parsed.items()):
+        return location, False
+    for name, value in parsed.items():
+        setattr(location, name, value)
+    location.capacity_updated_at, location.capacity_updated_by_id = clock.now(), by
+    db.session.flush()
+    return location, True

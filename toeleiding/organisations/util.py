@@ -4,6 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from typing import Callable
+
 from sqlalchemy import and_, or_, select
 
 from ..errors import N_, ValidationError
@@ -116,3 +118,34 @@ def region_municipalities(region_id: int) -> list[Municipality]:
     return list(db.session.scalars(select(Municipality).where(or_(Municipality.region_id == region_id,
                                                                   Municipality.id.in_(members)))
                                    .order_by(Municipality.name)))
+
+
+# --- Capacity per location (issue 12.4) ---------------------------------------------------------
+
+# Children placed today per location id, for "free/full" on the public page. The cases sit above
+# organisations, so the monitor registers the count (monitor/__init__.py), as with the checks in
+# operations.DEFINITION_END_CHECKS.
+PLACED_AT: dict[str, Callable[[list[int]], dict[int, int]]] = {}
+
+
+def availability(locations: list[Location], threshold: int) -> dict[int, str | None]:
+    """Per location id: ``free`` (places minus children placed today > 0), ``full``, or None
+    (places not entered, or fewer than ``threshold``). A tiny location shows nothing: its "full"
+    would say that a few named-by-place children go there (see the README, Capacity)."""
+    counts: dict[int, int] = {}
+    for count in PLACED_AT.values():
+        for loc_id, n in count([loc.id for loc in locations]).items():
+            counts[loc_id] = counts.get(loc_id, 0) + n
+    out: dict[int, str | None] = {}
+    for loc in locations:
+        if loc.ve_places is None or loc.ve_places < threshold:
+            out[loc.id] = None
+        else:
+            out[loc.id] = "free" if loc.ve_places - counts.get(loc.id, 0) > 0 else "full"
+    return out
+
+
+def provider_locations(organisation_id: int) -> list[Location]:
+    """A provider's locations, active first, by name."""
+    return list(db.session.scalars(select(Location).where(Location.provider_id == organisation_id)
+                                   .order_by(Location.active.desc(), Location.name)))

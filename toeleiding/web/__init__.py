@@ -25,5 +25,7 @@ def init_web(app: Flask) -> None:
     i18n.init_app(app)
     auth.init_app(app)
     app.register_blueprint(web_bp)   # the features register their own pages (create_app)
+    from .capacity import bp as capacity_bp
+    app.register_blueprint(capacity_bp)   # a VE provider's own locations' capacity (issue 12.4)
     errors.init_app(app)
     nav.init_app(app)

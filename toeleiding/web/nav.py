@@ -29,6 +29,7 @@ def init_app(app: Flask) -> None:
         ("cases.search", _l("Zoeken"), ("jgz", "ve", "cjg")),
         ("cases.register", _l("Kind registreren"), ("jgz",)),
         ("admin.index", _l("Beheer"), ("admin",)),
+        ("capacity.locations", _l("Onze locaties"), ("ve",)),   # capacity (issue 12.4)
     ]:
         add_nav_item(app, endpoint, label, roles)
     app.jinja_env.globals["nav_items"] = nav_items

@@ -169,5 +169,9 @@ def public_municipality(code):
         abort(404)
     definition = m.definition_on(clock.today())
     locations = list_locations(m)
+    from flask import current_app
+    from ..organisations.models import LOCATION_SETTINGS
+    from ..organisations.util import availability
     return render_template("web/public_municipality.html", municipality=m, definition=definition,
-                           locations=locations)
+                           locations=locations, settings=LOCATION_SETTINGS,
+                           available=availability(locations, current_app.config["SUPPRESSION_THRESHOLD"]))
