@@ -1,7 +1,7 @@
 """Capacity per location: VE places, opening days, setting, VE programme (issue 12, point 4)
 
 Revision ID: s6_location_capacity
-Revises: s9_monitor_push
+Revises: s4_meetings
 Create Date: 2026-12-05
 
 Each location gets its VE places (NULL: not entered), the weekdays it is open, its setting
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 's6_location_capacity'
-down_revision = 's9_monitor_push'
+down_revision = 's4_meetings'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Push targets of a region and their deliveries (issue 12, point 7)
 
 Revision ID: s9_monitor_push
-Revises: s4_meetings
+Revises: s6_location_capacity
 Create Date: 2026-12-05
 
 A region's published monitor goes to a directory or an HTTPS endpoint, signed with the target's
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 's9_monitor_push'
-down_revision = 's4_meetings'
+down_revision = 's6_location_capacity'
 branch_labels = None
 depends_on = None
 
