@@ -140,11 +140,10 @@ def reason_keys(region: Region) -> tuple[list[str], dict[str, str]]:
 
 
 def monitor_query(peildatum: dt.date, municipality_ids: list[int], youngest: dict[int, dt.date],
-                  reasons: list[str], category_codes: dict[int, str], waitlist_dates: bool = False):
-    """The one query: counts per (residence, status, reason, municipality of the location).
-
-    ``waitlist_dates``: instead, the children on the waiting list at P per (residence, municipality
-    of the location, effective date of their state's step), for the capacity cells (issue 12.4).
+                  reasons: list[str], category_codes: dict[int, str]):
+    """The one query: counts per (residence, status, reason, municipality of the location, ...);
+    for children on the waiting list at P also per day their state's step took effect (the
+    capacity cells, issue 12.4).
 
     ``youngest`` maps each municipality to the latest birth month its definition in force at P
     admits (no definition: absent, and the municipality counts no one).
@@ -185,6 +184,12 @@ def monitor_query(peildatum: dt.date, municipality_ids: list[int], youngest: dic
     declining = wf.triggers_meaning(DECLINED_MEANING)
     declined_key = (func.max(case((and_(e.c.trigger.in_(declining), on_p), 1), else_=0)) if declining
                     else literal(0)).label("declined")
+    # The day the latest step into a waiting-list state took effect: for a child waiting at P that
+    # is its state's step (effective dates never decrease along the history).
+    waiting_states = [state for state, meaning in wf.monitor_status.items() if STATUS_CODES[meaning] == WAITLISTED]
+    waiting_since = func.max(case(
+        (and_(e.c.to_state.in_(waiting_states), e.c.trigger.not_in((MOVE_TRIGGER, RENAME_TRIGGER, CORRECT_EVENT)), on_p),
+         e.c.effective_date), else_=None)).label("waiting_since")
     home_key = func.max(case(
         (or_(e.c.seq == 1, and_(e.c.trigger == MOVE_TRIGGER, on_p)), cast(e.c.seq, BigInteger) * _big(_HOME_SHIFT) + e.c.municipality_id),
         else_=None)).label("home_key")
@@ -194,7 +199,7 @@ def monitor_query(peildatum: dt.date, municipality_ids: list[int], youngest: dic
     # The history alone, no join with the cases: each row carries the birth month, and its
     # municipality of residence at the time, which always lies in the case's region (a move out
     # of the region closes the case), so filtering rows on it keeps whole histories.
-    per_case = (select(e.c.case_id, e.c.birth_month, state_key, home_key, declined_key)
+    per_case = (select(e.c.case_id, e.c.birth_month, state_key, home_key, declined_key, waiting_since)
                 .select_from(e.outerjoin(r, r.c.case_event_id == e.c.id))
                 .where(e.c.birth_month >= oldest, e.c.birth_month <= latest,
                        e.c.municipality_id.in_(municipality_ids), or_(on_p, e.c.seq == 1),
@@ -215,16 +220,15 @@ def monitor_query(peildatum: dt.date, municipality_ids: list[int], youngest: dic
     # At least 30 months old at P by birth month, as the definition's own minimum age is read.
     in_band = case((per_case.c.birth_month <= clock.add_months(peildatum.replace(day=1), -CBS_BAND_MONTHS), 1),
                    else_=0).label("cbs_band")
+    waiting_col = case((status_col == WAITLISTED, per_case.c.waiting_since), else_=None).label("waiting_since")
     located = (select(home, status_col, reason_col, Location.municipality_id.label("location_municipality"),
-                      flag_col, per_case.c.declined, below_960, late_start, below_16, in_band,
+                      flag_col, per_case.c.declined, below_960, late_start, below_16, in_band, waiting_col,
                       func.count().label("n"))
                .select_from(per_case.outerjoin(Location, Location.id == location_col)
                             .outerjoin(dose, dose.c.case_id == per_case.c.case_id))
                .where(per_case.c.state_key.is_not(None), per_case.c.birth_month <= admits)
                .group_by(home, status_col, reason_col, Location.municipality_id, flag_col, per_case.c.declined,
-                         below_960, late_start, below_16, in_band))
-    if waitlist_dates:
-        return _waitlist_dates(per_case, home, status_col, location_col, admits)
+                         below_960, late_start, below_16, in_band, waiting_col))
     return located
 
 
@@ -300,12 +304,13 @@ def compute_monitors(regions: list[Region], peildatum: dt.date) -> list[MonitorD
                 youngest[m.id] = clock.add_months(peildatum.replace(day=1), -d.min_age_months)
         categories.update(db.session.execute(select(RecodeCategory.id, RecodeCategory.code)
                                              .where(RecodeCategory.region_id == region.id)).all())
-    rows, waits = [], []
+    rows = []
     if youngest:
         _tune_session()
         rows = db.session.execute(monitor_query(peildatum, ids, youngest, reasons, categories)).all()
-        waits = db.session.execute(monitor_query(peildatum, ids, youngest, reasons, categories,
-                                                 waitlist_dates=True)).all()
+    # The waiting children by residence, municipality of the location and first day on the list.
+    waits = [(row.home, row.location_municipality, row.waiting_since, row.n) for row in rows
+             if row.status == WAITLISTED]
     out = []
     for region, municipalities, region_reasons, labels in prepared:
         counts, flows = _empty_tables(municipalities, region_reasons)
@@ -340,8 +345,8 @@ def _fill(counts, flows, rows, code_of: dict[int, str], reasons: list[str]) -> N
     """Aggregate rows (a few per municipality) into the cells, row totals and the region total."""
     status_cell = {NOT_YET_PLACED: "not_yet_placed", WAITLISTED: "waitlisted", PLACED: "placed",
                    NOT_REACHED: "not_reached"}
-    for home, status, reason, location_municipality, stopped, declined, below_960, late_start, below_16, in_band, n \
-            in rows:
+    for home, status, reason, location_municipality, stopped, declined, below_960, late_start, below_16, in_band, \
+            _waiting_since, n in rows:
         code = code_of.get(home)
         if code is None or status == OUTSIDE:
             continue
@@ -595,19 +600,6 @@ def compute_attempts(region: Region, peildatum: dt.date) -> AttemptTable:
 # --- Capacity per location (issue 12.4) ---------------------------------------------------------
 
 CAPACITY_CELLS = ("location_places", "occupied_places", "waitlist_length", "waitlist_median_days")
-
-
-def _waitlist_dates(per_case, home, status_col, location_col, admits):
-    """Children on the waiting list at P: (residence, municipality of the location, effective date
-    of the step that put them in that state, count). Same children as the monitor's ``waitlisted``."""
-    ev = CaseEvent.__table__.alias("w")
-    state_seq = per_case.c.state_key // _big(_SEQ_SHIFT)
-    return (select(home, Location.municipality_id.label("location_municipality"), ev.c.effective_date,
-                   func.count().label("n"))
-            .select_from(per_case.join(ev, and_(ev.c.case_id == per_case.c.case_id, ev.c.seq == state_seq))
-                         .outerjoin(Location, Location.id == location_col))
-            .where(per_case.c.state_key.is_not(None), per_case.c.birth_month <= admits, status_col == WAITLISTED)
-            .group_by(home, Location.municipality_id, ev.c.effective_date))
 
 
 def median_days(days: dict[int, int]) -> float | None:
