@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field as dc_field
 from typing import Any
 
@@ -272,6 +273,23 @@ class CriteriaType(FieldType):
         return {"value": ", ".join(raw)} if raw else None
 
 
+# session.info key: while set (cached_references), a reference field reads its type's rows of a
+# region once, in one query, instead of one query per value.
+REFERENCE_CACHE = "toeleiding.reference_cache"
+
+
+@contextmanager
+def cached_references():
+    """Within it, the reference fields (locations, schools) of the region's cases are looked up
+    in one query per type and region: for the bulk import, which checks thousands of steps in one
+    transaction (a location closed meanwhile by someone else is not seen until the block ends)."""
+    db.session.info[REFERENCE_CACHE] = {}
+    try:
+        yield
+    finally:
+        db.session.info.pop(REFERENCE_CACHE, None)
+
+
 class _ReferenceType(FieldType):
     """An id of a row of the case's region (a VE location, a school)."""
     invalid = N_("Ongeldige keuze.")
@@ -280,7 +298,14 @@ class _ReferenceType(FieldType):
         ident = whole_number(raw)   # ASCII digits, within an INTEGER column
         if ident is None:
             raise ValidationError(self.invalid, f.name)
-        obj = db.session.scalar(self.query(case, ident))
+        cache = db.session.info.get(REFERENCE_CACHE)
+        if cache is None:
+            obj = db.session.scalar(self.query(case, ident))
+        else:
+            key = (self.name, case.municipality.region_id)
+            if key not in cache:
+                cache[key] = {o.id: o for o in db.session.scalars(self.of_region(case))}
+            obj = cache[key].get(ident)
         if obj is None:
             raise ValidationError(self.unknown, f.name)
         return obj
@@ -302,10 +327,13 @@ class LocationType(_ReferenceType):
     unknown = N_("Onbekende VE-locatie in deze regio.")
 
     @staticmethod
-    def query(case, ident):
+    def of_region(case):
         return (select(Location).join(Municipality, Location.municipality_id == Municipality.id)
-                .where(Location.id == ident, Location.active.is_(True),
-                       Municipality.region_id == case.municipality.region_id))
+                .where(Location.active.is_(True), Municipality.region_id == case.municipality.region_id))
+
+    @classmethod
+    def query(cls, case, ident):
+        return cls.of_region(case).where(Location.id == ident)
 
     def offer(self, wf, f, ff, case, user):
         ff.choices, ff.grouped = location_choices(case, user), True
@@ -326,10 +354,13 @@ class SchoolType(_ReferenceType):
     unknown = N_("Onbekende school in deze regio.")
 
     @staticmethod
-    def query(case, ident):
-        return select(Organisation).where(
-            Organisation.id == ident, Organisation.kind == "school", Organisation.active.is_(True),
-            Organisation.region_id == case.municipality.region_id)
+    def of_region(case):
+        return select(Organisation).where(Organisation.kind == "school", Organisation.active.is_(True),
+                                          Organisation.region_id == case.municipality.region_id)
+
+    @classmethod
+    def query(cls, case, ident):
+        return cls.of_region(case).where(Organisation.id == ident)
 
     def offer(self, wf, f, ff, case, user):
         ff.choices = school_choices(case)

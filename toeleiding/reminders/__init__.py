@@ -31,9 +31,9 @@ def init_app(app: Flask) -> None:
         return {"open_reminder_count": open_reminder_count}
 
     from ..cases import hooks
-    from .operations import sync_reminders
+    from .operations import sync_reminders, sync_reminders_in_memory
     from .util import escalated_to, meeting_notes
-    hooks.on_step(sync_reminders)           # each step re-derives the case's reminders, in its transaction
+    hooks.on_step(sync_reminders, in_memory=sync_reminders_in_memory)   # each step re-derives the case's reminders
     hooks.widen_scope("cjg", escalated_to)   # a CJG opens a case whose reminders escalated to it
     hooks.on_timeline(meeting_notes)         # the notes in the case page's timeline
     from .util import case_actions

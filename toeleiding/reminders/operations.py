@@ -48,6 +48,41 @@ def sync_reminders(case: Case, entered_seq: int | None = None) -> None:
     (saves a query on every transition).
     """
     workflow, now = current_workflow(), clock.now()
+    wanted = _wanted_chains(workflow, case, entered_seq)
+    names = tuple(wanted)
+    touched = db.session.execute(_sync_statement(names, _kept_rules(workflow, case)), {
+        "for_case": case.id, "now": now, **{f"stay_{i}": wanted[name][1] for i, name in enumerate(names)}}).all()
+    kept = {(row.rule, row.stay) for row in touched if row.state != "cancelled"}
+    new_rows = _new_chains(case, wanted, kept, now, addressee_for)
+    if new_rows:
+        # Core insert: a transition's new chains need no ORM objects (half the cost otherwise).
+        db.session.execute(insert(Reminder.__table__), new_rows)
+
+
+def sync_reminders_in_memory(case: Case, entered_seq: int, rows: dict[str, list[dict]]) -> None:
+    """sync_reminders for a case the bulk import holds in memory (cases import): the same
+    chains, cancelled and started the same way, kept in ``rows["reminders"]`` (the case's rows so
+    far) for the import to insert with the case. No query: the case's reminders are all in
+    ``rows`` (cases/hooks.py IN_MEMORY_STEP)."""
+    workflow, now = current_workflow(), clock.now()
+    wanted = _wanted_chains(workflow, case, entered_seq)
+    pairs = {(name, stay) for name, (_rule, stay) in wanted.items()}
+    keep = _kept_rules(workflow, case)
+    kept = set()
+    for row in rows.setdefault("reminders", []):
+        # _sync_statement, row by row: live rows not wanted are cancelled, the rest reported.
+        is_wanted = (row["rule"], row["stay"]) in pairs
+        if row["state"] == "cancelled" or not (row["state"] in LIVE_STATES or is_wanted):
+            continue
+        if row["state"] in LIVE_STATES and not is_wanted and row["rule"] not in keep:
+            row.update(state="cancelled", wake_at=None, cancelled_at=now)
+        else:
+            kept.add((row["rule"], row["stay"]))
+    rows["reminders"].extend(_new_chains(case, wanted, kept, now, addressee_for))
+
+
+def _wanted_chains(workflow, case: Case, entered_seq: int | None) -> dict[str, tuple[Any, int]]:
+    """The chains the case's state asks for: rule name -> (rule, stay)."""
     stay = entered_seq   # the caller knows it when it has just moved the case into its state
     wanted: dict[str, tuple[Any, int]] = {}
     for rule in applicable_rules(workflow, case.state, case.not_reached_reason, case.last_trigger):
@@ -63,16 +98,19 @@ def sync_reminders(case: Case, entered_seq: int | None = None) -> None:
             wanted[rule.name] = (rule, stay)
         else:
             wanted[rule.name] = (rule, 0)   # an age milestone spans every state of its rule
+    return wanted
 
-    names = tuple(wanted)
-    # An action agreed in the bereik-overleg is not the state's to cancel: it lives until it is
-    # done, or until the case closes (nobody acts on a closed case).
+
+def _kept_rules(workflow, case: Case) -> tuple[str, ...]:
+    """Rules whose live rows a step does not cancel. An action agreed in the bereik-overleg is not
+    the state's to cancel: it lives until it is done, or until the case closes (nobody acts on a
+    closed case)."""
     agreed = workflow.agreed_action
-    keep = (agreed.name,) if agreed is not None and case.state not in workflow.final_states else ()
-    touched = db.session.execute(_sync_statement(names, keep), {
-        "for_case": case.id, "now": now, **{f"stay_{i}": wanted[name][1] for i, name in enumerate(names)}}).all()
-    kept = {(row.rule, row.stay) for row in touched if row.state != "cancelled"}
+    return (agreed.name,) if agreed is not None and case.state not in workflow.final_states else ()
 
+
+def _new_chains(case: Case, wanted: dict, kept: set, now: dt.datetime, addressee_of) -> list[dict]:
+    """The first reminder of each wanted chain that is not there yet, as rows of ``reminders``."""
     new_rows = []
     for name, (rule, chain_stay) in wanted.items():
         if (name, chain_stay) in kept:
@@ -84,14 +122,12 @@ def sync_reminders(case: Case, entered_seq: int | None = None) -> None:
             # Past the milestone already: due now. Otherwise the first of its month (no more than
             # the birth month in clear tells); the sweep waits there for the exact day.
             due = now if age_milestone(case, rule) <= clock.today() else local_midnight(anchor)
-        organisation_id, role = addressee_for(case, rule.role)
+        organisation_id, role = addressee_of(case, rule.role)
         new_rows.append(dict(
             case_id=case.id, rule=name, stay=chain_stay, anchor=anchor, occurrence=1, role=role,
             organisation_id=organisation_id, state="pending", due_at=due, wake_at=due,
             deliveries=0, created_at=now))
-    if new_rows:
-        # Core insert: a transition's new chains need no ORM objects (half the cost otherwise).
-        db.session.execute(insert(Reminder.__table__), new_rows)
+    return new_rows
 
 
 @functools.lru_cache(maxsize=256)
