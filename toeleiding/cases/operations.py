@@ -583,12 +583,16 @@ def import_case_row(user: User, row: dict) -> Case:
 
 class _BatchLookups:
     """What the bulk import looks up once per batch instead of once per row: municipalities by
-    CBS code, locations by LRK number and their providers (one query each, on first use)."""
+    CBS code, locations by LRK number and their providers (one query each, on first use). It also
+    holds every organisation and location for the batch: the session's identity map keeps only
+    objects something refers to, so the steps' and hooks' ``db.session.get`` of a provider or a
+    location would otherwise query again for every row."""
 
     def __init__(self):
         self.municipalities: dict[str, Any] = {}
         self._by_lrk: dict[str, Location] | None = None
         self._providers: dict[int, int] | None = None
+        self._held = [*db.session.scalars(select(Organisation)), *db.session.scalars(select(Location))]
 
     def municipality(self, code: Any):
         key = code.upper() if isinstance(code, str) else None
