@@ -81,12 +81,13 @@ def dose_of(events, birth_month: dt.date, weeks_open: int, hours_triggers: tuple
     return Dose(hour_days, weeks_open, hours, min(ages) if ages else None)
 
 
-def case_dose(case, on: dt.date | None = None) -> Dose:
-    """The dose of ``case`` at its location (every recorded step, or those up to ``on``)."""
+def case_dose(case, on: dt.date | None = None, events=None) -> Dose:
+    """The dose of ``case`` at its location (every recorded step, or those up to ``on``).
+    ``events``: its history rows when the caller holds them (the bulk import), else case.events."""
     from ..extensions import db
     from ..organisations.models import Location
     from ..workflow import current_workflow
     from ..workflow.definition import HOURS_FIELD
     location = db.session.get(Location, case.location_id) if case.location_id else None
     weeks = location.weeks_open if location is not None and location.weeks_open else DEFAULT_WEEKS_OPEN
-    return dose_of(case.events, case.birth_month, weeks, current_workflow().hours_triggers(), HOURS_FIELD, on)
+    return dose_of(case.events if events is None else events, case.birth_month, weeks, current_workflow().hours_triggers(), HOURS_FIELD, on)

@@ -333,9 +333,15 @@ def history_event(case: Case, user: User, seq: int, trigger: str, from_state: st
                   effective: dt.date, data: dict) -> CaseEvent:
     """One history row, for the case as it is after the step: who acted and for whom from the
     user; where (municipality, location) and the monitor's columns (birth month, age in months at
-    the effective date) from the case. Every step writes its row through here, so a new column of
-    the history is filled in one place."""
-    return CaseEvent(
+    the effective date) from the case. Every step writes its row through here (the bulk import
+    through ``history_values``), so a new column of the history is filled in one place."""
+    return CaseEvent(**history_values(case, user, seq, trigger, from_state, effective, data))
+
+
+def history_values(case: Case, user: User, seq: int, trigger: str, from_state: str | None,
+                   effective: dt.date, data: dict) -> dict:
+    """history_event's columns (without the encrypted ``secret``), as a row to insert."""
+    return dict(
         case_id=case.id, seq=seq, trigger=trigger, from_state=from_state, to_state=case.state,
         effective_date=effective, recorded_at=case.updated_at, user_id=user.id, role=user.role,
         organisation_id=user.organisation_id, municipality_id=case.municipality_id,
@@ -644,9 +650,10 @@ def _import_row_in_memory(user: User, row: dict, lookups: _BatchLookups) -> dict
     case.version = 1   # what the first INSERT's version counter gives a stored case
     name = case.family_name
     case.name_index = family_name_index(name) if name else None
-    rows: dict[str, list[dict]] = {}
+    events: list[dict] = []
+    rows: dict[str, list[dict]] = {"case_events": events}   # the hooks read the history so far
     access: dict[int, dt.date | None] = {}
-    case.events.append(history_event(case, user, 1, REGISTER_EVENT, None, case.state_since, {}))
+    events.append(history_values(case, user, 1, REGISTER_EVENT, None, case.state_since, {}) | {"secret": None})
     log_access(user, "create", [case.id])
     hooks.after_step_in_memory(case, 1, rows)
     for step in steps:
@@ -660,9 +667,9 @@ def _import_row_in_memory(user: User, row: dict, lookups: _BatchLookups) -> dict
         case.version = taken.seq
         if t.ends_access == "current" and taken.from_location is not None:
             _end_access_in_memory(access, lookups, taken.effective, provider_of=taken.from_location)
-        event = history_event(case, actor, taken.seq, step.trigger, taken.from_state, taken.effective, taken.clear)
-        event.secret = taken.secret or None
-        case.events.append(event)
+        event = history_values(case, actor, taken.seq, step.trigger, taken.from_state, taken.effective, taken.clear)
+        event["secret"] = CaseEvent.secret.encrypt_for(_Bound(event), taken.secret) if taken.secret else None
+        events.append(event)
         log_access(actor, f"transition:{step.trigger}", [case.id])
         location = taken.values.get("location_id")
         if location is not None and location.id != taken.from_location:
@@ -672,11 +679,17 @@ def _import_row_in_memory(user: User, row: dict, lookups: _BatchLookups) -> dict
                                   except_provider_of=case.location_id)
         hooks.after_step_in_memory(case, taken.seq, rows)
     rows["cases"] = [_column_values(case)]
-    rows["case_events"] = [_column_values(e) for e in case.events]
     rows["case_name_tokens"] = [{"case_id": case.id, "token": tk} for tk in sorted(name_tokens(name))] if name else []
     rows["case_locations"] = [{"case_id": case.id, "location_id": loc, "access_ends_on": ends}
                               for loc, ends in access.items()]
     return rows
+
+
+class _Bound:
+    """A row to insert as the object an encrypted column binds its ciphertext to."""
+
+    def __init__(self, values: dict):
+        self.__dict__.update(values)
 
 
 _COLUMNS: dict[type, list[tuple[str, str, Any, bool]]] = {}

@@ -257,7 +257,9 @@ def name_tokens(name: str) -> set[str]:
     for part in name_parts(name):
         texts.add(part)
         texts.update(part[:n] for n in range(MIN_PREFIX, len(part)))
-    return {_part_token(t) for t in texts}
+    from ..crypto import current_keyring
+    keyring = current_keyring()   # once per name: a bulk import computes thousands
+    return {keyring.blind_index("family_name_part:" + t) for t in texts}
 
 
 def name_search_tokens(query: str) -> set[str]:

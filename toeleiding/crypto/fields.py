@@ -7,6 +7,9 @@ from typing import Any, Callable
 
 from .keyring import current_keyring, key_store
 
+# On an object: {attribute: (ciphertext, plaintext)} of what it decrypted or encrypted (Encrypted._remember).
+_PLAIN = "_encrypted_plaintexts"
+
 # Every (model, attribute) that holds a ciphertext, for key rotation and the retention job.
 REGISTRY: list[tuple[type, "Encrypted"]] = []
 
@@ -36,6 +39,7 @@ class Encrypted:
 
     def __set_name__(self, owner, name):
         self.name = name
+        self.table = getattr(owner, "__tablename__", None)
         self.column = f"_{name}"
         REGISTRY.append((owner, self))
 
@@ -49,10 +53,30 @@ class Encrypted:
         blob = getattr(row, self.column)
         if blob is None:
             return None
-        return CODECS[self.codec][1](key_store().decrypt(bytes(blob), self.aad(row)))
+        known = row.__dict__.get(_PLAIN, {}).get(self.name)
+        if known is not None and known[0] is blob:
+            return known[1]
+        value = CODECS[self.codec][1](key_store().decrypt(bytes(blob), self.aad(row)))
+        self._remember(row, blob, value)
+        return value
 
     def __set__(self, row, value):
         if value is None:
             setattr(row, self.column, None)
             return
-        setattr(row, self.column, current_keyring().encrypt(CODECS[self.codec][0](value), self.aad(row)))
+        blob = current_keyring().encrypt(CODECS[self.codec][0](value), self.aad(row))
+        setattr(row, self.column, blob)
+        self._remember(row, blob, value)
+
+    def encrypt_for(self, row, value) -> bytes:
+        """The ciphertext ``value`` would get on ``row`` (an object with the columns the binding
+        reads), for a row written without an ORM object (the bulk import)."""
+        return current_keyring().encrypt(CODECS[self.codec][0](value), self.aad(row, self.table))
+
+    def _remember(self, row, blob, value) -> None:
+        """Keep the plaintext of an immutable value with the object, for as long as the object
+        holds this very ciphertext (a reload or a rotation brings a new one): a step reads the
+        date of birth several times, and need not decrypt it each time. Not a JSON value: the
+        caller may change the list it gets, which must not change what the next read returns."""
+        if self.codec != "json":
+            row.__dict__.setdefault(_PLAIN, {})[self.name] = (blob, value)

@@ -10,6 +10,7 @@ column fails authentication instead of decrypting.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -97,7 +98,7 @@ class Keyring:
         key_id, key = self.keys[0]
         nonce = os.urandom(12)
         kid = key_id.encode()
-        return MAGIC + bytes([len(kid)]) + kid + nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
+        return MAGIC + bytes([len(kid)]) + kid + nonce + _aead(key).encrypt(nonce, plaintext, aad)
 
     def key_id_of(self, blob: bytes) -> str:
         if blob[:2] != MAGIC:
@@ -112,13 +113,27 @@ class Keyring:
         start = 3 + blob[2]
         nonce, body = blob[start:start + 12], blob[start + 12:]
         try:
-            return AESGCM(key).decrypt(nonce, body, aad)
+            return _aead(key).decrypt(nonce, body, aad)
         except InvalidTag:
             raise KeyringError("ciphertext does not authenticate for this row and column") from None
 
     def blind_index(self, value: str) -> str:
         """Keyed HMAC of a normalised value: equal inputs match, the value cannot be guessed back."""
-        return hmac.new(self.blind_index_key, value.strip().encode(), hashlib.sha256).hexdigest()
+        mac = _keyed_hmac(self.blind_index_key).copy()
+        mac.update(value.strip().encode())
+        return mac.hexdigest()
+
+
+# Set up once per key, not per value: a bulk import encrypts and indexes hundreds of thousands of
+# values (the key schedule and the HMAC's keyed state are the same every time).
+@functools.lru_cache(maxsize=16)
+def _aead(key: bytes) -> AESGCM:
+    return AESGCM(key)
+
+
+@functools.lru_cache(maxsize=4)
+def _keyed_hmac(key: bytes):
+    return hmac.new(key, digestmod=hashlib.sha256)
 
 
 def load_keyring(config: dict) -> Keyring:

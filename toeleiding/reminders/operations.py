@@ -10,6 +10,7 @@ import datetime as dt
 import functools
 from dataclasses import dataclass
 from email.message import EmailMessage
+from types import SimpleNamespace
 from typing import Any, Callable
 
 from flask import current_app
@@ -65,7 +66,7 @@ def sync_reminders_in_memory(case: Case, entered_seq: int, rows: dict[str, list[
     far) for the import to insert with the case. No query: the case's reminders are all in
     ``rows`` (cases/hooks.py IN_MEMORY_STEP)."""
     workflow, now = current_workflow(), clock.now()
-    wanted = _wanted_chains(workflow, case, entered_seq)
+    wanted = _wanted_chains(workflow, case, entered_seq, rows.get("case_events"))
     pairs = {(name, stay) for name, (_rule, stay) in wanted.items()}
     keep = _kept_rules(workflow, case)
     kept = set()
@@ -81,12 +82,15 @@ def sync_reminders_in_memory(case: Case, entered_seq: int, rows: dict[str, list[
     rows["reminders"].extend(_new_chains(case, wanted, kept, now, addressee_for))
 
 
-def _wanted_chains(workflow, case: Case, entered_seq: int | None) -> dict[str, tuple[Any, int]]:
-    """The chains the case's state asks for: rule name -> (rule, stay)."""
+def _wanted_chains(workflow, case: Case, entered_seq: int | None,
+                   events: list[dict] | None = None) -> dict[str, tuple[Any, int]]:
+    """The chains the case's state asks for: rule name -> (rule, stay). ``events``: the case's
+    history rows when the caller holds them in memory (else a condition reads case.events)."""
     stay = entered_seq   # the caller knows it when it has just moved the case into its state
     wanted: dict[str, tuple[Any, int]] = {}
     for rule in applicable_rules(workflow, case.state, case.not_reached_reason, case.last_trigger):
-        if rule.condition is not None and not condition_holds(rule, case):
+        if rule.condition is not None and not condition_holds(
+                rule, case, None if events is None else [SimpleNamespace(**e) for e in events]):
             continue
         if rule.at_age_months is None:
             if stay is None:   # the event that entered the current state

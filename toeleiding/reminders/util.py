@@ -336,16 +336,17 @@ def meeting_notes(case: Case, user: User) -> list[dict]:
             for note, name, role in rows]
 
 
-def condition_holds(rule: ReminderRule, case) -> bool:
+def condition_holds(rule: ReminderRule, case, events=None) -> bool:
     """Whether a rule's condition (workflow KNOWN_CONDITIONS) holds for ``case`` now; a rule
     without one always applies. ``projected_hours_below``: the child's projected VE hours by age 4
-    (cases/dose.py, every recorded step) fall below the threshold."""
+    (cases/dose.py, every recorded step) fall below the threshold. ``events``: the case's history
+    when the caller holds it (the bulk import), else case.events."""
     if rule.condition is None:
         return True
     kind, threshold = rule.condition
     if kind == KNOWN_CONDITIONS[0]:   # projected_hours_below
         from ..cases.dose import case_dose
-        return case_dose(case).below(threshold)
+        return case_dose(case, events=events).below(threshold)
     return False
 
 
