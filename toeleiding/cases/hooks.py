@@ -9,11 +9,13 @@ from typing import Any, Callable
 
 # fn(case, entered_seq): after registration (seq 1) and after each transition, before the commit.
 STEP: list[Callable[[Any, int], None]] = []
-# STEP fn -> its in-memory twin fn(case, entered_seq, rows): the same work for a case the bulk import
-# holds in memory (cases import), done without a query, its rows added to ``rows`` ({table name:
-# [row dicts]}, the case's rows so far) for the import to insert with the case. A STEP hook without
-# a twin sends the import down the one-case-at-a-time path.
-IN_MEMORY_STEP: dict[Callable[[Any, int], None], Callable[[Any, int, dict], None]] = {}
+# STEP fn -> its in-memory twin fn(case, entered_seq, rows, batch): the same work for a case the
+# bulk import holds in memory (cases import), done without writing, its rows added to ``rows``
+# ({table name: [row dicts]}, the case's rows so far, its history in "case_events") for the
+# import to insert with the case; ``batch``: a dict shared by the batch's cases (for what a twin
+# looks up once per batch). A STEP hook without a twin sends the import down the
+# one-case-at-a-time path.
+IN_MEMORY_STEP: dict[Callable[[Any, int], None], Callable[[Any, int, dict, dict], None]] = {}
 # role -> [fn(organisation) -> SQL criterion on Case]: OR-ed into that role's scope (cases/util.py).
 SCOPE: dict[str, list[Callable[[Any], Any]]] = {}
 # fn(case): after a correction of the child's or parents' data, before the commit (e.g. an index
@@ -25,7 +27,7 @@ TIMELINE: list[Callable[[Any, Any], list]] = []
 CASE_PAGE: dict[str, Callable[[Any, Any], Any]] = {}
 
 
-def on_step(fn: Callable[[Any, int], None], in_memory: Callable[[Any, int, dict], None] | None = None) -> None:
+def on_step(fn: Callable[[Any, int], None], in_memory: Callable[[Any, int, dict, dict], None] | None = None) -> None:
     if fn not in STEP:
         STEP.append(fn)
     if in_memory is not None:
@@ -66,6 +68,6 @@ def steps_in_memory() -> bool:
     return all(fn in IN_MEMORY_STEP for fn in STEP)
 
 
-def after_step_in_memory(case, entered_seq: int, rows: dict) -> None:
+def after_step_in_memory(case, entered_seq: int, rows: dict, batch: dict) -> None:
     for fn in STEP:
-        IN_MEMORY_STEP[fn](case, entered_seq, rows)
+        IN_MEMORY_STEP[fn](case, entered_seq, rows, batch)

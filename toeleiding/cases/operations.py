@@ -596,6 +596,7 @@ class _BatchLookups:
 
     def __init__(self):
         self.municipalities: dict[str, Any] = {}
+        self.shared: dict = {}   # the in-memory step hooks' own (hooks.IN_MEMORY_STEP)
         self._by_lrk: dict[str, Location] | None = None
         self._providers: dict[int, int] | None = None
         self._held = [*db.session.scalars(select(Organisation)), *db.session.scalars(select(Location))]
@@ -655,7 +656,7 @@ def _import_row_in_memory(user: User, row: dict, lookups: _BatchLookups) -> dict
     access: dict[int, dt.date | None] = {}
     events.append(history_values(case, user, 1, REGISTER_EVENT, None, case.state_since, {}) | {"secret": None})
     log_access(user, "create", [case.id])
-    hooks.after_step_in_memory(case, 1, rows)
+    hooks.after_step_in_memory(case, 1, rows, lookups.shared)
     for step in steps:
         t = workflow.transitions[step.trigger]
         data = _step_data(step, t, text, lookups.location_of_lrk)
@@ -677,7 +678,7 @@ def _import_row_in_memory(user: User, row: dict, lookups: _BatchLookups) -> dict
         if t.ends_access == "others" and case.location_id is not None:
             _end_access_in_memory(access, lookups, taken.effective + dt.timedelta(days=1),
                                   except_provider_of=case.location_id)
-        hooks.after_step_in_memory(case, taken.seq, rows)
+        hooks.after_step_in_memory(case, taken.seq, rows, lookups.shared)
     rows["cases"] = [_column_values(case)]
     rows["case_name_tokens"] = [{"case_id": case.id, "token": tk} for tk in sorted(name_tokens(name))] if name else []
     rows["case_locations"] = [{"case_id": case.id, "location_id": loc, "access_ends_on": ends}

@@ -60,11 +60,11 @@ def sync_reminders(case: Case, entered_seq: int | None = None) -> None:
         db.session.execute(insert(Reminder.__table__), new_rows)
 
 
-def sync_reminders_in_memory(case: Case, entered_seq: int, rows: dict[str, list[dict]]) -> None:
+def sync_reminders_in_memory(case: Case, entered_seq: int, rows: dict[str, list[dict]], batch: dict) -> None:
     """sync_reminders for a case the bulk import holds in memory (cases import): the same
     chains, cancelled and started the same way, kept in ``rows["reminders"]`` (the case's rows so
-    far) for the import to insert with the case. No query: the case's reminders are all in
-    ``rows`` (cases/hooks.py IN_MEMORY_STEP)."""
+    far) for the import to insert with the case. No query for the case's reminders (they are all
+    in ``rows``); an addressee is looked up once per batch (cases/hooks.py IN_MEMORY_STEP)."""
     workflow, now = current_workflow(), clock.now()
     wanted = _wanted_chains(workflow, case, entered_seq, rows.get("case_events"))
     pairs = {(name, stay) for name, (_rule, stay) in wanted.items()}
@@ -79,7 +79,15 @@ def sync_reminders_in_memory(case: Case, entered_seq: int, rows: dict[str, list[
             row.update(state="cancelled", wake_at=None, cancelled_at=now)
         else:
             kept.add((row["rule"], row["stay"]))
-    rows["reminders"].extend(_new_chains(case, wanted, kept, now, addressee_for))
+    addressees = batch.setdefault("reminders.addressees", {})
+
+    def addressee_of(case: Case, role: str) -> tuple[int | None, str]:
+        # What addressee() reads of the case: who registered it, where it is, its municipality.
+        key = (role, case.registered_by_organisation_id, case.location_id, case.municipality_id)
+        if key not in addressees:
+            addressees[key] = addressee_for(case, role)
+        return addressees[key]
+    rows["reminders"].extend(_new_chains(case, wanted, kept, now, addressee_of))
 
 
 def _wanted_chains(workflow, case: Case, entered_seq: int | None,
