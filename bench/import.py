@@ -8,9 +8,10 @@ export, a quarter each only registered, indicated, referred, and placed (so on a
 rows a case). Then
 
 * service: ``toeleiding.cases.operations.run_import(apply=True)``, exactly what
-  ``flask cases import FILE --apply`` runs after reading the file: per row register_case and the
-  workflow's import_steps through fire_transition in a savepoint (validation, encryption, blind
-  indexes, history, reminders, access log), committed per batch;
+  ``flask cases import FILE --apply`` runs after reading the file: per batch every row checked
+  and taken along the workflow's import_steps in memory (new_case, take_step: validation,
+  encryption, blind indexes, history, case locations, the reminders' in-memory sync, access log),
+  then one multi-row INSERT per table, committed per batch;
 * floor: every row the service wrote (cases, history, name tokens, case locations, reminders,
   access log), read back and inserted into a fresh copy of the same database with Core multi-row
   INSERTs on the tables, committed per batch of the same number of cases: no validation, no

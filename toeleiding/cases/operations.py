@@ -589,7 +589,7 @@ def import_case_row(user: User, row: dict) -> Case:
 
 class _BatchLookups:
     """What the bulk import looks up once per batch instead of once per row: municipalities by
-    CBS code, locations by LRK number and their providers (one query each, on first use). It also
+    CBS code (on first use), locations by LRK number and their providers (one query). It also
     holds every organisation and location for the batch: the session's identity map keeps only
     objects something refers to, so the steps' and hooks' ``db.session.get`` of a provider or a
     location would otherwise query again for every row."""
@@ -597,9 +597,12 @@ class _BatchLookups:
     def __init__(self):
         self.municipalities: dict[str, Any] = {}
         self.shared: dict = {}   # the in-memory step hooks' own (hooks.IN_MEMORY_STEP)
-        self._by_lrk: dict[str, Location] | None = None
-        self._providers: dict[int, int] | None = None
-        self._held = [*db.session.scalars(select(Organisation)), *db.session.scalars(select(Location))]
+        locations = list(db.session.scalars(select(Location).order_by(Location.id)))
+        self._held = [*db.session.scalars(select(Organisation)), *locations]
+        self._by_lrk: dict[str, Location] = {}
+        for loc in locations:
+            self._by_lrk.setdefault(loc.lrk_number, loc)
+        self._providers = {loc.id: loc.provider_id for loc in locations}
 
     def municipality(self, code: Any):
         key = code.upper() if isinstance(code, str) else None
@@ -610,15 +613,9 @@ class _BatchLookups:
         return self.municipalities[key]
 
     def location_of_lrk(self, lrk: str) -> Location | None:
-        if self._by_lrk is None:
-            self._by_lrk = {}
-            for loc in db.session.scalars(select(Location).order_by(Location.id)):
-                self._by_lrk.setdefault(loc.lrk_number, loc)
         return self._by_lrk.get(lrk)
 
     def provider_of(self, location_id: int | None) -> int | None:
-        if self._providers is None:
-            self._providers = {i: p for i, p in db.session.execute(select(Location.id, Location.provider_id))}
         return self._providers.get(location_id)
 
 
