@@ -90,4 +90,5 @@ def case_dose(case, on: dt.date | None = None, events=None) -> Dose:
     from ..workflow.definition import HOURS_FIELD
     location = db.session.get(Location, case.location_id) if case.location_id else None
     weeks = location.weeks_open if location is not None and location.weeks_open else DEFAULT_WEEKS_OPEN
-    return dose_of(case.events if events is None else events, case.birth_month, weeks, current_workflow().hours_triggers(), HOURS_FIELD, on)
+    return dose_of(case.events if events is None else events, case.birth_month, weeks,
+                   current_workflow().hours_triggers(), HOURS_FIELD, on)
