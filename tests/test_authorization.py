@@ -79,6 +79,9 @@ API = {
     ("api.monitor", "GET"): expect("/api/v1/monitor", **api(422, **MONITOR_READERS)),
     ("api.monitor_flows", "GET"): expect("/api/v1/monitor/flows", **api(422, **MONITOR_READERS)),
     ("api.monitor_declines", "GET"): expect("/api/v1/monitor/declines", **api(422, **MONITOR_READERS, cjg=403)),
+    # Issue 12.5: reach over the reference dates; without any asked, the published ones (or month ends).
+    ("api.monitor_trend", "GET"): (expect("/api/v1/monitor/trend", **api(422, **MONITOR_READERS)),
+                                   expect("/api/v1/monitor/trend?region=ijmond", **api(200, **MONITOR_READERS))),
     # Outreach log (issue 11, point 7): attempts on a case in scope; the table for gemeente and admin.
     ("api.contact_attempts", "GET"): (
         expect("/api/v1/cases/{case}/contact-attempts", **api(404, jgz=200, ve=200)),

@@ -133,7 +133,7 @@ def test_csv_and_xlsx_have_the_documented_columns_and_guard_formulas(app, some):
     wb = load_workbook(io.BytesIO(x.get_data()))
     sheet = wb["monitor"]
     header = [c.value for c in sheet[1]]
-    assert header == rows[0] and wb.sheetnames == ["monitor", "flows"]
+    assert header == rows[0] and wb.sheetnames == ["monitor", "flows", "declines"]   # declines: issue 11.1
     names = [sheet.cell(row=i, column=4).value for i in range(2, sheet.max_row + 1)]
     assert "'=HYPERLINK(\"http://x\")" in names
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)

@@ -47,6 +47,16 @@ def monitor_declines():
     return jsonify(presentation.declines_json(util.compute_declines(region, day), _threshold()))
 
 
+@bp.get("/monitor/trend")
+def monitor_trend():
+    """Reach per municipality and the region over reference dates (default: the published ones)."""
+    from . import trend
+    region = access.region_for(current_user, request.args.get("region"))
+    dates = trend.trend_dates(current_user, region, request.args.getlist("peildatum"))
+    threshold = _threshold()
+    return jsonify(trend.trend_json(region, trend.compute_trend(region, dates, threshold), threshold))
+
+
 def _publication_json(pub) -> dict:
     return {"region": pub.region.slug, "peildatum": pub.peildatum.isoformat(),
             "published_at": pub.published_at.isoformat(), "threshold": pub.threshold}
@@ -154,6 +164,8 @@ def openapi_paths(std: dict, error) -> dict:
         "threshold": {"type": ["integer", "null"], "description": "null: unsuppressed (admin)"},
         "municipalities": {"type": "array", "items": row},
         "total": {"type": "object", "properties": {"cells": {"type": "object", "additionalProperties": cell}}}}}
+    trend_point = {"type": "object", "properties": {"peildatum": {"type": "string", "format": "date"},
+                                                    "cells": {"type": "object", "additionalProperties": cell}}}
     ok = {"200": {"description": "The table", "content": {"application/json": {"schema": table}}}}
     refused = {"403": error("Not a monitor role, or another region"), **std}
     publication = {"type": "object", "properties": {"region": {"type": "string"}, "peildatum": {"type": "string", "format": "date"},
@@ -193,6 +205,31 @@ def openapi_paths(std: dict, error) -> dict:
                     "reasons": {"type": "array", "items": {"type": "object", "properties": {
                         "code": {"type": "string"}, "cells": {"type": "object", "additionalProperties": cell}}}},
                     "total": {"type": "object", "properties": {"cells": {"type": "object", "additionalProperties": cell}}}}}}}},
+                **refused}}},
+        "/monitor/trend": {"get": {
+            "summary": "Reach (target_group, placed, reach_pct) per municipality and the region over reference dates; "
+                       "each date as the monitor shows it (a published date: the publication), suppressed per date",
+            "parameters": [region_q, {
+                "name": "peildatum", "in": "query", "required": False, "style": "form", "explode": True,
+                "schema": {"type": "array", "maxItems": 24, "items": {"type": "string", "format": "date"}},
+                "description": "Repeated, or a comma list; at most 24 dates, each one readable as for /monitor "
+                               "(otherwise 422, field peildatum). Default: the published dates, else the last "
+                               "12 month ends."}, suppressed_q],
+            "responses": {"200": {"description": "The series", "content": {"application/json": {"schema": {
+                "type": "object", "required": ["region", "threshold", "cells", "dates", "municipalities", "total"],
+                "properties": {
+                    "region": {"type": "string"}, "threshold": {"type": ["integer", "null"]},
+                    "cells": {"type": "array", "items": {"type": "string"}},
+                    "dates": {"type": "array", "items": {"type": "object", "properties": {
+                        "peildatum": {"type": "string", "format": "date"},
+                        "source": {"type": "string", "enum": ["published", "live"]},
+                        "threshold": {"type": ["integer", "null"]},
+                        "target_pct": {"type": ["number", "null"]}}}},
+                    "municipalities": {"type": "array", "items": {"type": "object", "properties": {
+                        "code": {"type": "string"}, "name": {"type": "string"},
+                        "points": {"type": "array", "items": trend_point}}}},
+                    "total": {"type": "object", "properties": {
+                        "points": {"type": "array", "items": trend_point}}}}}}}},
                 **refused}}},
         "/monitor/publications": {
             "get": {"summary": "The region's published monitors", "parameters": [region_q],

@@ -10,6 +10,7 @@ and fail on the page of every user of the region (``text.parse_math`` off, ``_pl
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import io
 import textwrap
 import unicodedata
@@ -19,6 +20,7 @@ import matplotlib
 from flask_babel import gettext as _
 
 from ..cases.validation import BIDI_CONTROLS
+from ..dates import format_day
 from ..numbers import format_decimal, format_percent
 
 matplotlib.use("svg")   # no display, no GUI toolkit; set before pyplot could ever be imported
@@ -250,3 +252,39 @@ def budget_chart(rows: list[tuple[str, dict]]) -> str:
 
 def reach_title(target=100.0) -> str:
     return _("Bereik per gemeente tegen het doel van %(pct)s%%", pct=format(float(target), "g"))
+
+
+def trend_chart(title: str, points: list[tuple]) -> str:
+    """Reach over the reference dates of one municipality (or the region): ``points`` are
+    ``(date, reach cell, target in force)``. A hidden reach is left out of the line (a gap) and
+    named in the note; the target is drawn as it stood at each date."""
+    title = _plain(title)
+    with _drawing():
+        fig = Figure(figsize=(7.5, 2.8))
+        ax = fig.add_subplot()
+        ax.set_title(_("Bereik van %(name)s per peildatum", name=title), loc="left", fontsize=10)
+        days = [day for day, _cell, _target in points]
+        values = [cell["value"] if cell["value"] is not None else float("nan") for _day, cell, _target in points]
+        hidden = [format_day(day) for day, cell, _target in points if _is_hidden(cell)]
+        if all(cell["value"] is None for _day, cell, _target in points):
+            _nothing(ax, _why_empty(hidden, _("Niets te tonen: op deze peildata is er geen kind in de doelgroep.")))
+            _hidden_note(ax, hidden)
+            return _svg(fig)
+        ax.plot(days, values, color=COLOURS[0], marker="o", linewidth=1.6, label=_("Bereik"))
+        for day, v in zip(days, values):
+            if v == v:   # not NaN: a shown reach gets its number
+                ax.annotate(format_percent(v), (day, v), textcoords="offset points", xytext=(0, 6), ha="center",
+                            fontsize=7.5)
+        targets = [float(t) if t is not None else float("nan") for _day, _cell, t in points]
+        if any(t == t for t in targets):
+            ax.plot(days, targets, color=COLOURS[3], linestyle="--", linewidth=1.2, drawstyle="steps-post",
+                    label=_("Doel"))
+        ax.set_ylim(0, 115)
+        ax.set_ylabel(_("Bereik (%)"))
+        ax.set_xticks(days, [format_day(d) for d in days], rotation=45 if len(days) > 4 else 0,
+                      ha="right" if len(days) > 4 else "center")
+        if len(days) == 1:   # one date: a little room either side of the point
+            ax.set_xlim(days[0] - dt.timedelta(days=30), days[0] + dt.timedelta(days=30))
+        _legend_above(ax, ncol=2)
+        _hidden_note(ax, hidden)
+        return _svg(fig)

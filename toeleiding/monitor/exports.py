@@ -27,10 +27,15 @@ def columns(data: MonitorData) -> list[str]:
     return FIXED_COLUMNS + cell_names(data.reasons)
 
 
-def _cell(c: dict):
+def cell_value(c: dict):
+    """A presented cell as a download holds it: its number, ``<10``/``x``/``.`` when hidden, empty
+    when not computable."""
     if c["value"] is not None:
         return c["value"]
     return "" if c["display"] == "-" else c["display"]
+
+
+_cell = cell_value
 
 
 def rows(data: MonitorData, presented: dict) -> list[list]:
@@ -61,8 +66,33 @@ def to_csv(data: MonitorData, presented: dict) -> str:
     return buf.getvalue()
 
 
-def to_xlsx(data: MonitorData, presented: dict) -> bytes:
-    """Two sheets: ``monitor`` (the columns of the CSV) and ``flows`` (placements by location municipality)."""
+DECLINE_FIXED = ["region", "peildatum", "provider_id", "provider_name"]
+
+
+def decline_rows(declines: dict, region_name: str) -> tuple[list[str], list[list]]:
+    """The declines per provider (presentation.declines_json): one row per provider and one for the
+    region (``provider_id`` = ``total``); a column per reason code, then ``total``."""
+    names = [*declines["reasons"], "total"]
+    header = DECLINE_FIXED + names
+    out = []
+    for pid, name, cells in [*((str(p["id"]), p["name"], p["cells"]) for p in declines["providers"]),
+                             ("total", region_name, declines["total"]["cells"])]:
+        out.append([declines["region"], declines["peildatum"], pid, name] + [_cell(cells[c]) for c in names])
+    return header, [[safe(v) for v in row] for row in out]
+
+
+def declines_csv(declines: dict, region_name: str) -> str:
+    header, body = decline_rows(declines, region_name)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(body)
+    return buf.getvalue()
+
+
+def to_xlsx(data: MonitorData, presented: dict, declines: dict | None = None) -> bytes:
+    """Sheets ``monitor`` (the columns of the CSV), ``flows`` (placements by location municipality)
+    and, for the readers of the declines per provider, ``declines`` (the columns of declines.csv)."""
     from openpyxl import Workbook
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
@@ -83,7 +113,15 @@ def to_xlsx(data: MonitorData, presented: dict) -> bytes:
     ws2.append(header)
     for row in flows:
         ws2.append(xml_safe(row))
-    for sheet in (ws, ws2):
+    sheets = [ws, ws2]
+    if declines is not None:
+        header, body = decline_rows(declines, data.region.name)
+        ws3 = wb.create_sheet("declines")
+        ws3.append(header)
+        for row in body:
+            ws3.append(xml_safe(row))
+        sheets.append(ws3)
+    for sheet in sheets:
         sheet.freeze_panes = "E2"
     buf = io.BytesIO()
     wb.save(buf)

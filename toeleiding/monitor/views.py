@@ -13,7 +13,7 @@ from ..extensions import db
 from ..web.auth import roles_required
 from ..web.errors import refused
 from ..web.i18n import reason_label, select_locale
-from . import access, charts, exports, operations as ops, presentation, util
+from . import access, charts, exports, operations as ops, presentation, trend, util
 
 bp = Blueprint("monitor", __name__, url_prefix="/monitor")
 
@@ -145,7 +145,9 @@ def _download(kind: str):
     if kind == "csv":
         return Response(exports.to_csv(data, presented), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
-    return Response(exports.to_xlsx(data, presented),
+    declines = (presentation.declines_json(util.compute_declines(region, day), threshold)
+                if current_user.role in access.DECLINE_ROLES else None)
+    return Response(exports.to_xlsx(data, presented, declines),
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
 
@@ -160,6 +162,54 @@ def download_csv():
 @roles_required(*access.MONITOR_ROLES)
 def download_xlsx():
     return _download("xlsx")
+
+
+@bp.get("/declines.csv")
+@roles_required(*access.DECLINE_ROLES)
+def declines_csv():
+    """The declined referrals per provider and reason (the table on the page), suppressed like it."""
+    region, day, threshold = _context()
+    declines = presentation.declines_json(util.compute_declines(region, day), threshold)
+    return Response(exports.declines_csv(declines, region.name), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="declines-{region.slug}-{day.isoformat()}.csv"'})
+
+
+def _trend_context():
+    """Region, dates and threshold of a trend request (README, *Trend*): the dates asked for
+    (``peildatum`` repeated or a comma list), each one the user may read, or the published ones."""
+    region = access.region_for(current_user, current_user.organisation.region.slug)
+    dates = trend.trend_dates(current_user, region, request.args.getlist("peildatum"))
+    return region, dates, access.threshold_for(current_user, request.args.get("suppressed") == "1")
+
+
+@bp.get("/trend")
+@roles_required(*access.MONITOR_ROLES)
+def trend_page():
+    """Reach over the reference dates: a chart and a small table per municipality and the region."""
+    region, dates, threshold = _trend_context()
+    points = trend.compute_trend(region, dates, threshold)
+    sections = []
+    for code, name, items in trend.series(points):
+        title = name if code != "total" else _("Regio %(name)s", name=region.name)
+        rows = [(p, _for_page({code: cells})[code]) for p, cells in items]
+        chart = charts.trend_chart(title, [(p.peildatum, cells["reach_pct"], p.target) for p, cells in items])
+        sections.append((code, title, rows, _data_uri(chart)))
+    choices = sorted(set(access.peildatum_choices(region, dates[-1])) | set(dates), reverse=True)
+    published = {p.peildatum for p in util.publications_of(region)}
+    return render_template("monitor/trend.html", region=region, dates=dates, threshold=threshold,
+                           sections=sections, choices=choices, published=published,
+                           max_dates=trend.MAX_TREND_DATES,
+                           csv_url=url_for("monitor.trend_csv", peildatum=[d.isoformat() for d in dates],
+                                           suppressed=request.args.get("suppressed")))
+
+
+@bp.get("/trend.csv")
+@roles_required(*access.MONITOR_ROLES)
+def trend_csv():
+    region, dates, threshold = _trend_context()
+    points = trend.compute_trend(region, dates, threshold)
+    return Response(trend.trend_csv(region, points), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="trend-{region.slug}.csv"'})
 
 
 def _confirm_page(region, day, errors: dict, status: int = 200):
