@@ -157,6 +157,7 @@ def openapi_document() -> dict:
             **_monitor_paths(std),
             **_admin_paths(std),
             **_outreach_paths(std),
+            **_signal_paths(std),
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -215,4 +216,9 @@ def openapi():
 
 def _outreach_paths(std: dict) -> dict:
     from .outreach.api import openapi_paths
+    return openapi_paths(std, _error)
+
+
+def _signal_paths(std: dict) -> dict:
+    from .signals.api import openapi_paths
     return openapi_paths(std, _error)

@@ -31,10 +31,19 @@ from .validation import validate_child, validate_parents
 
 @audited("create", case_arg=None)   # a refusal is a denied row (issue 6)
 def register_case(user: User, municipality_code: Any, child: Any, parents: Any = None) -> Case:
-    """JGZ registers a child that may belong to the target group: a new case in the initial state."""
-    if user.role != "jgz":
+    """JGZ registers a child that may belong to the target group: a new case in the initial state.
+    Who registers is the workflow file's (registration.register)."""
+    if user.role not in current_workflow().registration.register:
         raise NotPermitted(N_("Alleen de JGZ registreert kinderen."))
-    # Every field at fault at once (FieldErrors), in the order of the form.
+    return register_child(user, municipality_code, child, parents)
+
+
+def register_child(user: User, municipality_code: Any, child: Any, parents: Any = None,
+                   more_checks: Callable[[ErrorCollector], None] | None = None) -> Case:
+    """The registration itself, for ``register_case`` and for a partner's signal (signals), whose
+    callers decide who may. ``more_checks``: the caller's own fields, checked after the child's
+    and the parents' so that every field at fault is named at once (FieldErrors), in the order of
+    the form."""
     errors = ErrorCollector()
     with errors.check():
         municipality = get_municipality(municipality_code)
@@ -44,6 +53,8 @@ def register_case(user: User, municipality_code: Any, child: Any, parents: Any =
         data = validate_child(child)
     with errors.check():
         parent_list = validate_parents(parents)
+    if more_checks is not None:
+        more_checks(errors)
     errors.raise_if_any()
     keyring = current_keyring()
     bsn_index = keyring.blind_index(data["bsn"])
