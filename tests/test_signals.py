@@ -149,6 +149,15 @@ def test_jgz_finds_the_signal_in_its_work_list_and_on_the_case_page(api, world, 
     assert api("ve").get("/signals").json["items"][0]["assessed"] is True
 
 
+def test_jgz_reads_the_signals_of_a_case_through_the_api(api, world):
+    signal(api("ve"), child=child(given_name="Apikind"))
+    case = jgz_case_of(api, "Apikind")
+    items = api("jgz").get(f"/cases/{case['id']}/signals").json["items"]
+    assert [(s["note"], s["assessed"], s["role"]) for s in items] == [(NOTE, False, "ve")]
+    assert api("jgz_bev").get(f"/cases/{case['id']}/signals").status_code == 404   # another region
+    assert api("ve").get(f"/cases/{case['id']}/signals").status_code == 404   # the signaller: not in its scope
+
+
 def test_the_provider_does_not_see_the_note_on_a_case_later_referred_to_it(api, world, web):
     signal(api("cjg"), child=child(given_name="Doorverwezen"))
     case = jgz_case_of(api, "Doorverwezen")

@@ -10,7 +10,8 @@ from ..cases.models import Case
 from ..errors import N_, NotPermitted, ValidationError
 from ..extensions import db
 from .operations import signal_case
-from .util import may_signal, own_signals, signal_json
+from ..cases.util import find_case
+from .util import assessor_json, may_assess, may_signal, own_signals, signal_json, signals_of_case
 
 
 @bp.get("/signals")
@@ -37,6 +38,17 @@ def create_signal():
     return jsonify(signal_json(row, db.session.get(Case, row.case_id))), 201
 
 
+@bp.get("/cases/<case_id>/signals")
+def case_signals(case_id):
+    """The signals about a case, with their notes, for the role that assesses them (JGZ)."""
+    case = find_case(current_user, case_id)   # 404 outside the scope, before anything else is said
+    if not may_assess(current_user):
+        raise NotPermitted(N_("Alleen wie kinderen registreert leest de signalen."))
+    items = [assessor_json(s) for s in signals_of_case(case)]
+    log_access(current_user, "read", [case.id])
+    return jsonify({"items": items})
+
+
 def openapi_paths(std: dict, error) -> dict:
     """This feature's part of the OpenAPI document (openapi.py merges it in)."""
     child = {"type": ["object", "null"], "description": "As typed; null once the retention job erased it",
@@ -50,7 +62,19 @@ def openapi_paths(std: dict, error) -> dict:
         "assessed": {"type": "boolean", "description": "JGZ took its next step on the case (which one is not told)"},
         "assessed_at": {"type": ["string", "null"], "format": "date-time"}}}
     refused = error("Only the roles of the workflow's registration.signal signal children")
-    return {"/signals": {
+    seen = {"type": "object", "properties": {
+        "id": {"type": "string", "format": "uuid"}, "signalled_at": {"type": "string", "format": "date-time"},
+        "organisation": {"type": "string"}, "role": {"type": "string"}, "note": {"type": ["string", "null"]},
+        "assessed": {"type": "boolean"}, "assessed_at": {"type": ["string", "null"], "format": "date-time"}}}
+    case_id = {"name": "case_id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
+    return {"/cases/{case_id}/signals": {"get": {
+        "summary": "The signals about a case from VE and CJG, with their notes, oldest first (JGZ: the "
+                   "workflow's registration.register)",
+        "parameters": [case_id],
+        "responses": {"200": {"description": "List", "content": {"application/json": {"schema": {
+            "type": "object", "properties": {"items": {"type": "array", "items": seen}}}}}},
+                      "403": error("Role does not assess signals"), "404": error("Case not in scope"), **std}}},
+            "/signals": {
         "get": {"summary": "The signals of the caller's organisation, newest first: what was typed and whether "
                            "JGZ assessed it, never the indication (VE, CJG: the workflow's registration.signal)",
                 "parameters": [

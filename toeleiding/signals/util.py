@@ -75,9 +75,13 @@ def case_page(case, user: User) -> list[dict] | None:
     return out or None
 
 
+def assessor_json(s: CaseSignal) -> dict:
+    """What JGZ reads of a signal: who, when, the note, assessed or not."""
+    return {"id": str(s.id), "signalled_at": s.signalled_at.isoformat(), "organisation": s.organisation.name,
+            "role": s.role, "note": s.note, "assessed": s.assessed_at is not None,
+            "assessed_at": s.assessed_at.isoformat() if s.assessed_at else None}
+
+
 def export_section(case) -> list[dict]:
     """Every signal about one child, for the parents' export (AVG right of access)."""
-    return [{"id": str(s.id), "signalled_at": s.signalled_at.isoformat(), "organisation": s.organisation.name,
-             "role": s.role, "note": s.note,
-             "assessed_at": s.assessed_at.isoformat() if s.assessed_at else None}
-            for s in signals_of_case(case)]
+    return [assessor_json(s) for s in signals_of_case(case)]
