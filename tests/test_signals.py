@@ -235,6 +235,10 @@ def _load(tmp_path, extra: str):
     return load_workflow(path)
 
 
+def test_the_api_says_who_registers_and_who_signals(api, world):
+    assert api("ve").get("/workflow").json["registration"] == {"register": ["jgz"], "signal": ["ve", "cjg"]}
+
+
 def test_registration_from_the_file_and_its_default(tmp_path):
     assert _load(tmp_path, "").registration.register == ("jgz",)   # who takes every step out of the initial state
     assert _load(tmp_path, "").registration.signal == ()
