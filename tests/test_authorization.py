@@ -91,6 +91,14 @@ API = {
         expect("/api/v1/cases/{case}/contact-attempts", **api(404, jgz=422, ve=422)),
         expect("/api/v1/cases/{stuck}/contact-attempts", **api(404, jgz=422, cjg=422)),
     ),
+    # Signals (issue 11.9): VE and CJG signal (an empty body is 422) and read their own; others 403.
+    ("api.signals", "GET"): expect("/api/v1/signals", **api(403, ve=200, cjg=200)),
+    ("api.create_signal", "POST"): expect("/api/v1/signals", **api(403, ve=422, cjg=422)),
+    # The signals about a case: JGZ reads them; a provider seeing the case (referred to it) is 403.
+    ("api.case_signals", "GET"): (
+        expect("/api/v1/cases/{case}/signals", **api(404, jgz=200, ve=403)),
+        expect("/api/v1/cases/{stuck}/signals", **api(404, jgz=200, cjg=403)),
+    ),
     ("api.monitor_contact_attempts", "GET"): expect("/api/v1/monitor/contact-attempts",
                                                     **api(422, **MONITOR_READERS, cjg=403)),
     ("api.monitor_categories", "GET"): expect("/api/v1/monitor/categories", **api(422, **MONITOR_READERS)),

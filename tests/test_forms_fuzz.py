@@ -92,6 +92,12 @@ FORMS = {
         st.sampled_from([t["stuck"], t["case"], "x"]).map(lambda c: f"/dossiers/{c}/contactpogingen"),
         date=dates, method=st.one_of(st.sampled_from(["phone", "home_visit", "x"]), text),
         interpreter=st.one_of(st.sampled_from(["ja", ""]), text), outcome=text)),
+    # Signals (issue 11.9): the registration form with a note, by a provider.
+    "signals.new": ("ve", False, lambda t: form(
+        "/signaleringen/nieuw", municipality=st.one_of(st.just("GM0375"), st.just("GM0664"), text),
+        given_name=text, family_name=text, bsn=st.one_of(digits, text, st.just("999999990")), birth_date=dates,
+        postcode=st.one_of(st.just("1941 AB"), text), house_number=st.one_of(digits, text),
+        parent0_name=text, parent0_phone=st.one_of(digits, text), note=text)),
     "reminders.case_note": ("cjg", False, lambda t: form(
         st.sampled_from([t["stuck"], t["case"], "x"]).map(lambda c: f"/reminders/dossiers/{c}/notities"), text=text)),
     "admin.organisations": ("admin", False, lambda t: form(

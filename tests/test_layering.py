@@ -21,6 +21,7 @@ ORDER = [
     ("api", "web"),        # the HTTP frame: authentication, error mapping, i18n, navigation
     ("cases",),
     ("outreach",),         # contact attempts on a case (issue 11, point 7)
+    ("signals",),          # signals from VE and CJG to JGZ (issue 11, point 9)
     ("reminders",),
     ("privacy",),
     ("monitor",),

@@ -61,6 +61,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .privacy import api as _privacy_api  # noqa: F401
     from .reminders import api as _reminders_api  # noqa: F401
     from .outreach import api as _outreach_api  # noqa: F401
+    from .signals import api as _signals_api  # noqa: F401
     from .admin import api as _admin_api  # noqa: F401
     from . import openapi as _openapi  # noqa: F401
     app.register_blueprint(api_bp)
@@ -85,6 +86,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from .outreach import init_app as init_outreach
     init_outreach(app)   # contact attempts: the case page's form, the timeline, the workflow check
+    from .signals import init_app as init_signals
+    init_signals(app)   # signals from VE and CJG to JGZ: the page, JGZ's work list tab, assessing
 
     from .reminders import init_app as init_reminders
     init_reminders(app)   # inbox and bereik-overleg pages, header badge, the dev server's scheduler

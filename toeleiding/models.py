@@ -8,4 +8,5 @@ from .users.models import ApiToken, User  # noqa: F401
 from .reminders.models import DigestRun, Meeting, MeetingAction, MeetingNote, Reminder  # noqa: F401
 from .reminders.models import DigestRun, MeetingNote, Reminder  # noqa: F401
 from .outreach.models import ContactAttempt  # noqa: F401
+from .signals.models import CaseSignal  # noqa: F401
 from .push.models import PushDelivery, PushTarget  # noqa: F401

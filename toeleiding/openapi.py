@@ -61,7 +61,8 @@ def openapi_document() -> dict:
                 "responses": {"200": {"description": "On"}, "400": _error("Not JSON"), **std}}},
             "/auth/logout": {"post": {"summary": "Revoke the token", "responses": {"204": {"description": "Revoked"}, **std}}},
             "/me": {"get": {"summary": "The signed-in user", "responses": {"200": _json("User"), **std}}},
-            "/workflow": {"get": {"summary": "States, transitions with roles and fields, reasons",
+            "/workflow": {"get": {"summary": "States, transitions with roles and fields, reasons; who registers "
+                                             "and who signals (registration)",
                                   "responses": {"200": {"description": "The workflow in effect"}, **std}}},
             "/municipalities": {"get": {
                 "summary": "Municipalities with the target-group definition in force",
@@ -168,6 +169,7 @@ def openapi_document() -> dict:
             **_monitor_paths(std),
             **_admin_paths(std),
             **_outreach_paths(std),
+            **_signal_paths(std),
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -226,4 +228,9 @@ def openapi():
 
 def _outreach_paths(std: dict) -> dict:
     from .outreach.api import openapi_paths
+    return openapi_paths(std, _error)
+
+
+def _signal_paths(std: dict) -> dict:
+    from .signals.api import openapi_paths
     return openapi_paths(std, _error)

@@ -75,6 +75,10 @@ PAGES = {
     ("web.public_municipality", "GET"): expect("/ve/GM0375", 200),
     ("cases.register", "GET"): expect("/dossiers/nieuw", **pages(403, jgz=200)),
     ("cases.register", "POST"): expect("/dossiers/nieuw", **pages(403, jgz=422)),
+    # Signals (issue 11.9): the roles of the workflow's registration.signal; an empty form is 422.
+    ("signals.index", "GET"): expect("/signaleringen", **pages(403, ve=200, cjg=200)),
+    ("signals.new", "GET"): expect("/signaleringen/nieuw", **pages(403, ve=200, cjg=200)),
+    ("signals.new", "POST"): expect("/signaleringen/nieuw", **pages(403, ve=422, cjg=422)),
     ("cases.show", "GET"): (
         expect("/dossiers/{case}", **pages(404, jgz=200, ve=200, gemeente=403)),
         expect("/dossiers/{stuck}", **pages(404, jgz=200, cjg=200, gemeente=403)),

@@ -33,7 +33,7 @@ def test_jgz_lists_in_urgency_order_with_counts(api, web, world):
     assert r.status_code == 200
     assert _names(r) == ["Lang Fictiefsma", "Kort Fictiefsma"]   # longest waiting first
     counts = dict(re.findall(r'lijst=(\w+)[^>]*>\s*[^<]+<span class="count">(\d+)</span>', r.get_data(as_text=True)))
-    assert counts == {"to_indicate": "1", "to_refer": "2", "unanswered": "1", "all": "4"}
+    assert counts == {"to_indicate": "1", "partner_signals": "0", "to_refer": "2", "unanswered": "1", "all": "4"}
     assert _names(jgz.get("/werkvoorraad")) == ["Nieuw Fictiefsma"]   # the first list is the default
 
 

@@ -23,6 +23,9 @@ SCOPE: dict[str, list[Callable[[Any], Any]]] = {}
 CORRECTION: list[Callable[[Any], None]] = []
 # fn(case, user) -> [{"at": datetime, ...}]: entries the case page's timeline shows beside the history.
 TIMELINE: list[Callable[[Any, Any], list]] = []
+# fn() -> SQL criterion on Case: the cases a work list with ``only_signalled`` holds (signals);
+# without one such a list is empty.
+SIGNALLED: list[Callable[[], Any]] = []
 # name -> fn(case, user): extra values the case page shows (template variable ``name``).
 CASE_PAGE: dict[str, Callable[[Any, Any], Any]] = {}
 
@@ -41,6 +44,11 @@ def widen_scope(role: str, fn: Callable[[Any], Any]) -> None:
 
 def on_case_page(name: str, fn: Callable[[Any, Any], Any]) -> None:
     CASE_PAGE[name] = fn
+
+
+def signalled_cases(fn: Callable[[], Any]) -> None:
+    if fn not in SIGNALLED:
+        SIGNALLED.append(fn)
 
 
 def on_correction(fn: Callable[[Any], None]) -> None:

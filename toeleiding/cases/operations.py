@@ -31,8 +31,23 @@ from .validation import validate_child, validate_parents
 
 @audited("create", case_arg=None)   # a refusal is a denied row (issue 6)
 def register_case(user: User, municipality_code: Any, child: Any, parents: Any = None) -> Case:
-    """JGZ registers a child that may belong to the target group: a new case in the initial state."""
-    case = new_case(user, municipality_code, child, parents)
+    """JGZ registers a child that may belong to the target group: a new case in the initial state.
+    Who registers is the workflow file's (registration.register)."""
+    require_registering_role(user)
+    return register_child(user, municipality_code, child, parents)
+
+
+def require_registering_role(user: User) -> None:
+    """Refuse a user whose role may not register a child (the workflow's registration.register)."""
+    if user.role not in current_workflow().registration.register:
+        raise NotPermitted(N_("Alleen de JGZ registreert kinderen."))
+
+
+def register_child(user: User, municipality_code: Any, child: Any, parents: Any = None,
+                   more_checks: Callable[[ErrorCollector], None] | None = None) -> Case:
+    """The registration itself, for ``register_case`` and for a partner's signal (signals), whose
+    callers decide who may. ``more_checks``: the caller's own fields (see new_case)."""
+    case = new_case(user, municipality_code, child, parents, more_checks=more_checks)
     existing = db.session.scalar(select(Case).where(Case.bsn_index == case.bsn_index,
                                                     Case.state.not_in(current_workflow().final_states)))
     if existing is not None:
@@ -54,12 +69,13 @@ def register_case(user: User, municipality_code: Any, child: Any, parents: Any =
 
 
 def new_case(user: User, municipality_code: Any, child: Any, parents: Any = None,
-             municipality_of: Callable[[Any], Any] = get_municipality) -> Case:
-    """The checked, encrypted, not yet stored case of a registration (register_case stores it; the
-    bulk import inserts many at once). Every field at fault at once, in the order of the form.
-    ``municipality_of``: how a CBS code becomes a municipality (the import looks each up once)."""
-    if user.role != "jgz":
-        raise NotPermitted(N_("Alleen de JGZ registreert kinderen."))
+             municipality_of: Callable[[Any], Any] = get_municipality,
+             more_checks: Callable[[ErrorCollector], None] | None = None) -> Case:
+    """The checked, encrypted, not yet stored case of a registration (register_child stores it;
+    the bulk import inserts many at once); who may register is the caller's check. Every field at
+    fault at once, in the order of the form. ``municipality_of``: how a CBS code becomes a
+    municipality (the import looks each up once); ``more_checks``: the caller's own fields,
+    checked after the child's and the parents'."""
     errors = ErrorCollector()
     with errors.check():
         municipality = municipality_of(municipality_code)
@@ -69,6 +85,8 @@ def new_case(user: User, municipality_code: Any, child: Any, parents: Any = None
         data = validate_child(child)
     with errors.check():
         parent_list = validate_parents(parents)
+    if more_checks is not None:
+        more_checks(errors)
     errors.raise_if_any()
     workflow = current_workflow()
     now, today = clock.now(), clock.today()
@@ -770,6 +788,7 @@ def run_import(user: User, rows: list[tuple[int, dict]], apply: bool, batch: int
     fire_transition in a savepoint of its own instead: the same result, a query at a time."""
     from flask import g
 
+    require_registering_role(user)
     result, seen, user_id = ImportResult(), set(), user.id
     in_memory = hooks.steps_in_memory()
     had_client, g_client = "client" in g, g.get("client")

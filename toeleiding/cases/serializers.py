@@ -90,4 +90,6 @@ def workflow_json() -> dict:
                 **TYPES[f.type].describe(wf, f),
             } for f in t.fields.values()},
         } for t in wf.transitions.values()],
+        # Who registers a child (POST /cases) and who may only signal one (POST /signals).
+        "registration": {"register": list(wf.registration.register), "signal": list(wf.registration.signal)},
     }

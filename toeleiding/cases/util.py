@@ -318,6 +318,9 @@ def work_list_query(user: User, wl: WorkListDef, municipality_id: int | None = N
         q = q.where(Case.state == state)
     if municipality_id is not None:
         q = q.where(Case.municipality_id == municipality_id)
+    if wl.only_signalled:
+        from .hooks import SIGNALLED
+        q = q.where(or_(*(fn() for fn in SIGNALLED)) if SIGNALLED else false())
     if user.role == "ve" and wl.states:
         q = q.where(Case.location_id.in_(select(Location.id).where(Location.provider_id == user.organisation_id)))
     if wl.min_age_months is not None:

@@ -18,7 +18,7 @@ from ..errors import N_, DuplicateCase, InvalidTransition, NotFound, NotPermitte
 from ..extensions import db
 from ..numbers import parse_whole_number
 from ..organisations.models import Location, Municipality, Organisation
-from ..web.auth import roles_required
+from ..web.auth import roles_from, roles_required
 from ..web.errors import refused
 from ..web.i18n import list_label, nldate, state_label
 from ..workflow import current_workflow
@@ -43,7 +43,7 @@ def _region_municipalities() -> list[Municipality]:
 
 
 @bp.route("/dossiers/nieuw", methods=["GET", "POST"])
-@roles_required("jgz")
+@roles_required(roles_from(lambda wf: wf.registration.register))
 def register():
     errors, notice, values = {}, None, request.form if request.method == "POST" else {}
     status = 200

@@ -67,6 +67,8 @@ def demo(no_cases: bool, scale: float, cases_per_region: int | None):
             db.session.commit()
             load_meetings(users[slug])
             db.session.commit()
+            load_signals(slug, users[slug])
+            db.session.commit()
             click.echo(f"{spec['name']}: {made} demo children added" if made else f"{spec['name']}: children already there")
     if demo_capacity():
         db.session.commit()
@@ -559,3 +561,52 @@ def demo_capacity() -> int:
                               ve_programme=programmes[i % len(programmes)])
         done += 1
     return done
+
+
+# --- Signals from VE and CJG (issue 11.9) -------------------------------------------------------
+SIGNAL_NOTES = ["Kind spreekt op de groep nog weinig Nederlands; ouders willen graag meer uren (demotekst).",
+                "Moeder vertelt bij een huisbezoek over zorgen om de taal (demotekst).",
+                "Broertje zit bij ons op de groep; dit kind komt nog niet naar een peuteropvang (demotekst).",
+                "Gezin is net in de gemeente komen wonen, nog niet bij het consultatiebureau geweest (demotekst)."]
+
+
+def load_signals(slug: str, users: dict[str, User]) -> int:
+    """Four children signalled by the region's provider and CJG: two assessed by JGZ a few days
+    later (one indicated, one not target group), two recent ones still in JGZ's signals tab.
+    None when the region has any signal."""
+    from ..signals.models import CaseSignal
+    from ..signals.operations import signal_case
+
+    region_id = users["jgz"].organisation.region_id
+    if db.session.scalar(select(func.count()).select_from(CaseSignal).join(Organisation)
+                         .where(Organisation.region_id == region_id)):
+        return 0
+    rng = random.Random(f"demo-signals:{slug}")
+    # Past the BSNs the region's children take (load_cases), so none has an open case already.
+    bsns = fictitious_bsns(sum(map(ord, slug)) * 10_000 + 50_000)
+    municipality = users["cjg"].organisation.municipalities[0]
+    today, made = clock.today(), 0
+    with _clock() as at:
+        for i, (who, days_ago, assess) in enumerate((("ve", 30, "indicate"), ("cjg", 21, "reject"),
+                                                     ("ve", 5, None), ("cjg", 2, None))):
+            day = today - dt.timedelta(days=days_ago)
+            at(day)
+            given, family = rng.choice(GIVEN_NAMES), rng.choice(FAMILY_NAMES)
+            birth = clock.add_months(today, -rng.randint(26, 34))
+            row = signal_case(users[who], municipality.code, {
+                "given_name": given, "family_name": family, "bsn": next(bsns), "birth_date": birth.isoformat(),
+                "postcode": f"{rng.choice(POSTCODES[municipality.code])}{rng.choice(POSTCODE_LETTERS)}"
+                            f"{rng.choice(POSTCODE_LETTERS)}",
+                "house_number": str(rng.randrange(1, 200))},
+                [{"name": f"Ouder van {given} {family}", "phone": f"06{rng.randrange(10**7, 10**8)}"}],
+                SIGNAL_NOTES[i % len(SIGNAL_NOTES)])
+            made += 1
+            if assess is None:
+                continue
+            day += dt.timedelta(days=3)
+            at(day)
+            case = db.session.get(Case, row.case_id)
+            data = ({"criteria": [CRITERIA[0]["code"]], "indication_date": day.isoformat()} if assess == "indicate"
+                    else {"reason_text": "Geen doelgroep na gesprek met de ouders (demotekst)."})
+            fire_transition(users["jgz"], case.id, assess, case.version, data)
+    return made

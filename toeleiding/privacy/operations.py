@@ -19,6 +19,7 @@ from ..errors import N_, NotPermitted, ValidationError
 from ..extensions import db
 from ..reminders.util import export_section
 from ..outreach.util import export_section as outreach_export
+from ..signals.util import export_section as signals_export
 from ..workflow import current_workflow
 from ..users.models import User
 
@@ -26,6 +27,7 @@ from ..users.models import User
 # something about a child gives a section (name -> function(case) -> JSON-able).
 EXPORT_SECTIONS: dict[str, Callable[[Case], Any]] = {"reminders": export_section}
 EXPORT_SECTIONS["contact_attempts"] = outreach_export   # the outreach log
+EXPORT_SECTIONS["signals"] = signals_export   # signals from VE and CJG, with their notes
 
 
 @audited("break_glass")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+from typing import Callable, Iterable
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, flash, redirect, request, session, url_for
@@ -12,6 +13,8 @@ from .. import clock
 from ..extensions import db, login_manager
 from ..numbers import whole_number
 from ..users.models import User
+from ..workflow import current_workflow
+from ..workflow.definition import Workflow
 
 # Pages that work without a session, and the static files: no idle check, no user load.
 OPEN_ENDPOINTS = {"static", "web.login", "web.set_password", "web.language", "web.public_index",
@@ -124,9 +127,11 @@ def safe_next(target: str | None, default: str) -> str:
     return target
 
 
-def roles_required(*roles: str, action: str | None = None):
+def roles_required(*roles, action: str | None = None):
     """Signed in with one of ``roles``; anyone else gets the 403 page (anonymous: sign-in).
 
+    ``roles`` are role names, or one function of the workflow giving them (``roles_from``), so
+    a page whose roles the workflow file decides follows the file loaded, not a list in code.
     A refused role is a denied row in the access log, for ``action`` (default: "read" for a
     page, else the endpoint) and the page's case when it has one.
     """
@@ -135,7 +140,7 @@ def roles_required(*roles: str, action: str | None = None):
         def wrapper(*args, **kwargs):
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
-            if current_user.role not in roles:
+            if current_user.role not in allowed_roles(roles):
                 from ..audit.operations import note_refusal, request_action
                 note_refusal(current_user, action or request_action(), kwargs.get("case_id"))
                 abort(403)
@@ -143,6 +148,21 @@ def roles_required(*roles: str, action: str | None = None):
         wrapper.roles = roles
         return wrapper
     return decorate
+
+
+def roles_from(fn: Callable[[Workflow], Iterable[str]]) -> Callable[[], tuple[str, ...]]:
+    """Roles the workflow file decides: ``roles_from(lambda wf: wf.registration.signal)``, read
+    from the workflow loaded whenever they are needed (a page's check, the header's menu)."""
+    def roles() -> tuple[str, ...]:
+        return tuple(fn(current_workflow()))
+    return roles
+
+
+def allowed_roles(roles) -> tuple[str, ...]:
+    """``roles`` as names: a tuple of names, or (its one item) a ``roles_from`` function."""
+    if len(roles) == 1 and callable(roles[0]):
+        return roles[0]()
+    return tuple(roles)
 
 
 def home_for(user: User) -> str:

@@ -101,7 +101,14 @@ SCHEMA: dict = {
             "type": "array", "items": {
                 "type": "object", "required": ["key", "label", "states"], "additionalProperties": False,
                 "properties": {"key": _name, "label": _label, "states": _names,
-                               "min_age_months": {"type": "integer", "minimum": 0, "maximum": 72}}}}},
+                               "min_age_months": {"type": "integer", "minimum": 0, "maximum": 72},
+                               # Only cases a partner signalled (registration.signal) that the
+                               # registering role has not assessed yet.
+                               "only_signalled": {"type": "boolean"}}}}},
+        # Who may register a child directly (register) and who may only signal one (signal): a
+        # signal registers the child too, with a note, and the registering role assesses it.
+        "registration": {"type": "object", "required": ["register"], "additionalProperties": False,
+                         "properties": {"register": _names, "signal": _names}},
         "field_labels": {"type": "object", "propertyNames": _name, "additionalProperties": _label},
         # Further lists of codes a choice field may name (choices: <list>), each code with its label.
         "choice_lists": {"type": "object", "propertyNames": _name, "additionalProperties": {
@@ -272,6 +279,16 @@ class WorkListDef:
     key: str
     states: tuple[str, ...]
     min_age_months: int | None = None
+    only_signalled: bool = False   # only cases a partner signalled, not yet assessed
+
+
+@dataclass(frozen=True)
+class Registration:
+    """Who registers a child directly (``register``) and who may only signal one (``signal``):
+    the signal registers the child through the same service, with a note, and the registering
+    role's next step on the case assesses it."""
+    register: tuple[str, ...]
+    signal: tuple[str, ...] = ()
 
 
 DEFAULT_MINIMUM_CONTACT_ATTEMPTS = 2
@@ -311,6 +328,7 @@ class Workflow:
     agreed_action: AgreedActionDef | None = None   # the bereik-overleg's action reminders, if any
     contact_attempts: "ContactAttemptRules | None" = None   # the outreach log's settings, if any
     import_steps: tuple[ImportStep, ...] = ()   # what `cases import` replays after registering, in order
+    registration: Registration = Registration(())   # who registers, who signals
 
     def label(self, kind: str, name: str, lang: str = "nl") -> str:
         """The label of a ``role``, ``state``, ``trigger``, ``reason``, ``outcome``, ``reminder``,
@@ -673,6 +691,7 @@ def _compile(path: str, data: dict) -> Workflow:
             escalate_role=(raw.get("escalate") or {}).get("role"), after_step=after_step,
             condition=condition))
 
+    registration = _registration(data, roles, transitions, fail)
     work_lists: dict[str, tuple[WorkListDef, ...]] = {}
     for role, items in (data.get("work_lists") or {}).items():
         if role not in roles:
@@ -688,7 +707,11 @@ def _compile(path: str, data: dict) -> Workflow:
                 if s in final_states:
                     fail(f"{key}.states", f"{s!r} is final: a work list holds open cases")
             label("work_list", raw["key"], raw["label"])
-            defs.append(WorkListDef(raw["key"], tuple(raw["states"]), raw.get("min_age_months")))
+            if raw.get("only_signalled") and (not registration.signal or role not in registration.register):
+                fail(f"{key}.only_signalled", f"signals are assessed by registration.register, and "
+                                              f"{role!r} is not one of them or no role signals")
+            defs.append(WorkListDef(raw["key"], tuple(raw["states"]), raw.get("min_age_months"),
+                                    bool(raw.get("only_signalled"))))
         work_lists[role] = tuple(defs)
 
     agreed_action = None
@@ -716,7 +739,25 @@ def _compile(path: str, data: dict) -> Workflow:
         labels=MappingProxyType({k: MappingProxyType(v) for k, v in labels.items()}),
         role_organisation=MappingProxyType(role_organisation), choice_lists=MappingProxyType(choice_lists),
         machine=machine, contact_attempts=contact_attempts, import_steps=import_steps,
-        agreed_action=agreed_action)
+        agreed_action=agreed_action, registration=registration)
+
+
+def _registration(data: dict, roles, transitions: Mapping[str, Transition], fail) -> Registration:
+    """Who registers and who signals, checked: known roles, none in both lists. Without the key,
+    the roles that may take every step out of the initial state register, and nobody signals."""
+    raw = data.get("registration")
+    if raw is None:
+        out = [t.roles_for(data["initial"]) for t in transitions.values() if data["initial"] in t.sources]
+        allowed = set(out[0]).intersection(*out[1:]) if out else set()
+        return Registration(tuple(r for r in roles if r in allowed))
+    for kind in ("register", "signal"):
+        for i, r in enumerate(raw.get(kind) or ()):
+            if r not in roles:
+                fail(f"registration.{kind}[{i}]", f"unknown role {r!r}")
+    both = [r for r in raw.get("signal") or () if r in raw["register"]]
+    if both:
+        fail("registration.signal", f"{both[0]!r} registers already; a role either registers or signals")
+    return Registration(tuple(dict.fromkeys(raw["register"])), tuple(dict.fromkeys(raw.get("signal") or ())))
 
 
 def _import_steps(data: dict, transitions: Mapping[str, Transition], roles, initial: str, fail) -> tuple:
