@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from ..factories import days_ago
+from ..factories import HANDOVER_FORM, days_ago
 
 HUGE = "9" * 30
 
@@ -147,5 +147,5 @@ def test_a_deactivated_school_is_neither_offered_nor_accepted(app, web, api, cas
     assert all(s["id"] != world.ids["school"] for s in api("ve").get("/schools?municipality=GM0375").json["items"])
     r = api("ve").post(f"/cases/{case['id']}/transitions", {
         "trigger": "hand_over_to_school", "version": case["version"],
-        "data": {"school_id": world.ids["school"], "handover_date": days_ago(1)}})
+        "data": {"school_id": world.ids["school"], "handover_date": days_ago(1), **HANDOVER_FORM}})
     assert r.status_code == 422 and r.json["error"]["field"] == "school_id"

@@ -25,7 +25,7 @@ def add_nav_item(app: Flask, endpoint: str, label, roles: tuple[str, ...]) -> No
 
 def init_app(app: Flask) -> None:
     for endpoint, label, roles in [
-        ("cases.worklist", _l("Werkvoorraad"), ("jgz", "ve", "cjg", "gemeente")),
+        ("cases.worklist", _l("Werkvoorraad"), ("jgz", "ve", "cjg", "gemeente", "school")),
         ("cases.search", _l("Zoeken"), ("jgz", "ve", "cjg")),
         ("cases.register", _l("Kind registreren"), ("jgz",)),
         ("admin.index", _l("Beheer"), ("admin",)),
