@@ -22,8 +22,8 @@ def api(default, **answers):
     return {"default": default, **NOT_ROLE, **answers}
 
 
-MONITOR_READERS = dict(jgz=403, ve=403)
-INBOX = dict(gemeente=403, admin=403)
+MONITOR_READERS = dict(jgz=403, ve=403, school=403)
+INBOX = dict(gemeente=403, admin=403, school=403)
 
 # (endpoint, method) -> expect(...) or a tuple of them; {case}, {stuck}, {reminder}, {event} as in test_pages.
 API = {
@@ -44,10 +44,12 @@ API = {
     ("api.case", "GET"): (
         expect("/api/v1/cases/{case}", **api(404, jgz=200, ve=200)),
         expect("/api/v1/cases/{stuck}", **api(404, jgz=200, cjg=200)),
+        expect("/api/v1/cases/{handover}", **api(404, jgz=200, ve=200, school=200)),
     ),
     ("api.transition", "POST"): (
         expect("/api/v1/cases/{case}/transitions", **api(404, jgz=422, ve=422)),
         expect("/api/v1/cases/{stuck}/transitions", **api(404, jgz=422, cjg=422)),
+        expect("/api/v1/cases/{handover}/transitions", **api(404, jgz=422, ve=422, school=422)),
     ),
     ("api.correct", "PATCH"): (
         expect("/api/v1/cases/{case}", **api(404, jgz=422, ve=403)),

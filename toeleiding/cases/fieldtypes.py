@@ -150,7 +150,8 @@ class BooleanType(FieldType):
         if not isinstance(raw, bool):
             raise ValidationError(N_("Kies ja of nee."), f.name)
         if f.must_be is not None and raw is not f.must_be:
-            raise ValidationError(CONSENT_MESSAGES.get(f.name, N_("Deze waarde is niet toegestaan.")), f.name)
+            message = CONSENT_MESSAGES.get(f.name, N_("Deze waarde is niet toegestaan."))
+            raise ValidationError(message, f.name)
         return raw
 
     def schema(self, wf, f):
