@@ -197,10 +197,11 @@ def start_server(env: dict, workers: int) -> tuple[subprocess.Popen, int]:
 # What one nurse can do to a case again and again: after indicate and refer, the child is reported
 # not reached and referred anew, so a case takes as many transitions as the burst asks for.
 def _step(trigger: str, location_id: int) -> dict:
+    # parents_declined, not no_contact: no_contact needs two recorded contact attempts first (outreach log).
     today = time.strftime("%Y-%m-%d")
     return {"indicate": {"criteria": ["home_language"], "indication_date": today},
             "refer": {"location_id": location_id, "consent": True, "referral_date": today},
-            "report_not_reached": {"reason": "no_contact", "date": today},
+            "report_not_reached": {"reason": "parents_declined", "date": today},
             "re_refer": {"location_id": location_id, "consent": True, "referral_date": today}}[trigger]
 
 

@@ -28,8 +28,10 @@ Both floors carry the law's dose (issue 11) as the monitor does: the per-case do
 4 against the location's weeks open, age at the start, hours now) and its three flags
 (below 960 hours, started after 30 months, below 16 hours a week) as GROUP BY columns: the plain
 floor adds them as a second GROUP BY of the dose per case (``UNION ALL``), the per-case floor
-joins the dose to the latest event per case. About 15% of the placed children change hours once;
-placements take 12, 16 or 20 hours; locations are open 38 to 46 weeks.
+joins the dose to the latest event per case. Both also group by the CBS age band (at least 30
+months old at P) and by the day a waiting child's waiting-list step took effect, as the monitor
+does. About 15% of the placed children change hours once; placements take 12, 16 or 20 hours;
+locations are open 38 to 46 weeks.
 """
 from __future__ import annotations
 
@@ -316,25 +318,35 @@ def dose_sql(backend: str) -> str:
 
 # The CBS age band (issue 12): at least 30 months old at P by birth month, one more GROUP BY column.
 BAND = "CASE WHEN birth_month <= :band THEN 1 ELSE 0 END"
+# Capacity (issue 12): the day a waiting child's waiting-list step took effect, one more GROUP BY
+# column, as the monitor groups by it for the median days on the waiting list.
+WAIT = "CASE WHEN to_state = 'waitlisted' THEN effective_date END"
 
 
 def floor_sql(backend: str) -> str:
-    return (f"SELECT municipality_id, to_state, 0 AS below_960, 0 AS late_start, 0 AS below_16, {BAND} AS band, count(*) "
-            f"FROM case_events WHERE effective_date <= :p GROUP BY municipality_id, to_state, {BAND} "
+    return (f"SELECT municipality_id, to_state, 0 AS below_960, 0 AS late_start, 0 AS below_16, {BAND} AS band, "
+            f"{WAIT} AS since, count(*) "
+            f"FROM case_events WHERE effective_date <= :p GROUP BY municipality_id, to_state, {BAND}, {WAIT} "
             "UNION ALL "
-            "SELECT municipality_id, 'dose', below_960, late_start, below_16, 0, count(*) "
+            "SELECT municipality_id, 'dose', below_960, late_start, below_16, 0, NULL, count(*) "
             f"FROM ({dose_sql(backend)}) dose GROUP BY municipality_id, below_960, late_start, below_16")
 
 
 def per_case_floor_sql(backend: str) -> str:
     return (
-        f"SELECT e.municipality_id, e.to_state, dose.below_960, dose.late_start, dose.below_16, {BAND.replace('birth_month', 'e.birth_month')}, count(*) "
+        f"SELECT e.municipality_id, e.to_state, dose.below_960, dose.late_start, dose.below_16, {BAND.replace('birth_month', 'e.birth_month')}, "
+        f"{_on_e(WAIT)}, count(*) "
         "FROM case_events e "
         "JOIN (SELECT case_id, max(seq) AS seq FROM case_events WHERE effective_date <= :p GROUP BY case_id) latest "
         "ON latest.case_id = e.case_id AND latest.seq = e.seq "
         f"LEFT JOIN ({dose_sql(backend)}) dose ON dose.case_id = e.case_id "
         "GROUP BY e.municipality_id, e.to_state, dose.below_960, dose.late_start, dose.below_16, "
-        f"{BAND.replace('birth_month', 'e.birth_month')}")
+        f"{BAND.replace('birth_month', 'e.birth_month')}, {_on_e(WAIT)}")
+
+
+def _on_e(column_sql: str) -> str:
+    """A floor column written for case_events, on its alias ``e``."""
+    return column_sql.replace("to_state", "e.to_state").replace("effective_date", "e.effective_date")
 
 
 def run(backend: str, url: str, n: int, repeat: int, reuse: bool) -> dict:

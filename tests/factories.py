@@ -90,6 +90,18 @@ def days_ago(n: int) -> str:
     return (clock.today() - dt.timedelta(days=n)).isoformat()
 
 
+def at(app, day: str) -> None:
+    """Move the application's clock to 10:00 UTC on ``day``."""
+    app.config["CLOCK_NOW"] = dt.datetime.fromisoformat(day).replace(hour=10, tzinfo=dt.timezone.utc)
+
+
+def referred(jgz: "ApiClient", born: str, day: str, location_id: int, municipality: str = "GM0375") -> dict:
+    """A child of ``municipality`` born on ``born``, indicated and referred to ``location_id`` on ``day``."""
+    case = jgz.register(municipality=municipality, birth_date=born)
+    case = jgz.fire(case, "indicate", criteria=["home_language"], indication_date=day)
+    return jgz.fire(case, "refer", location_id=location_id, consent=True, referral_date=day)
+
+
 class ApiClient:
     """A signed-in API client: ``get``/``post`` with the bearer token, JSON in and out."""
 

@@ -41,6 +41,7 @@ API = {
     ("api.schools", "GET"): expect("/api/v1/schools", **api(200)),
     # Lists are scoped, never refused: a municipal user's list is simply empty.
     ("api.cases", "GET"): expect("/api/v1/cases", **api(200)),
+    ("api.search_cases", "POST"): expect("/api/v1/cases/search", **api(200)),
     ("api.create_case", "POST"): expect("/api/v1/cases", **api(403, jgz=422)),
     ("api.case", "GET"): (
         expect("/api/v1/cases/{case}", **api(404, jgz=200, ve=200)),

@@ -13,14 +13,10 @@ import pytest
 from toeleiding import clock
 from toeleiding.extensions import db
 
-from .factories import ApiClient
+from .factories import at, ApiClient
 
 # Every child of the monitor scenario is placed on 10 February 2025.
 START = "2025-02-10"
-
-
-def at(app, day: str) -> None:
-    app.config["CLOCK_NOW"] = dt.datetime.fromisoformat(day).replace(hour=10, tzinfo=dt.timezone.utc)
 
 
 def _placed(api, born: str, hours: int, loc: str, world, who="ve", municipality="GM0375"):

@@ -14,12 +14,16 @@ from toeleiding.extensions import db
 def _fresh_url(database_url: str, tmp_path) -> str:
     if not database_url.startswith("postgresql"):
         return f"sqlite:///{tmp_path / 'migrations.db'}"
+    # Named after the suite's own database, so two suites on one server (test, test_x) do not
+    # drop each other's scratch database.
+    base, name = database_url.rsplit("/", 1)
+    scratch = f"{name.split('?')[0]}_migrations"
     admin = sa.create_engine(database_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(sa.text('DROP DATABASE IF EXISTS "toeleiding_migrations"'))
-        conn.execute(sa.text('CREATE DATABASE "toeleiding_migrations"'))
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{scratch}"'))
+        conn.execute(sa.text(f'CREATE DATABASE "{scratch}"'))
     admin.dispose()
-    return database_url.rsplit("/", 1)[0] + "/toeleiding_migrations"
+    return f"{base}/{scratch}"
 
 
 @pytest.fixture

@@ -18,16 +18,11 @@ from toeleiding.monitor.util import CAPACITY_CELLS, DOSE_CELLS
 from toeleiding.organisations.models import Municipality, MunicipalityFigures
 from toeleiding.organisations.operations import add_definition
 
-from .factories import CRITERIA
+from .factories import at, CRITERIA
 
 P1, P2, P3 = "2025-06-30", "2025-12-31", "2026-02-01"
 REASONS = ("parents_declined", "no_contact", "moved", "regular_childcare", "medical", "waiting_list", "other",
            "parents_stopped", "attendance", "closed")
-
-
-def at(app, day: str) -> None:
-    """Move the application's clock to 10:00 UTC on ``day``."""
-    app.config["CLOCK_NOW"] = dt.datetime.fromisoformat(day).replace(hour=10, tzinfo=dt.timezone.utc)
 
 
 @pytest.fixture

@@ -3,19 +3,9 @@ of declined referrals, the waiting list's own date and a change of location, all
 date, and suppressed for the municipality like every other cell."""
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
-
-def at(app, day: str) -> None:
-    app.config["CLOCK_NOW"] = dt.datetime.fromisoformat(day).replace(hour=10, tzinfo=dt.timezone.utc)
-
-
-def _referred(jgz, born, day, loc):
-    case = jgz.register(municipality="GM0375", birth_date=born)
-    case = jgz.fire(case, "indicate", criteria=["home_language"], indication_date=day)
-    return jgz.fire(case, "refer", location_id=loc, consent=True, referral_date=day)
+from .factories import at, referred
 
 
 @pytest.fixture
@@ -25,11 +15,11 @@ def steps(app, api, world):
     ids = world.ids
     at(app, "2025-02-01")
     jgz, ve = api("jgz"), api("ve")
-    c = {"D": _referred(jgz, "2022-06-15", "2025-02-01", ids["loc"]),     # declined, then placed elsewhere
-         "E": _referred(jgz, "2022-07-15", "2025-02-01", ids["loc"]),     # declined twice, by both providers
-         "S": _referred(jgz, "2022-06-20", "2025-02-01", ids["loc"]),     # placed, stops
-         "T": _referred(jgz, "2022-06-25", "2025-02-01", ids["loc"]),     # placed, changes location
-         "W": _referred(jgz, "2022-08-01", "2025-02-01", ids["loc"])}     # waitlisted, recorded late
+    c = {"D": referred(jgz, "2022-06-15", "2025-02-01", ids["loc"]),     # declined, then placed elsewhere
+         "E": referred(jgz, "2022-07-15", "2025-02-01", ids["loc"]),     # declined twice, by both providers
+         "S": referred(jgz, "2022-06-20", "2025-02-01", ids["loc"]),     # placed, stops
+         "T": referred(jgz, "2022-06-25", "2025-02-01", ids["loc"]),     # placed, changes location
+         "W": referred(jgz, "2022-08-01", "2025-02-01", ids["loc"])}     # waitlisted, recorded late
     c["S"] = ve.fire(c["S"], "place", start_date="2025-02-10", hours_per_week=16)
     c["T"] = ve.fire(c["T"], "place", start_date="2025-02-10", hours_per_week=16)
     at(app, "2025-03-01")

@@ -3,19 +3,9 @@ children not reached at P per reason, by the attempts (0, 1, 2, 3+) dated up to 
 by the municipality (suppressed) and the administrator, refused to other roles."""
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
-
-def at(app, day: str) -> None:
-    app.config["CLOCK_NOW"] = dt.datetime.fromisoformat(day).replace(hour=10, tzinfo=dt.timezone.utc)
-
-
-def _referred(jgz, born, day, loc):
-    case = jgz.register(municipality="GM0375", birth_date=born)
-    case = jgz.fire(case, "indicate", criteria=["home_language"], indication_date=day)
-    return jgz.fire(case, "refer", location_id=loc, consent=True, referral_date=day)
+from .factories import at, referred
 
 
 def _attempts(client, case, *days):
@@ -32,7 +22,7 @@ def reports(app, api, world):
     loc = world.ids["loc"]
     at(app, "2025-02-01")
     jgz = api("jgz")
-    c = {k: _referred(jgz, "2022-06-15", "2025-02-01", loc) for k in ("N2", "N3", "N4", "P0", "P1", "M0")}
+    c = {k: referred(jgz, "2022-06-15", "2025-02-01", loc) for k in ("N2", "N3", "N4", "P0", "P1", "M0")}
     at(app, "2025-03-15")
     jgz = api("jgz")
     _attempts(jgz, c["N2"], "2025-02-10", "2025-03-01")

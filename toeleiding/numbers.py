@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from werkzeug.exceptions import NotFound
 from werkzeug.routing import BaseConverter
-from werkzeug.routing import ValidationError as NoMatch
 
 from .errors import N_, ValidationError
 
@@ -48,7 +48,10 @@ class IdConverter(BaseConverter):
     def to_python(self, value: str) -> int:
         number = whole_number(value)
         if number is None:
-            raise NoMatch()
+            # A 404 outright, not werkzeug's ValidationError: that one makes the router go on to
+            # the next rule, and where a path has one rule per method (GET and PUT capacity) the
+            # leftover rule turns an out-of-range id into a 405.
+            raise NotFound()
         return number
 
     def to_url(self, value: Any) -> str:

@@ -90,6 +90,17 @@ def openapi_document() -> dict:
                          "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewCase"}}}},
                          "responses": {"201": _json("Case", "Created in state signalled"), "400": _error("Not JSON"),
                                        "403": _error("Role may not register"), "409": _error("An open case exists"), **std}}},
+            "/cases/search": {"post": {
+                "summary": "The list and search of GET /cases with its arguments in a JSON body, so no BSN or name "
+                           "stands in a URL (and so in an access log)",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {
+                        "bsn": {"type": "string", "maxLength": 50}, "family_name": {"type": "string", "maxLength": 200},
+                        "state": {"type": "string", "enum": list(current_workflow().states)},
+                        "municipality": {"type": "string"}, "page": {"type": "integer", "minimum": 1},
+                        "per_page": {"type": "integer", "minimum": 1, "maximum": 200}}}}}},
+                "responses": {"200": {"description": "A page of cases"}, "400": _error("Not JSON"),
+                              "403": _error("A BSN search by a role other than JGZ"), **std}}},
             "/audit": {"get": {"summary": "Access log entries about a case or by a user (admin)", "parameters": [
                 {"name": "case_id", "in": "query", "schema": {"type": "string", "format": "uuid"}},
                 {"name": "user_id", "in": "query", "schema": {"type": "integer"}}],

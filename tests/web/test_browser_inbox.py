@@ -82,7 +82,9 @@ def test_inbox_names_the_child_and_search_finds_part_of_a_surname(browser, live_
         jgz.check("zoeken-deel-achternaam")
         assert jgz.page.get_by_role("link", name="Eva van den Berg-Jansen").is_visible()
         jgz.page.get_by_role("textbox", name="Achternaam").fill("Berg")
-        jgz.page.get_by_role("button", name="Zoek op naam").click()
+        # The page before shows the same link: wait for the new one, or the check races the load.
+        with jgz.page.expect_navigation():
+            jgz.page.get_by_role("button", name="Zoek op naam").click()
         assert jgz.page.get_by_role("link", name="Eva van den Berg-Jansen").is_visible()
 
         # A tab and a status filter that exclude each other say so.

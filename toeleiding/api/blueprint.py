@@ -63,9 +63,10 @@ def _authenticate():
                               _("Stel eerst tweestapsverificatie in (POST /auth/totp/setup en /auth/totp/confirm)."))
 
 
-def int_arg(name: str, default: int, maximum: int) -> int:
-    """A whole-number query argument from 1 to ``maximum``, or a 422 naming it."""
-    raw = request.args.get(name)
+def int_arg(name: str, default: int, maximum: int, source=None) -> int:
+    """A whole-number query argument (or member of ``source``, a JSON body) from 1 to
+    ``maximum``, or a 422 naming it."""
+    raw = (request.args if source is None else source).get(name)
     if raw is None:
         return default
     return parse_whole_number(raw, name, maximum=maximum, params={"name": name},

@@ -183,16 +183,26 @@ def _meetings_panel(municipality) -> dict:
 @roles_required(*INBOX_ROLES)
 def open_meeting(code):
     from .operations import open_meeting as open_
-    try:
-        m = open_(current_user, code, request.form.get("held_on", ""), request.form.getlist("organisation_ids"))
-        flash(_("Overleg vastgelegd."), "success")
+    m = _attempt(lambda: open_(current_user, code, request.form.get("held_on", ""), request.form.getlist("organisation_ids")),
+                 _("Overleg vastgelegd."))
+    if m is not None:
         return redirect(url_for("reminders.meeting_record", meeting_id=m.id))
+    return redirect(url_for("reminders.meeting", code=code[:10]) + "#overleggen")
+
+
+def _attempt(step, done: str):
+    """``step()``'s result with ``done`` flashed; or None with the refusal flashed (and logged).
+    A 404 is not a refusal to show on the page: it stays a 404."""
+    try:
+        result = step()
     except NotFound:
         raise
     except AppError as exc:
         refused(exc)
         flash(exc.message, "error")
-    return redirect(url_for("reminders.meeting", code=code[:10]) + "#overleggen")
+        return None
+    flash(done, "success")
+    return result
 
 
 @bp.get("/vergaderingen/<meeting_id>")
@@ -226,14 +236,8 @@ def add_action(meeting_id):
     from .util import find_meeting
     meeting = find_meeting(current_user, meeting_id)   # 404 for a meeting out of reach
     f = request.form
-    try:
-        add(current_user, meeting.id, f.get("case_id", ""), f.get("owner_id", ""), f.get("due_on", ""), f.get("text", ""))
-        flash(_("Afspraak vastgelegd."), "success")
-    except NotFound:
-        raise
-    except AppError as exc:
-        refused(exc)
-        flash(exc.message, "error")
+    _attempt(lambda: add(current_user, meeting.id, f.get("case_id", ""), f.get("owner_id", ""), f.get("due_on", ""),
+                         f.get("text", "")), _("Afspraak vastgelegd."))
     return redirect(url_for("reminders.meeting_record", meeting_id=meeting_id) + "#afspraak-toevoegen")
 
 
@@ -241,13 +245,7 @@ def add_action(meeting_id):
 @roles_required(*INBOX_ROLES)
 def action_done(action_id):
     from .operations import complete_action
-    try:
-        action = complete_action(current_user, action_id)
-        flash(_("Afspraak afgehandeld."), "success")
+    action = _attempt(lambda: complete_action(current_user, action_id), _("Afspraak afgehandeld."))
+    if action is not None:
         return redirect(url_for("reminders.meeting_record", meeting_id=action.meeting_id))
-    except NotFound:
-        raise
-    except AppError as exc:
-        refused(exc)
-        flash(exc.message, "error")
     return redirect(url_for("reminders.meetings"))
