@@ -177,7 +177,7 @@ def _render_case(case: Case, open_trigger: str | None = None, errors: dict | Non
     may_correct = current_user.role in CORRECTING_ROLES and not erased
     page = render_template("cases/case.html", case=case, status=seen, shown=shown, child=child, today=today,
                            parents=case.parents or [], may_correct=may_correct,
-                           has_handover=seen.school_id is not None,
+                           has_handover=seen.school_id is not None and current_user.role in CASE_ROLES,
                            may_note=current_user.role in CASE_ROLES and is_current_provider(case, current_user),
                            actions=actions, timeline=timeline, notice=notice, typed=typed or [],
                            **{name: show(case, current_user) for name, show in hooks.CASE_PAGE.items()})
