@@ -20,7 +20,7 @@ NEW = "role IN ('jgz','ve','cjg','gemeente','admin','school')"
 
 
 def _replace_role_check(condition: str) -> None:
-    with op.batch_alter_table('users', recreate='always') as batch_op:
+    with op.batch_alter_table('users') as batch_op:   # SQLite: the table is rebuilt; PostgreSQL: ALTER
         batch_op.drop_constraint(op.f('ck_users_role'), type_='check')
         batch_op.create_check_constraint(op.f('ck_users_role'), condition)
 
