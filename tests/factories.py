@@ -16,6 +16,12 @@ CRITERIA = [{"code": "parents_low_education", "label": "Ouders laag opgeleid"},
             {"code": "home_language", "label": "Thuistaal niet Nederlands"},
             {"code": "language_delay", "label": "Taalachterstand"}]
 PASSWORD = "correct horse battery"
+# The warm handover's form (issue 11.6) besides the school and the date: invented texts.
+HANDOVER_FORM = {"handover_consent": True, "development_summary": "Speelt graag, praat in zinnen (testtekst).",
+                 "concerns": "Uitspraak volgen (testtekst).", "professionals_involved": "Logopedist (testtekst).",
+                 "ve_programme": "piramide", "hours_attended": 880}
+# The same form as a browser posts it (a checkbox's value, numbers as text).
+HANDOVER_FORM_WEB = {**HANDOVER_FORM, "handover_consent": "ja", "hours_attended": "880"}
 _bsn_counter = itertools.count(1)
 
 
@@ -63,7 +69,8 @@ def make_world() -> World:
         school=school.id, school_bev=school_bev.id, ve=ve.id, ve2=ve2.id, jgz=jgz.id, cjg=cjg.id)
     for who, role, org in [("jgz", "jgz", jgz), ("ve", "ve", ve), ("ve2", "ve", ve2), ("cjg", "cjg", cjg),
                            ("cjg2", "cjg", cjg2), ("gemeente", "gemeente", gem), ("admin", "admin", jgz),
-                           ("jgz_bev", "jgz", jgz_bev), ("ve_bev", "ve", ve_bev)]:
+                           ("jgz_bev", "jgz", jgz_bev), ("ve_bev", "ve", ve_bev),
+                           ("school", "school", school), ("school_bev", "school", school_bev)]:
         email = f"{who}@test.example"
         create_user(email, f"Test {who}", PASSWORD, role, org)
         w.emails[who] = email
@@ -124,6 +131,8 @@ class ApiClient:
             # The workflow asks for 2 contact attempts before "no contact" (outreach log):
             # the caller tried twice first, as a user would.
             self.contact_attempts(case, 2, data.get("date"))
+        if trigger == "hand_over_to_school" and expect == 200:
+            data = {**HANDOVER_FORM, **data}   # the form filled in, as a user would
         r = self.post(f"/cases/{case['id']}/transitions", {"trigger": trigger, "version": case["version"], "data": data})
         assert r.status_code == expect, r.json
         return r.json

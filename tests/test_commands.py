@@ -60,7 +60,7 @@ def test_demo_loads_both_regions_with_logins_and_children_in_every_state(app, ru
 def test_demo_is_idempotent(app, runner):
     _demo(runner, "--scale", "0.2")   # a small demo: the full one is checked in test_demo.py
     first = _counts(app)
-    assert first["cases"] > 0 and first["users"] == 12 and first["municipalities"] == 8
+    assert first["cases"] > 0 and first["users"] == 14 and first["municipalities"] == 8
     output = _demo(runner)
     assert "children already there" in output
     assert _counts(app) == first
@@ -70,7 +70,7 @@ def test_demo_without_cases_adds_no_children_and_later_runs_add_them_once(app, r
     _demo(runner, "--no-cases")
     bare = _counts(app)
     assert bare["cases"] == 0 and bare["case_events"] == 0
-    assert bare["users"] == 12 and bare["municipalities"] == 8 and bare["regions"] == 2
+    assert bare["users"] == 14 and bare["municipalities"] == 8 and bare["regions"] == 2
     _demo(runner, "--no-cases")
     assert _counts(app) == bare
     _demo(runner, "--scale", "0.2")

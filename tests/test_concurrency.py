@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from toeleiding.models import AccessLogEntry, CaseEvent
 from toeleiding.extensions import db
 
-from .factories import ApiClient, days_ago
+from .factories import HANDOVER_FORM, ApiClient, days_ago
 
 DATA = {"indicate": {"criteria": ["home_language"], "indication_date": days_ago(1)},
         "reject": {"reason_text": "Geen risicofactoren gevonden."}}
@@ -66,7 +66,7 @@ def test_each_transition_raises_the_version_by_exactly_one(api, world):
     path = [(jgz, "indicate", {"criteria": ["home_language"], "indication_date": days_ago(20)}),
             (jgz, "refer", {"location_id": world.ids["loc"], "consent": True, "referral_date": days_ago(15)}),
             (ve, "place", {"start_date": days_ago(10), "hours_per_week": 16}),
-            (ve, "hand_over_to_school", {"school_id": world.ids["school"], "handover_date": days_ago(1)}),
+            (ve, "hand_over_to_school", {"school_id": world.ids["school"], "handover_date": days_ago(1), **HANDOVER_FORM}),
             (ve, "close", {"outcome": "at_school", "date": days_ago(0)})]
     for who, trigger, data in path:
         moved = who.fire(case, trigger, **data)

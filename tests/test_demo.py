@@ -164,3 +164,17 @@ def test_a_second_run_adds_nothing(demo_app):
     assert result.exit_code == 0, result.output
     assert "children already there" in result.output
     assert _counts(demo_app) == first
+
+
+def test_each_regions_demo_school_sees_its_handovers_only(demo_app):
+    # The warm handover (issue 11.6): the demo school user of each region has children handed over,
+    # some still to acknowledge, and reads no BSN of any of them.
+    client = demo_app.test_client()
+    for slug in ("ijmond", "bevelanden"):
+        school = ApiClient.sign_in(client, f"school@{slug}.demo", "demo")
+        items = school.get("/cases?per_page=200").json["items"]
+        states = {c["state"] for c in items}
+        assert {"school_handover", "handover_received"} <= states, (slug, states)
+        assert all("bsn" not in c["child"] for c in items if c["child"])
+        first = school.get(f"/cases/{items[0]['id']}").json
+        assert {h["trigger"] for h in first["history"]} <= {"hand_over_to_school", "acknowledge_handover"}

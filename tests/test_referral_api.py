@@ -314,7 +314,7 @@ def test_reference_endpoints(api, world):
     assert [s["name"] for s in jgz.get("/schools?municipality=GM0664").json["items"]] == ["Basisschool Het Getij (test)"]
     wf = jgz.get("/workflow").json
     close = next(t for t in wf["transitions"] if t["trigger"] == "close")
-    assert close["roles_from"] == {"school_handover": ["jgz", "cjg", "ve"]}
+    assert close["roles_from"] == {"school_handover": ["jgz", "cjg", "ve"], "handover_received": ["jgz", "cjg", "ve"]}
     assert wf["reasons"]["no_contact"] == "Geen contact met ouders"
 
 

@@ -35,7 +35,7 @@ def test_default_workflow_loads_with_the_states_and_triggers_of_the_issue():
     wf = load_workflow(DEFAULT)
     assert wf.initial == "signalled"
     assert wf.states == ("signalled", "indicated", "referred", "waitlisted", "placed", "not_reached",
-                         "school_handover", "closed")
+                         "school_handover", "handover_received", "closed")
     # (later issues add steps and reasons: tests/test_referral_steps.py)
     assert set(wf.transitions) >= {"indicate", "reject", "refer", "waitlist", "place", "report_not_reached",
                                    "re_refer", "hand_over_to_school", "close"}

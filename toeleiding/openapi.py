@@ -125,6 +125,10 @@ def openapi_document() -> dict:
                 "responses": {"200": {"description": "The export"}, "403": _error("Role may not export"),
                               "404": _error("Not found or not in scope"), **std}}},
             "/cases/{case_id}": {"get": {"summary": "One case, its history and the caller's triggers",
+                                         "description": "A school (role `school`) reads only a case handed over "
+                                                        "to it, and of it only the child's names and date of "
+                                                        "birth and the handover steps (no BSN, address, parents "
+                                                        "or other steps).",
                                          "parameters": [case_path],
                                          "responses": {"200": _json("Case"), "404": _error("Not found or not in scope"), **std}},
                                  "patch": {
@@ -152,6 +156,9 @@ def openapi_document() -> dict:
                               "404": _error("Not found or not in scope"), "409": _error("Stale version"), **std}}},
             "/cases/{case_id}/transitions": {"post": {
                 "summary": "Fire a trigger", "parameters": [case_path],
+                "description": "One schema per trigger of the workflow file, e.g. `hand_over_to_school` (the "
+                               "provider; the parents' consent `handover_consent: true` and the handover form) and "
+                               "`acknowledge_handover` (the school confirms receipt).",
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {"oneOf": _transition_schemas()}}}},
                 "responses": {"200": _json("Case"), "400": _error("Not JSON"), "403": _error("Role may not fire this trigger"),
                               "404": _error("Not found or not in scope"), "409": _error("Stale version or not possible from this state"), **std}}},

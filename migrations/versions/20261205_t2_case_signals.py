@@ -1,7 +1,7 @@
 """case_signals: signals from VE and CJG to JGZ (issue 11, point 9)
 
 Revision ID: t2_case_signals
-Revises: s9_monitor_push
+Revises: t1_school_handover
 Create Date: 2026-12-05
 
 A VE provider or the CJG signals a child (the registration form and a note) to JGZ: who, when,
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 't2_case_signals'
-down_revision = 's9_monitor_push'
+down_revision = 't1_school_handover'
 branch_labels = None
 depends_on = None
 

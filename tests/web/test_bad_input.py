@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from ..factories import days_ago
+from ..factories import HANDOVER_FORM, days_ago
 
 HUGE = "9" * 30
 
@@ -138,8 +138,14 @@ def test_a_deactivated_school_is_neither_offered_nor_accepted(app, web, api, cas
     from toeleiding.extensions import db
     from toeleiding.organisations.models import Organisation
     from toeleiding.organisations.operations import deactivate_organisation
+    from sqlalchemy import select
+
+    from toeleiding.users.models import User
+    from toeleiding.users.operations import deactivate_user
     with app.app_context():
-        deactivate_organisation(db.session.get(Organisation, world.ids["school"]))   # no users, no locations
+        admin = db.session.scalar(select(User).where(User.email == world.emails["admin"]))
+        deactivate_user(db.session.scalar(select(User).where(User.email == world.emails["school"])), admin)
+        deactivate_organisation(db.session.get(Organisation, world.ids["school"]))   # no active users or locations
         db.session.commit()
     case = cases["placed"]
     body = web("ve").get(f"/dossiers/{case['id']}").get_data(as_text=True)
@@ -147,5 +153,5 @@ def test_a_deactivated_school_is_neither_offered_nor_accepted(app, web, api, cas
     assert all(s["id"] != world.ids["school"] for s in api("ve").get("/schools?municipality=GM0375").json["items"])
     r = api("ve").post(f"/cases/{case['id']}/transitions", {
         "trigger": "hand_over_to_school", "version": case["version"],
-        "data": {"school_id": world.ids["school"], "handover_date": days_ago(1)}})
+        "data": {"school_id": world.ids["school"], "handover_date": days_ago(1), **HANDOVER_FORM}})
     assert r.status_code == 422 and r.json["error"]["field"] == "school_id"

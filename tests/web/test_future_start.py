@@ -8,7 +8,7 @@ import pytest
 
 from toeleiding import clock
 
-from ..factories import days_ago
+from ..factories import HANDOVER_FORM, HANDOVER_FORM_WEB, days_ago
 from .conftest import text
 
 
@@ -50,7 +50,8 @@ def test_a_handover_before_the_start_says_why_at_its_field(web, api, world, plac
     start = clock.today() + dt.timedelta(days=10)
     ve = web("ve")
     r = ve.post(f"/dossiers/{placed_later['id']}/acties/hand_over_to_school",
-                {"version": placed_later["version"], "school_id": str(world.ids["school"]), "handover_date": days_ago(0)})
+                {"version": placed_later["version"], "school_id": str(world.ids["school"]), "handover_date": days_ago(0),
+                 **HANDOVER_FORM_WEB})
     assert r.status_code == 422
     body = r.get_data(as_text=True)
     error = text_of_html(body.split('id="f-hand_over_to_school-handover_date-error"', 1)[1].split("</p>", 1)[0])
@@ -59,7 +60,7 @@ def test_a_handover_before_the_start_says_why_at_its_field(web, api, world, plac
     assert "vorige stap" not in error
     r = api("ve").post(f"/cases/{placed_later['id']}/transitions",
                        {"trigger": "hand_over_to_school", "version": placed_later["version"],
-                        "data": {"school_id": world.ids["school"], "handover_date": days_ago(0)}})
+                        "data": {"school_id": world.ids["school"], "handover_date": days_ago(0), **HANDOVER_FORM}})
     assert r.status_code == 422 and r.json["error"]["field"] == "handover_date"
     assert "gaat pas in per" in r.json["error"]["message"]
     assert api("ve").get(f"/cases/{placed_later['id']}").json["version"] == placed_later["version"]

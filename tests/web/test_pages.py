@@ -25,7 +25,7 @@ from toeleiding.extensions import db
 from ..factories import ApiClient
 from .conftest import WebClient
 
-ROLES = ("anon", "jgz", "ve", "cjg", "gemeente", "admin")
+ROLES = ("anon", "jgz", "ve", "cjg", "gemeente", "admin", "school")
 SIGN_IN = "sign-in"          # 302 to /aanmelden?next=…
 REFUSALS = {401, 403, 404, SIGN_IN}
 T0 = dt.datetime(2026, 3, 2, 10, 0, tzinfo=clock.LOCAL_TZ)
@@ -50,18 +50,20 @@ def pages(default, anon=SIGN_IN, **answers):
 
 
 ADMIN_ONLY = pages(403, admin=200)
-INBOX = dict(gemeente=403, admin=403)        # reminders and bereik-overleg: the roles that act on cases
-MONITOR_READERS = dict(jgz=403, ve=403)      # gemeente, CJG (recoding 'other') and admin read aggregates
+INBOX = dict(gemeente=403, admin=403, school=403)   # reminders and bereik-overleg: the roles that act on cases
+MONITOR_READERS = dict(jgz=403, ve=403, school=403)   # gemeente, CJG (recoding 'other') and admin read aggregates
 
 # (endpoint, method) -> expect(...) or a tuple of them (one route probed on more than one object).
 # {case}: referred to provider 've' (JGZ and VE see it); {stuck}: not reached, reported by JGZ
 # before any referral (JGZ and the CJG see it, no provider does); {reminder}: the CJG's delivered
-# reminder about {stuck}; {event}: that case's 'not reached: other' history row.
+# reminder about {stuck}; {event}: that case's 'not reached: other' history row; {handover}:
+# placed with provider 've' and handed over to the school of user 'school' (issue 11.6).
 PAGES = {
     ("web.index", "GET"): expect("/", 302),
     ("web.login", "GET"): expect("/aanmelden", 302, anon=200),
     # An empty sign-in form is a failed sign-in, signed in or not.
-    ("web.login", "POST"): expect("/aanmelden", 401),
+    # The seventh empty sign-in from the same address in a row (the matrix's last role) is throttled.
+    ("web.login", "POST"): expect("/aanmelden", 401, school=429),
     ("web.logout", "POST"): expect("/afmelden", 302),
     ("web.set_password", "GET"): expect("/wachtwoord/{token}", 200),
     ("web.set_password", "POST"): expect("/wachtwoord/{token}", ok(200, 422)),
@@ -69,8 +71,8 @@ PAGES = {
     ("web.two_factor", "GET"): expect("/account/tweestapsverificatie", **pages(200)),
     ("web.two_factor", "POST"): expect("/account/tweestapsverificatie", **pages(ok(200, 302, 422))),
     ("cases.worklist", "GET"): expect("/werkvoorraad", **pages(200, admin=302)),
-    ("cases.search", "GET"): expect("/zoeken", **pages(200, gemeente=403, admin=403)),
-    ("cases.search", "POST"): expect("/zoeken", **pages(ok(200, 422), gemeente=403, admin=403)),
+    ("cases.search", "GET"): expect("/zoeken", **pages(200, gemeente=403, admin=403, school=403)),
+    ("cases.search", "POST"): expect("/zoeken", **pages(ok(200, 422), gemeente=403, admin=403, school=403)),
     ("web.public_index", "GET"): expect("/ve", 200),
     ("web.public_municipality", "GET"): expect("/ve/GM0375", 200),
     ("cases.register", "GET"): expect("/dossiers/nieuw", **pages(403, jgz=200)),
@@ -82,11 +84,20 @@ PAGES = {
     ("cases.show", "GET"): (
         expect("/dossiers/{case}", **pages(404, jgz=200, ve=200, gemeente=403)),
         expect("/dossiers/{stuck}", **pages(404, jgz=200, cjg=200, gemeente=403)),
+        expect("/dossiers/{handover}", **pages(404, jgz=200, ve=200, school=200, gemeente=403)),
+    ),
+    # The printable warm handover: JGZ, the provider and the school; a case without one is not found.
+    ("cases.handover", "GET"): (
+        expect("/dossiers/{handover}/overdracht", **pages(404, jgz=200, ve=200, school=200, gemeente=403,
+                                                          admin=403)),
+        expect("/dossiers/{case}/overdracht", **pages(404, gemeente=403, admin=403)),
     ),
     # Empty forms: the role that may act is told what is missing (422), one that may not is refused.
     ("cases.act", "POST"): (
         expect("/dossiers/{case}/acties/place", **pages(404, jgz=403, ve=422, gemeente=403, admin=403)),
         expect("/dossiers/{stuck}/acties/close", **pages(404, jgz=422, cjg=422, gemeente=403, admin=403)),
+        expect("/dossiers/{handover}/acties/acknowledge_handover",
+               **pages(404, jgz=403, ve=403, school=422, gemeente=403, admin=403)),
     ),
     # Correcting a record (JGZ; the CJG the parents' contact details) and recording a move (JGZ).
     ("cases.edit", "GET"): (
@@ -198,6 +209,11 @@ def targets(app, client, runner, world) -> dict:
     case = jgz.register()
     case = jgz.fire(case, "indicate", criteria=["home_language"], indication_date=day)
     case = jgz.fire(case, "refer", location_id=world.ids["loc"], consent=True, referral_date=day)
+    handover = jgz.fire(jgz.register(months=46), "indicate", criteria=["home_language"], indication_date=day)
+    handover = jgz.fire(handover, "refer", location_id=world.ids["loc"], consent=True, referral_date=day)
+    ve = ApiClient.sign_in(client, world.emails["ve"])
+    handover = ve.fire(ve.fire(handover, "place", start_date=day, hours_per_week=16), "hand_over_to_school",
+                       school_id=world.ids["school"], handover_date=day)
     stuck = jgz.fire(jgz.register(), "indicate", criteria=["home_language"], indication_date=day)
     stuck = jgz.fire(stuck, "report_not_reached", reason="other", reason_text="verhuisd, adres onbekend", date=day)
     result = runner.invoke(args=["reminders", "run", "--now", "2026-03-16T08:00"])
@@ -227,7 +243,8 @@ def targets(app, client, runner, world) -> dict:
     action = cjg.post(f"/meetings/{meeting.json['id']}/actions", {"case_id": stuck["id"], "owner_id": world.ids["jgz"],
                                                                   "due_on": "2026-03-30", "text": "Bellen."})
     assert action.status_code == 201, action.json
-    return {"meeting": meeting.json["id"], "action": action.json["id"], "case": case["id"],
+    return {"meeting": meeting.json["id"], "action": action.json["id"], "case": case["id"], "handover": handover["id"],
+            "handover_version": handover["version"],
             "version": case["version"], "stuck": stuck["id"], "reminder": reminder,
             "event": event, "location": world.ids["loc"], "user": target_id,
             "organisation": world.ids["ve2"], "definition": definition, "municipality": municipality,
@@ -252,8 +269,9 @@ def page_answer(app, world, role: str, method: str, url: str, targets: dict):
         r = web.get(url)
     else:
         # The case's version rides along, so a transition is judged on its role and scope alone.
+        version = targets["handover_version"] if targets["handover"] in url else targets["version"]
         r = web.client.open(url, method=method, data={"csrf_token": web.token or _token(web),
-                                                      "version": str(targets["version"])})
+                                                      "version": str(version)})
     answer = r.status_code
     if answer == 302 and r.location.startswith("/aanmelden?next="):
         answer = SIGN_IN

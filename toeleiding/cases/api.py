@@ -100,7 +100,7 @@ def _search_args(args) -> tuple[str | None, str | None]:
 
 @bp.get("/cases/<case_id>")
 def case(case_id):
-    found = find_case(current_user, case_id)
+    found = find_case(current_user, case_id, handover=True)   # a school reads its handover (serializers)
     out = s.case_detail(found, current_user)
     log_access(current_user, "read", [found.id])
     return jsonify(out)

@@ -151,8 +151,8 @@ class BooleanType(FieldType):
         if not isinstance(raw, bool):
             raise ValidationError(N_("Kies ja of nee."), f.name)
         if f.must_be is not None and raw is not f.must_be:
-            raise ValidationError(N_("Zonder toestemming van de ouders kan het kind niet worden toegeleid.")
-                                  if f.name == "consent" else N_("Deze waarde is niet toegestaan."), f.name)
+            message = CONSENT_MESSAGES.get(f.name, N_("Deze waarde is niet toegestaan."))
+            raise ValidationError(message, f.name)
         return raw
 
     def schema(self, wf, f):
@@ -367,6 +367,13 @@ class SchoolType(_ReferenceType):
 
     def show(self, f, value, shown):
         return {"value": shown.schools.get(value, str(value))}
+
+
+# What a must-be-true consent field says when unticked (field names are part of the public API).
+CONSENT_MESSAGES = {
+    "consent": N_("Zonder toestemming van de ouders kan het kind niet worden toegeleid."),
+    "handover_consent": N_("Zonder toestemming van de ouders kan de overdracht aan school niet doorgaan."),
+}
 
 
 TYPES: dict[str, FieldType] = {t.name: t for t in (

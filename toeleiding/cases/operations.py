@@ -208,7 +208,7 @@ def fire_transition(user: User, case_id: Any, trigger: Any, version: Any, data: 
     state (403), a provider the child is no longer referred to (403), bad data (422).
     """
     workflow = current_workflow()
-    case = find_case(user, case_id)
+    case = find_case(user, case_id, handover=True)   # a school acknowledges its handover
     if not isinstance(trigger, str) or trigger not in workflow.transitions:
         raise ValidationError(N_("Onbekende actie."), "trigger")
     if isinstance(version, bool) or not isinstance(version, int):

@@ -7,7 +7,7 @@ from ..workflow import current_workflow
 from .checks import allowed_triggers
 from .fieldtypes import TYPES
 from .models import Case
-from .util import HistoryEntry, history, may_see_bsn, status_seen_by
+from .util import HistoryEntry, handover_only, history, may_see_bsn, status_seen_by
 
 
 def _iso(value):
@@ -15,6 +15,8 @@ def _iso(value):
 
 
 def child_json(case: Case, user: User) -> dict:
+    if handover_only(user):   # a school: who the child is, nothing more
+        return {"given_name": case.given_name, "family_name": case.family_name, "birth_date": _iso(case.birth_date)}
     child = {"given_name": case.given_name, "family_name": case.family_name,
              "birth_date": _iso(case.birth_date), "postcode": case.postcode, "house_number": case.house_number}
     if may_see_bsn(user):
@@ -65,7 +67,7 @@ def event_json(entry: HistoryEntry) -> dict:
 
 def case_detail(case: Case, user: User) -> dict:
     out = case_summary(case, user)
-    out["parents"] = case.parents or []
+    out["parents"] = [] if handover_only(user) else case.parents or []
     out["history"] = [event_json(entry) for entry in history(case, user)]
     out["triggers"] = allowed_triggers(case, user)   # the same rule fire_transition enforces
     return out

@@ -29,8 +29,9 @@ def scoped_cases(user: User) -> Select:
     JGZ: every case in its organisation's region. VE: cases ever referred to one of its own
     locations (until consent is withdrawn). CJG: cases in its municipalities that are or have
     been not reached, or whose reminders escalated to it. Admins: only cases of their own region
-    opened under break-the-glass, while the grant lasts. Municipal users: none (they see
-    aggregates).
+    opened under break-the-glass, while the grant lasts. Schools: the cases handed over to their
+    own school (and of them only the handover: ``history``, ``status_seen_by``, ``child_seen_by``).
+    Municipal users: none (they see aggregates).
     """
     return select(Case).where(_scope(user.role, **_scope_values(user)))
 
@@ -71,6 +72,12 @@ def _scope(role: str, organisation, region, user_id, now, today):
         from .hooks import SCOPE
         return Case.municipality_id.in_(served) & or_(Case.ever_not_reached.is_(True),
                                                       *(widen(organisation) for widen in SCOPE.get(role, ())))
+    if role == "school":
+        # Warm handover: the school the child was handed over to, until consent is withdrawn
+        # (which ends all sharing, as for a provider).
+        wf = current_workflow()
+        withdrawn = Case.state.in_(wf.final_states) & Case.outcome.in_(wf.sharing_ending_outcomes)
+        return (Case.school_id == organisation) & ~withdrawn
     if role == "admin":
         # Only the records opened under break-the-glass, while the grant lasts, and only in the
         # admin's own region: a grant that reached another region's child opens nothing.
@@ -116,15 +123,19 @@ def parse_case_id(raw) -> uuid.UUID | None:
         return None
 
 
-def find_case(user: User, case_id, for_update: bool = False, break_glass: bool = False) -> Case:
+def find_case(user: User, case_id, for_update: bool = False, break_glass: bool = False,
+              handover: bool = False) -> Case:
     """The case if ``user`` may see it; NotFound otherwise, whether it exists or not.
 
     ``break_glass``: the case an admin asks to open under break-the-glass, which any case of
     their region may be (and none of another region); for any other role, none.
+    ``handover``: the caller shows or acts on no more than a school may read of a case handed over
+    to it (the case page and answer, its steps, the printable handover). Anything else about a
+    case (notes, contact attempts, corrections, exports, reminders) is not found for a school.
     """
     cid = parse_case_id(case_id)
     case = None
-    if cid is not None:
+    if cid is not None and (handover or not handover_only(user)):
         params = {f"scope_{key}": value for key, value in _scope_values(user).items()}
         role = (BREAK_GLASS if user.role == "admin" else "none") if break_glass else user.role
         case = db.session.scalar(_find_statement(role, for_update), {**params, "case_id": cid})
@@ -151,8 +162,30 @@ def history(case: Case, user: User) -> list[HistoryEntry]:
     """
     rows = db.session.execute(_HISTORY, {"case_id": case.id}).all()
     entries = [HistoryEntry(event, name, organisation) for event, name, organisation in rows]
+    if user.role == "school":
+        return [entry for entry in entries if entry.event.trigger in school_triggers()]
     left = left_provider_at(case, user, [entry.event for entry in entries])
     return entries if left is None else [entry for entry in entries if entry.event.seq < left.seq]
+
+
+def school_triggers() -> frozenset[str]:
+    """The steps a school reads of a case handed over to it: the handover itself (a step that
+    names a school) and the steps a school takes (its receipt); nothing else of the child's path."""
+    wf = current_workflow()
+    return frozenset(t.trigger for t in wf.transitions.values()
+                     if "school" in t.all_roles() or any(f.type == "school" for f in t.fields.values()))
+
+
+def handover_event(case: Case, user: User) -> HistoryEntry | None:
+    """The last handover to a school ``user`` may read (the step that named the case's school),
+    for the printable handover page; None if there is none."""
+    wf = current_workflow()
+    found = None
+    for entry in history(case, user):
+        t = wf.transitions.get(entry.event.trigger)
+        if t is not None and any(f.type == "school" for f in t.fields.values()):
+            found = entry
+    return found
 
 
 def left_provider_at(case: Case, user: User, events: list[CaseEvent] | None = None) -> CaseEvent | None:
@@ -190,6 +223,8 @@ def status_seen_by(case: Case, user: User) -> Status:
     """The case's state, dates, location and outcome; for a provider the child was referred away
     from, as they stood just before that step, like its history: where the child went next and
     what happened there is not that provider's to read."""
+    if user.role == "school":   # the handover only: not where the child attended VE, nor why it left
+        return Status(case.state, case.state_since, None, case.school_id, None, None, case.updated_at)
     current = Status(case.state, case.state_since, case.location_id, case.school_id, case.not_reached_reason,
                      case.outcome, case.updated_at)
     if is_current_provider(case, user):   # every role but a provider's is "current"
@@ -285,6 +320,12 @@ def name_search(query: str):
 def may_see_bsn(user: User) -> bool:
     """Only JGZ ever sees a BSN; everyone else gets responses without it."""
     return user.role == "jgz"
+
+
+def handover_only(user: User) -> bool:
+    """A school reads of a child only who it is (name, date of birth) and the handover: no BSN,
+    address, parents' details or anything else of the child's path."""
+    return user.role == "school"
 
 
 # --- Work lists (werkvoorraad) --------------------------------------------------------------

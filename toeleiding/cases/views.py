@@ -30,8 +30,8 @@ from .models import Case
 from .validation import MAX_LENGTHS, normalise_bsn
 from .operations import CORRECTING_ROLES, correct_case, fire_transition, log_access, register_case
 from .residence import record_move
-from .util import (find_case, history, may_see_bsn, search_cases, status_seen_by, work_list_counts, work_list_page,
-                   work_lists_for)
+from .util import (find_case, handover_event, handover_only, history, may_see_bsn, school_triggers, search_cases,
+                   status_seen_by, work_list_counts, work_list_page, work_lists_for)
 
 bp = Blueprint("cases", __name__)
 CASE_ROLES = ("jgz", "ve", "cjg")
@@ -77,14 +77,27 @@ def register():
 
 
 @bp.get("/dossiers/<case_id>")
-@roles_required(*CASE_ROLES, "admin")   # an admin sees a case only under break-the-glass (scoped_cases)
+# An admin sees a case only under break-the-glass (scoped_cases); a school only its handover.
+@roles_required(*CASE_ROLES, "admin", "school")
 def show(case_id):
-    case = find_case(current_user, case_id)
+    case = find_case(current_user, case_id, handover=True)
     return _render_case(case)
 
 
+@bp.get("/dossiers/<case_id>/overdracht")
+@roles_required(*CASE_ROLES, "school")
+def handover(case_id):
+    """The warm handover as a printable page for the school's file (print CSS in app.css)."""
+    case = find_case(current_user, case_id, handover=True)
+    if handover_event(case, current_user) is None:
+        raise NotFound(N_("Dit dossier heeft (voor u) geen overdracht aan school."))
+    log_access(current_user, "read", [case.id])
+    return render_template("cases/handover.html", case=case, printable=True, actions=[],
+                           **_handover_values(case))
+
+
 @bp.post("/dossiers/<case_id>/acties/<trigger>")
-@roles_required(*CASE_ROLES)
+@roles_required(*CASE_ROLES, "school")
 def act(case_id, trigger):
     wf = current_workflow()
     t = wf.transitions.get(trigger)
@@ -96,10 +109,10 @@ def act(case_id, trigger):
         errors: dict = {}
         for e in exc.each():   # every field at fault, each at its field and in the form's summary
             errors.setdefault(e.field if t is not None and e.field in t.fields else "_form", e.message)
-        return _render_case(find_case(current_user, case_id), trigger, errors, status=422)
+        return _render_case(find_case(current_user, case_id, handover=True), trigger, errors, status=422)
     except (StaleVersion, StaleDataError) as exc:
         refused(exc)
-        case = find_case(current_user, case_id)
+        case = find_case(current_user, case_id, handover=True)
         if trigger in allowed_triggers(case, current_user):
             notice = _("Iemand anders heeft dit dossier intussen gewijzigd. Hieronder ziet u de nieuwe stand; "
                        "wat u had ingevuld staat er nog. Controleer het en verstuur opnieuw.")
@@ -114,14 +127,14 @@ def act(case_id, trigger):
         return _render_case(case, None, {}, notice=notice, status=409, typed=typed)
     except InvalidTransition as exc:
         refused(exc)
-        return _render_case(find_case(current_user, case_id), None, {}, notice=exc.message, status=409)
+        return _render_case(find_case(current_user, case_id, handover=True), None, {}, notice=exc.message, status=409)
     except NotPermitted as exc:
         refused(exc)
-        return _render_case(find_case(current_user, case_id), None, {}, notice=exc.message, status=403)
+        return _render_case(find_case(current_user, case_id, handover=True), None, {}, notice=exc.message, status=403)
     from ..web.i18n import trigger_label
     flash(_("Opgeslagen: %(action)s.", action=trigger_label(trigger)), "success")
     try:
-        find_case(current_user, case_id)
+        find_case(current_user, case_id, handover=True)
     except NotFound:
         # The step ended the user's own access (a provider declined the referral): the case page
         # would answer 404, so the work list it acts from comes next.
@@ -144,6 +157,11 @@ def _render_case(case: Case, open_trigger: str | None = None, errors: dict | Non
                         "open": trigger == open_trigger})
     if open_trigger not in [a["trigger"] for a in actions] and errors and not notice:
         notice = next(iter(errors.values()))   # e.g. an unknown action: no form to show it beside
+    if handover_only(current_user):   # a school: the handover and its own step, nothing else
+        log_access(current_user, "read", [case.id])
+        page = render_template("cases/handover.html", case=case, printable=False, actions=actions, notice=notice,
+                               typed=typed or [], **_handover_values(case))
+        return page, status
     timeline = _timeline(case)
     log_access(current_user, "read", [case.id])
     today = clock.today()
@@ -159,14 +177,31 @@ def _render_case(case: Case, open_trigger: str | None = None, errors: dict | Non
     may_correct = current_user.role in CORRECTING_ROLES and not erased
     page = render_template("cases/case.html", case=case, status=seen, shown=shown, child=child, today=today,
                            parents=case.parents or [], may_correct=may_correct,
+                           has_handover=seen.school_id is not None and current_user.role in CASE_ROLES,
                            may_note=current_user.role in CASE_ROLES and is_current_provider(case, current_user),
                            actions=actions, timeline=timeline, notice=notice, typed=typed or [],
                            **{name: show(case, current_user) for name, show in hooks.CASE_PAGE.items()})
     return page, status
 
 
-def _timeline(case: Case) -> list[dict]:
-    """Each history event with who, organisation, when and what, values shown by their field's type."""
+def _handover_values(case: Case) -> dict:
+    """What the handover page shows: who the child is (no BSN, address or parents) and the handover
+    steps (the handover to the school and the school's receipt), each with its form's values."""
+    triggers = school_triggers()
+    steps = [item for item in _timeline(case, extras=False) if item["trigger"] in triggers]
+    today = clock.today()
+    erased = case.given_name is None
+    child = {"name": _("(gegevens verwijderd)") if erased else f"{case.given_name} {case.family_name or ''}",
+             "birth_date": case.birth_date,
+             "age_months": clock.months_between(case.birth_date, today) if case.birth_date else None}
+    seen = status_seen_by(case, current_user)
+    return {"child": child, "status": seen, "steps": steps, "today": today,
+            "school": db.session.get(Organisation, seen.school_id) if seen.school_id else None}
+
+
+def _timeline(case: Case, extras: bool = True) -> list[dict]:
+    """Each history event with who, organisation, when and what, values shown by their field's type;
+    with ``extras``, what features above cases add (notes, contact attempts) in its place by time."""
     from ..workflow.labels import field_label
     wf = current_workflow()
     entries = history(case, current_user)
@@ -204,6 +239,8 @@ def _timeline(case: Case) -> list[dict]:
         out.append({"kind": "event", "seq": e.seq, "trigger": e.trigger, "from": e.from_state, "to": e.to_state,
                     "effective_date": e.effective_date, "recorded_at": e.recorded_at, "at": e.recorded_at,
                     "user": entry.user, "role": e.role, "organisation": entry.organisation, "details": details})
+    if not extras:
+        return out
     # What features above cases add (e.g. notes), each in its place by time; the history keeps its order.
     extra = sorted((item for fn in hooks.TIMELINE for item in fn(case, current_user)), key=lambda item: item["at"])
     merged, i = [], 0

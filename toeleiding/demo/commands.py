@@ -73,7 +73,7 @@ def demo(no_cases: bool, scale: float, cases_per_region: int | None):
     if demo_capacity():
         db.session.commit()
     click.echo("logins (password 'demo'): " + ", ".join(f"{r}@{s}.demo" for s in REGIONS
-                                                      for r in ("jgz", "ve", "ve2", "cjg", "gemeente", "admin")))
+                                                      for r in ("jgz", "ve", "ve2", "cjg", "gemeente", "school", "admin")))
     pushed_to = demo_push_targets()
     db.session.commit()
     if pushed_to:
@@ -144,8 +144,7 @@ def load_region(slug: str, spec: dict) -> dict[str, User]:
     cjg = org(spec["cjg"], "cjg", everyone)
     first = everyone[0] if slug != "bevelanden" else by_code["GM0664"]
     gemeente = org(f"Gemeente {first.name} (demo)", "municipality", [first])
-    for m in everyone:
-        org(f"Basisschool De Regenboog {m.name} (demo)", "school", [m])
+    schools = {m.code: org(f"Basisschool De Regenboog {m.name} (demo)", "school", [m]) for m in everyone}
     providers = []
     for p_index, (pname, locs) in enumerate(spec["providers"]):
         provider = org(pname, "ve_provider", sorted({by_code[c] for c, _ in locs}, key=lambda x: x.code))
@@ -160,12 +159,17 @@ def load_region(slug: str, spec: dict) -> dict[str, User]:
 
     users = {}
     for local, role, organisation in [("jgz", "jgz", jgz), ("ve", "ve", providers[0]), ("ve2", "ve", providers[1]),
-                                      ("cjg", "cjg", cjg), ("gemeente", "gemeente", gemeente), ("admin", "admin", jgz)]:
+                                      ("cjg", "cjg", cjg), ("gemeente", "gemeente", gemeente),
+                                      # The warm handover: the school of the region's largest municipality.
+                                      ("school", "school", schools[SCHOOL_USER_AT[slug]]), ("admin", "admin", jgz)]:
         email = f"{local}@{slug}.demo"
         user = db.session.scalar(select(User).where(User.email == email))
         users[local] = user or create_user(email, f"Demo {local.upper()} {spec['name']}", "demo", role, organisation,
                                                      demo=True)
     return users
+
+
+SCHOOL_USER_AT = {"ijmond": "GM0453", "bevelanden": "GM0664"}   # Velsen, Goes
 
 
 # --- The children ---------------------------------------------------------------------------
@@ -216,7 +220,7 @@ def _cohort(m: Municipality, jgz_count: int, scale: float) -> int:
 
 
 def plan_story(rng: random.Random, m: Municipality, locations: list[Location], schools: dict[int, Organisation],
-               elsewhere: list[Municipality], today: dt.date) -> Story | None:
+               elsewhere: list[Municipality], today: dt.date, school_users: frozenset[int] = frozenset()) -> Story | None:
     """One child's history up to ``today`` (None: not yet signalled)."""
     start = today - dt.timedelta(days=SPAN_DAYS)
     min_age = m.definition_on(today).min_age_months
@@ -348,12 +352,46 @@ def plan_story(rng: random.Random, m: Municipality, locations: list[Location], s
     if rng.random() < 0.05:
         return story   # no handover recorded: the reminders ask for it
     day = max(day, clock.add_months(birth, 46))
-    school = schools[home.id].id
-    if not step((0, 40), "ve", "hand_over_to_school", {"school_id": school, "handover_date": DAY}):
+    placed_on = next(s.day for s in reversed(steps) if s.trigger == "place")
+    # The handover's content and the school's receipt from the story's own randomness: adding
+    # them moves no other child's history.
+    hrng = random.Random(f"handover:{story.municipality}:{story.birth}:{story.signalled}")
+    school = schools[home.id]
+    if hrng.random() < 0.15:   # a school in another municipality of the region
+        school = hrng.choice(list(schools.values()))
+    if not step((0, 40), "ve", "hand_over_to_school", {"school_id": school.id, "handover_date": DAY}):
         return story
+    steps[-1].data.update(_handover_content(hrng, placed_on, day))
+    handed_over = len(steps) - 1
     day = max(day, clock.add_months(birth, 48))
-    step((0, 20), "ve", "close", {"outcome": "at_school", "date": DAY})
+    closed = step((0, 20), "ve", "close", {"outcome": "at_school", "date": DAY})
+    if school.id in school_users:   # the demo's school user confirms receipt, mostly within two weeks
+        received = steps[handed_over].day + dt.timedelta(days=hrng.choice((2, 5, 9, 13, 30)))
+        if received <= (steps[-1].day if closed else today) and hrng.random() < 0.8:
+            steps.insert(handed_over + 1, Step(received, "school", "acknowledge_handover",
+                                               {"received_date": received.isoformat()}))
     return story
+
+
+DEVELOPMENT_TEXTS = ["Speelt graag samen, woordenschat sterk gegroeid (demotekst).",
+                     "Begrijpt opdrachten goed, spreekt nog in korte zinnen (demotekst).",
+                     "Zelfstandig en nieuwsgierig, telt tot tien (demotekst)."]
+CONCERN_TEXTS = ["", "Let op de uitspraak; logopedie loopt (demotekst).", "Snel afgeleid in de grote groep (demotekst)."]
+PROFESSIONAL_TEXTS = ["", "Logopedist (demotekst).", "JGZ-verpleegkundige en pedagogisch coach (demotekst)."]
+
+
+def _handover_content(rng: random.Random, placed_on: dt.date, day: dt.date) -> dict:
+    """The form of a demo warm handover: consent, invented texts, a programme and the hours."""
+    weeks = max(0, (day - placed_on).days) * 40 // 52 // 7   # school weeks since the placement
+    data = {"handover_consent": True, "development_summary": rng.choice(DEVELOPMENT_TEXTS),
+            "ve_programme": rng.choice(("piramide", "kaleidoscoop", "startblokken", "uk_en_puk")),
+            "hours_attended": weeks * 16}
+    for key, texts in (("concerns", CONCERN_TEXTS), ("professionals_involved", PROFESSIONAL_TEXTS)):
+        if text := rng.choice(texts):
+            data[key] = text
+    if rng.random() < 0.5:
+        data["parents_reaction"] = "Ouders herkennen het beeld (demotekst)."
+    return data
 
 
 DAY = object()   # in a planned step's data: the step's own date
@@ -420,12 +458,13 @@ def load_cases(slug: str, users: dict[str, User], scale: float = 1.0) -> int:
                                                                  Organisation.municipalities.contains(m))
                                        .order_by(Organisation.id)) for m in municipalities}
     provider_user = {u.organisation_id: key for key, u in users.items() if u.role == "ve"}
+    school_users = frozenset(u.organisation_id for u in users.values() if u.role == "school")
     counts = {code: jgz_count for code, _n, _i, _c, jgz_count, *_rest in REGIONS[slug]["municipalities"]}
     bsns = fictitious_bsns(sum(map(ord, slug)) * 10_000)
     stories = []
     for m in municipalities:
         for _ in range(_cohort(m, counts[m.code], scale)):
-            story = plan_story(rng, m, locations, schools, everyone, today)
+            story = plan_story(rng, m, locations, schools, everyone, today, school_users)
             if story is not None:
                 stories.append(story)
     stories.sort(key=lambda s: s.signalled)   # registered in the order it happened

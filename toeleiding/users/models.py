@@ -18,7 +18,7 @@ from ..organisations.models import Organisation
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("role IN ('jgz','ve','cjg','gemeente','admin')", name="role"),)
+    __table_args__ = (CheckConstraint("role IN ('jgz','ve','cjg','gemeente','admin','school')", name="role"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))

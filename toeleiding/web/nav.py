@@ -29,7 +29,7 @@ def add_nav_item(app: Flask, endpoint: str, label, roles) -> None:
 
 def init_app(app: Flask) -> None:
     for endpoint, label, roles in [
-        ("cases.worklist", _l("Werkvoorraad"), ("jgz", "ve", "cjg", "gemeente")),
+        ("cases.worklist", _l("Werkvoorraad"), ("jgz", "ve", "cjg", "gemeente", "school")),
         ("cases.search", _l("Zoeken"), ("jgz", "ve", "cjg")),
         ("cases.register", _l("Kind registreren"), roles_from(lambda wf: wf.registration.register)),
         ("admin.index", _l("Beheer"), ("admin",)),
