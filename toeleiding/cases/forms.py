@@ -118,6 +118,29 @@ def register_field_for(service_field: str | None, parent_rows: list[int]) -> str
     return "_form"
 
 
+def register_refusal(exc, parent_rows: list[int], own_fields: tuple[str, ...] = ()) -> tuple[int, dict | None, dict]:
+    """The registration form's answer to a refused registration (JGZ's, or a partner's signal):
+    (status, notice, {form field: message}). A duplicate: 409, with a link to the case when the
+    service named it (only within the caller's scope); else 422, every field at fault at its
+    field. ``own_fields``: the caller's extra fields, named by the service as they are on the form."""
+    from flask import url_for
+
+    from ..errors import DuplicateCase
+    from ..web.errors import refused
+    refused(exc)
+    errors: dict[str, str] = {}
+    if isinstance(exc, DuplicateCase):
+        notice = {"message": exc.message}
+        if exc.extra.get("case_id"):
+            notice["link"] = url_for("cases.show", case_id=exc.extra["case_id"])
+        errors["bsn"] = exc.message
+        return 409, notice, errors
+    for e in exc.each():
+        field = e.field if e.field in own_fields else register_field_for(e.field, parent_rows)
+        errors.setdefault(field, e.message)
+    return 422, None, errors
+
+
 # --- Correcting a record --------------------------------------------------------------------
 
 MAX_PARENTS = 4

@@ -825,36 +825,35 @@ def run_import(user: User, rows: list[tuple[int, dict]], apply: bool, batch: int
 def _import_batch_in_memory(user: User, chunk, indexes: dict, known: set, seen: set, result: ImportResult,
                             apply: bool) -> None:
     from .fieldtypes import cached_references
-    from ..audit.operations import drop_pending_after, pending_count
     lookups, written = _BatchLookups(), []
     with cached_references():
-        for number, row in chunk:
-            result.rows += 1
-            index = indexes[number]
-            if index is not None and (index in known or index in seen):
-                result.duplicates.append(number)
-                continue
-            mark = pending_count()
-            try:
-                written.append(_import_row_in_memory(user, row, lookups))
-            except AppError as exc:
-                drop_pending_after(mark)
-                if isinstance(exc, DuplicateCase):
-                    result.duplicates.append(number)
-                else:
-                    result.errors.extend((number, e.field or "row", e.message) for e in exc.each())
-                continue
-            if index is not None:
-                seen.add(index)
-            result.imported.append(number)
+        _import_rows(chunk, indexes, known, seen, result,
+                     lambda row: written.append(_import_row_in_memory(user, row, lookups)))
     if apply and written:
         _insert_batch(written)
 
 
 def _import_batch_by_row(user: User, chunk, indexes: dict, known: set, seen: set, result: ImportResult,
                          apply: bool) -> None:
-    from ..audit.operations import drop_pending_after, pending_count
     _open_transaction()
+
+    def in_savepoint(row: dict) -> None:
+        savepoint = db.session.begin_nested()
+        try:
+            import_case_row(user, row)
+        except AppError:
+            savepoint.rollback()
+            raise
+        savepoint.commit()
+
+    _import_rows(chunk, indexes, known, seen, result, in_savepoint)
+
+
+def _import_rows(chunk, indexes: dict, known: set, seen: set, result: ImportResult,
+                 take: Callable[[dict], None]) -> None:
+    """Both import paths' loop over a batch: a known or repeated BSN is a duplicate; ``take(row)``
+    imports a row, and a refusal is reported per column, its queued access-log rows dropped."""
+    from ..audit.operations import drop_pending_after, pending_count
     for number, row in chunk:
         result.rows += 1
         index = indexes[number]
@@ -862,12 +861,9 @@ def _import_batch_by_row(user: User, chunk, indexes: dict, known: set, seen: set
             result.duplicates.append(number)
             continue
         mark = pending_count()
-        savepoint = db.session.begin_nested()
         try:
-            import_case_row(user, row)
-            savepoint.commit()
+            take(row)
         except AppError as exc:
-            savepoint.rollback()
             drop_pending_after(mark)
             if isinstance(exc, DuplicateCase):
                 result.duplicates.append(number)

@@ -51,19 +51,8 @@ def register():
         code, child, parents, rows = forms.register_data(request.form)
         try:
             case = register_case(current_user, code, child, parents)
-        except DuplicateCase as exc:
-            refused(exc)
-            status = 409
-            # In the scope: a link to the case; outside it: only whom to contact (the service's text).
-            notice = {"message": exc.message}
-            if exc.extra.get("case_id"):
-                notice["link"] = url_for("cases.show", case_id=exc.extra["case_id"])
-            errors["bsn"] = exc.message
-        except ValidationError as exc:
-            refused(exc)
-            status = 422
-            for e in exc.each():   # every field at fault, each at its field and in the summary
-                errors.setdefault(forms.register_field_for(e.field, rows), e.message)
+        except (DuplicateCase, ValidationError) as exc:
+            status, notice, errors = forms.register_refusal(exc, rows)
         else:
             flash(_("Het kind is geregistreerd."), "success")
             return redirect(url_for("cases.show", case_id=case.id))

@@ -21,7 +21,6 @@ from ..extensions import db
 from ..numbers import parse_whole_number
 from ..organisations.models import Municipality
 from ..web.auth import roles_from, roles_required
-from ..web.errors import refused
 from .operations import NOTE_MAX, signal_case
 from .util import own_signals
 
@@ -57,19 +56,8 @@ def new():
         note = (request.form.get("note") or "")[:NOTE_MAX + 1]
         try:
             signal_case(current_user, code, child, parents, note)
-        except DuplicateCase as exc:
-            refused(exc)
-            status = 409
-            notice = {"message": exc.message}
-            if exc.extra.get("case_id"):
-                notice["link"] = url_for("cases.show", case_id=exc.extra["case_id"])
-            errors["bsn"] = exc.message
-        except ValidationError as exc:
-            refused(exc)
-            status = 422
-            for e in exc.each():
-                field = "note" if e.field == "note" else case_forms.register_field_for(e.field, rows)
-                errors.setdefault(field, e.message)
+        except (DuplicateCase, ValidationError) as exc:
+            status, notice, errors = case_forms.register_refusal(exc, rows, own_fields=("note",))
         else:
             flash(_("Het kind is gesignaleerd aan de JGZ."), "success")
             return redirect(url_for("signals.index"))
